@@ -1,0 +1,337 @@
+/*
+ * dtree.h — libdtree, the interactive decision-tree engine.  This header is the manual.
+ *
+ * libdtree loads decision trees written in XML (docs/tree-format.md) and walks one conversation
+ * ("session") through them step by step.  It never prints, never exits and never aborts: every
+ * function that can fail returns a dt_status and, when the caller passes a dt_error, fills it with
+ * the file, line, column and a message ready to print ("file:line:col: error: what is wrong").
+ *
+ * Ownership, once for all (each function repeats what applies to it):
+ *   - every dt_x_new / dt_x_load has a dt_x_free; dt_x_free(NULL) does nothing;
+ *   - `const char *` and `const struct *` results are borrowed: valid until the owning object is
+ *     freed or changed by a non-const call on it;
+ *   - strings passed in are copied; the caller keeps ownership of its arguments;
+ *   - a dt_session borrows its dt_tree: free every session before its tree.
+ * Threads: distinct objects may be used from distinct threads; one object from one thread at a time.
+ * Process-wide state: dt_set_allocator, and the deny-all external-entity loader that the first load
+ * installs in libxml2 (see dt_init).  The library never calls xmlCleanupParser().
+ */
+#ifndef DTREE_H
+#define DTREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define DT_API __attribute__((visibility("default")))
+#else
+#define DT_API
+#endif
+
+#define DT_VERSION "0.1.0"
+#define DT_MAX_CALL_DEPTH 16
+
+/* ---------------------------------------------------------------------------------------------
+ * Status codes.  0 is success; every other value is an error whose details are in the dt_error.
+ */
+typedef enum dt_status {
+    DT_OK = 0,
+    DT_ENOMEM,     /* an allocation failed; every object stays valid and freeable */
+    DT_EIO,        /* a file could not be opened or read (not found, not regular, too large) */
+    DT_ESYNTAX,    /* the XML is not well-formed, not UTF-8, or uses a forbidden construct */
+    DT_EINVALID,   /* well-formed XML that breaks the tree format (bad reference, missing attribute) */
+    DT_ELIMIT,     /* a documented limit was exceeded (size, depth, attributes, call depth) */
+    DT_EARG,       /* the caller passed a bad argument (NULL, index out of range) */
+    DT_ESTATE,     /* the action does not apply now (continue on a question, answer after the end) */
+    DT_EANSWER,    /* the answer was refused (no such choice, failed validation): ask again */
+    DT_ERUNTIME,   /* a condition or computation failed while walking (also: call depth exceeded) */
+    DT_ENOTFOUND   /* a named thing (step, variable, choice) does not exist */
+} dt_status;
+
+/* A short English name for a status ("out of memory"); static storage, never NULL. */
+DT_API const char *dt_status_str(dt_status st);
+
+/* ---------------------------------------------------------------------------------------------
+ * Library set-up.
+ */
+typedef struct dt_allocator {
+    void *(*malloc_fn)(size_t size);
+    void *(*realloc_fn)(void *ptr, size_t size);
+    void (*free_fn)(void *ptr);
+} dt_allocator;
+
+/* Route every allocation of the engine through `a` (NULL restores malloc/realloc/free).  Process-wide:
+ * call it before creating any object, never while objects exist.  libxml2 allocates through its own
+ * hook (xmlMemSetup), which this does not change. */
+DT_API void dt_set_allocator(const dt_allocator *a);
+
+/* Optional: initialise libxml2 and install a deny-all external entity loader for the process (loads do
+ * this on first use).  Call it yourself first if other threads use libxml2 at the same time. */
+DT_API void dt_init(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Errors and diagnostics.  A dt_error holds a list of diagnostics; the first error is the cause
+ * of the failing call.  Loading reports every problem it finds, not only the first.
+ */
+typedef enum dt_severity { DT_SEV_ERROR = 0, DT_SEV_WARNING, DT_SEV_NOTE } dt_severity;
+
+typedef struct dt_diag {
+    dt_severity severity;
+    dt_status code;
+    const char *file;    /* path as given, or "<memory>"; never NULL */
+    unsigned line;       /* 1-based; 0 when the problem has no position (e.g. file not found) */
+    unsigned column;     /* 1-based; 0 when unknown */
+    const char *check;   /* a check id such as "dangling-target"; "" when none */
+    const char *message; /* "what is wrong (context)", no file or position prefix, never NULL */
+} dt_diag;
+
+typedef struct dt_error dt_error;
+
+/* A new, empty error object; NULL when out of memory.  Free with dt_error_free. */
+DT_API dt_error *dt_error_new(void);
+DT_API void dt_error_free(dt_error *err);
+/* Forget every diagnostic so the object can be reused. */
+DT_API void dt_error_clear(dt_error *err);
+/* Number of diagnostics held; entries are borrowed until the error is cleared or freed. */
+DT_API size_t dt_error_count(const dt_error *err);
+DT_API const dt_diag *dt_error_get(const dt_error *err, size_t i);
+/* Number of diagnostics with severity DT_SEV_ERROR. */
+DT_API size_t dt_error_errors(const dt_error *err);
+/* The first error as one printable line "file:line:col: error: message [check]"; "" when none.
+ * Borrowed until the error is cleared or freed. */
+DT_API const char *dt_error_text(dt_error *err);
+/* Format diagnostic `d` as one line (as dt_error_text) into buf (always NUL-terminated when
+ * size > 0).  Returns the length it needed, like snprintf. */
+DT_API size_t dt_diag_format(const dt_diag *d, char *buf, size_t size);
+
+/* ---------------------------------------------------------------------------------------------
+ * Trees.
+ */
+typedef struct dt_tree dt_tree;
+
+typedef struct dt_load_options {
+    size_t max_bytes;        /* per file; 0 means the default 16 MiB */
+    const char *library_dir; /* calls may not leave this directory; NULL: the first file's directory */
+    unsigned flags;          /* DT_LOAD_* */
+} dt_load_options;
+
+#define DT_LOAD_NO_CALLS 1u  /* do not load called trees; calls fail at run time (for single-file tools) */
+
+/* Fill `o` with the defaults.  Always call it before setting fields (fields may be added). */
+DT_API void dt_load_options_init(dt_load_options *o);
+
+/* Load the tree in file `path` and, recursively, every tree it calls or jumps to.
+ * On success *out owns a new tree (free with dt_tree_free) and err may still hold warnings.
+ * On failure *out is NULL and err (when not NULL) holds every error found with its position.
+ * opts may be NULL for defaults. */
+DT_API dt_status dt_tree_load_file(const char *path, const dt_load_options *opts, dt_tree **out,
+                                   dt_error *err);
+/* The same from a buffer; `name` is used in messages and as the base for relative calls
+ * (NULL: "<memory>", calls resolved against opts->library_dir or the current directory). */
+DT_API dt_status dt_tree_load_memory(const char *data, size_t len, const char *name,
+                                     const dt_load_options *opts, dt_tree **out, dt_error *err);
+DT_API void dt_tree_free(dt_tree *tree);
+
+/* Metadata of the root tree (the file loaded); borrowed from the tree, never NULL ("" if absent). */
+DT_API const char *dt_tree_id(const dt_tree *tree);
+DT_API const char *dt_tree_title(const dt_tree *tree);
+DT_API const char *dt_tree_version(const dt_tree *tree);
+DT_API const char *dt_tree_lang(const dt_tree *tree);
+DT_API const char *dt_tree_description(const dt_tree *tree);
+DT_API const char *dt_tree_tags(const dt_tree *tree);   /* space-separated */
+DT_API const char *dt_tree_path(const dt_tree *tree);
+/* Hex digest (16 chars, FNV-1a 64) of the bytes of every file in the bundle: changes when any does. */
+DT_API const char *dt_tree_hash(const dt_tree *tree);
+/* 1 when the tree says kiosk="true". */
+DT_API int dt_tree_is_kiosk(const dt_tree *tree);
+/* Steps over the whole bundle (root file first). */
+DT_API size_t dt_tree_step_count(const dt_tree *tree);
+/* Number of files in the bundle and the path of file i (0 is the root). */
+DT_API size_t dt_tree_file_count(const dt_tree *tree);
+DT_API const char *dt_tree_file_path(const dt_tree *tree, size_t i);
+
+/* ---------------------------------------------------------------------------------------------
+ * Sessions: one conversation walking a tree.
+ */
+typedef struct dt_session dt_session;
+
+typedef enum dt_step_kind {
+    DT_STEP_QUESTION = 0,
+    DT_STEP_INFO,
+    DT_STEP_INPUT,
+    DT_STEP_DECIDE,
+    DT_STEP_CALL,
+    DT_STEP_JUMP,
+    DT_STEP_END
+} dt_step_kind;
+
+typedef enum dt_var_type {
+    DT_VAR_TEXT = 0,
+    DT_VAR_NUMBER,
+    DT_VAR_BOOLEAN,
+    DT_VAR_DATE,
+    DT_VAR_EMAIL,
+    DT_VAR_PHONE,
+    DT_VAR_CHOICE
+} dt_var_type;
+
+typedef enum dt_audience { DT_AUD_ALL = 0, DT_AUD_AGENT, DT_AUD_CUSTOMER } dt_audience;
+
+/* Names used in files and output: "question", "number", "agent", ... (static, never NULL). */
+DT_API const char *dt_step_kind_name(dt_step_kind k);
+DT_API const char *dt_var_type_name(dt_var_type t);
+
+typedef struct dt_text_view {
+    const char *text;      /* interpolated; sensitive values appear as "••••" */
+    dt_audience audience;
+} dt_text_view;
+
+typedef struct dt_choice_view {
+    const char *id;        /* the choice id ("1", "2", ... when the author gave none) */
+    const char *label;     /* interpolated label */
+    dt_audience audience;
+} dt_choice_view;
+
+/* What the current step shows.  Borrowed from the session until its next non-const call.  Only
+ * interactive steps are ever current: question, info, input, and end (once the session is over). */
+typedef struct dt_view {
+    dt_step_kind kind;
+    const char *tree_id;     /* the file the step belongs to */
+    const char *tree_title;
+    const char *step_id;
+    const char *step_title;  /* "" when the author gave none */
+    dt_audience audience;    /* of the step */
+    size_t say_count;
+    const dt_text_view *say;
+    const char *note;        /* agent-only note, "" when none */
+    size_t choice_count;     /* question: the offered choices (those whose `when` holds) */
+    const dt_choice_view *choices;
+    /* input steps */
+    const char *var;         /* variable collected */
+    dt_var_type input_type;
+    int required;
+    const char *retry;       /* the author's re-ask message, "" when none */
+    size_t option_count;     /* type choice: allowed answers */
+    const char *const *options;
+    /* end steps */
+    const char *outcome;     /* "" unless kind == DT_STEP_END */
+    size_t step_number;      /* 1-based count of interactive steps shown so far on the path */
+    unsigned call_depth;     /* 0 at the root tree */
+} dt_view;
+
+typedef enum dt_event_kind {
+    DT_EV_START = 0,   /* session started (also after restart) */
+    DT_EV_STEP,        /* entered a step (every kind, including decide/call/jump) */
+    DT_EV_ANSWER,      /* a choice taken, a value typed, or an info step continued */
+    DT_EV_SET,         /* a variable changed (value masked when sensitive) */
+    DT_EV_BACK,        /* the last answer was undone */
+    DT_EV_RESTART,     /* back to the start; variables reset */
+    DT_EV_JUMP,        /* moved by dt_session_jump */
+    DT_EV_NOTE,        /* a free-text note added by the agent */
+    DT_EV_END          /* the session reached a top-level end */
+} dt_event_kind;
+
+typedef struct dt_event {
+    dt_event_kind kind;
+    int64_t time_ms;         /* from the session clock (Unix epoch milliseconds) */
+    const char *tree_id;     /* file of the step concerned */
+    const char *step_id;
+    dt_step_kind step_kind;
+    const char *choice_id;   /* ANSWER on a question */
+    const char *label;       /* ANSWER: the choice label, the typed value, or "continue" */
+    const char *var;         /* SET, and ANSWER on an input step */
+    const char *value;       /* SET and ANSWER on input: the value ("[redacted]" when sensitive) */
+    int sensitive;
+    const char *text;        /* NOTE: the note; END: the closing text */
+    const char *outcome;     /* END */
+    size_t path_length;      /* entries in the path after this event */
+} dt_event;
+
+/* Receives every event as it happens.  The event and its strings are borrowed for the call only.
+ * The observer must not call back into the session. */
+typedef void (*dt_observer_fn)(void *user, const dt_event *ev);
+
+/* A new session on `tree` (borrowed: it must outlive the session).  Not started: set an observer,
+ * variables or a clock, then call dt_session_start.  Free with dt_session_free. */
+DT_API dt_status dt_session_new(const dt_tree *tree, dt_session **out, dt_error *err);
+DT_API void dt_session_free(dt_session *s);
+
+DT_API void dt_session_set_observer(dt_session *s, dt_observer_fn fn, void *user);
+/* Replace the clock (default: real time).  fn returns Unix epoch milliseconds. */
+DT_API void dt_session_set_clock(dt_session *s, int64_t (*fn)(void *user), void *user);
+
+/* Enter the start step and run automatic steps until an interactive one. */
+DT_API dt_status dt_session_start(dt_session *s, dt_error *err);
+
+/* The current step; NULL before start.  Borrowed until the next non-const call on the session. */
+DT_API const dt_view *dt_session_view(const dt_session *s);
+/* 1 once a top-level end is reached. */
+DT_API int dt_session_ended(const dt_session *s);
+/* The outcome of the end reached, or NULL while the session runs. */
+DT_API const char *dt_session_outcome(const dt_session *s);
+
+/* Answers.  Each applies the answer, runs automatic steps and stops at the next interactive step.
+ * DT_EANSWER means the answer was refused and nothing changed: the message in err says why (the
+ * author's retry text for inputs).  DT_ERUNTIME means a condition failed: the session stays on the
+ * step it was on before the answer. */
+DT_API dt_status dt_session_choose(dt_session *s, size_t index, dt_error *err);
+/* By label: case-insensitive exact label, else exact choice id, else a unique label prefix. */
+DT_API dt_status dt_session_choose_label(dt_session *s, const char *label, dt_error *err);
+/* The typed value for an input step (validated and converted to the variable's type). */
+DT_API dt_status dt_session_input(dt_session *s, const char *value, dt_error *err);
+/* Go on from an info step. */
+DT_API dt_status dt_session_continue(dt_session *s, dt_error *err);
+
+/* Undo the last answer, variable changes included.  DT_ESTATE at the first step. */
+DT_API dt_status dt_session_back(dt_session *s, dt_error *err);
+/* Back to the start step with default variables (the path keeps a RESTART mark). */
+DT_API dt_status dt_session_restart(dt_session *s, dt_error *err);
+/* Go to step `step_id` of the tree file `tree_id` (NULL: the current file); recorded as JUMP. */
+DT_API dt_status dt_session_jump(dt_session *s, const char *tree_id, const char *step_id,
+                                 dt_error *err);
+/* Attach a free-text note to the current step. */
+DT_API dt_status dt_session_note(dt_session *s, const char *text, dt_error *err);
+
+/* Set a variable from text (converted and validated by type), as a --var option does.  Works
+ * before or after start; before start the value replaces the default. */
+DT_API dt_status dt_session_set_var(dt_session *s, const char *name, const char *value,
+                                    dt_error *err);
+
+/* Variables of the bundle, in declaration order. */
+typedef struct dt_var_view {
+    const char *name;
+    dt_var_type type;
+    int sensitive;
+    int is_set;          /* 0 while never assigned and without default */
+    const char *value;   /* display form; "••••" when sensitive */
+} dt_var_view;
+DT_API size_t dt_session_var_count(const dt_session *s);
+/* Borrowed until the next non-const call on the session; NULL when i is out of range. */
+DT_API const dt_var_view *dt_session_var(const dt_session *s, size_t i);
+/* Display value of the variable called `name`, or NULL when there is none. */
+DT_API const char *dt_session_var_get(const dt_session *s, const char *name);
+
+/* The path so far: every step entered, oldest first, with the answer given there. */
+typedef struct dt_path_entry {
+    const char *tree_id;
+    const char *step_id;
+    const char *step_title;
+    dt_step_kind kind;
+    const char *choice_id;   /* NULL when the step was not answered by a choice */
+    const char *answer;      /* label, typed value ("[redacted]" when sensitive), "continue", or NULL
+                                for automatic steps and the step still open */
+    int64_t time_ms;         /* when the step was entered */
+    size_t note_count;       /* notes attached while on this step */
+    const char *const *notes;
+} dt_path_entry;
+DT_API size_t dt_session_path_count(const dt_session *s);
+DT_API const dt_path_entry *dt_session_path_get(const dt_session *s, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DTREE_H */

@@ -1,0 +1,203 @@
+/*
+ * value.c — validating typed answers.  Each type has one small checker; every checker is linear in
+ * the answer and never allocates, so a hostile answer costs nothing.
+ */
+#include "value.h"
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const type_names[] = {"text", "number", "boolean", "date", "email", "phone",
+                                         "choice"};
+
+const char *dt_var_type_name(dt_var_type t)
+{
+    return (unsigned)t < 7 ? type_names[t] : "unknown";
+}
+
+int dt_var_type_parse(const char *name)
+{
+    for (int i = 0; i < 7; i++)
+        if (strcmp(name, type_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void dt_value_format_number(double d, char *buf, size_t size)
+{
+    if (isnan(d)) {
+        snprintf(buf, size, "NaN");
+        return;
+    }
+    if (isinf(d)) {
+        snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity");
+        return;
+    }
+    if (d == 0)
+        d = 0; /* no "-0" */
+    snprintf(buf, size, "%.15g", d);
+}
+
+static int parse_number(const char *s, char *out, size_t outsz, const char **why)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    size_t digits = 0;
+    while (isdigit((unsigned char)*p)) {
+        p++;
+        digits++;
+    }
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p)) {
+            p++;
+            digits++;
+        }
+    }
+    if (*p || digits == 0 || digits > 30) {
+        *why = "expected a number such as 42 or 3.5";
+        return -1;
+    }
+    dt_value_format_number(strtod(s, NULL), out, outsz);
+    return 0;
+}
+
+static int parse_bool(const char *s, char *out, size_t outsz, const char **why)
+{
+    static const char *const yes[] = {"yes", "y", "true", "1"};
+    static const char *const no[] = {"no", "n", "false", "0"};
+    for (int i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            snprintf(out, outsz, "true");
+            return 0;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            snprintf(out, outsz, "false");
+            return 0;
+        }
+    }
+    *why = "expected yes or no";
+    return -1;
+}
+
+static int leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int parse_date(const char *s, char *out, size_t outsz, const char **why)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    *why = "expected a date written YYYY-MM-DD, such as 2026-03-31";
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+            return -1;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    if (y < 1 || m < 1 || m > 12 || d < 1)
+        return -1;
+    if (d > mdays[m - 1] + (m == 2 && leap(y))) {
+        *why = "that day does not exist in that month";
+        return -1;
+    }
+    snprintf(out, outsz, "%s", s);
+    return 0;
+}
+
+static int parse_email(const char *s, char *out, size_t outsz, const char **why)
+{
+    const char *at = strchr(s, '@');
+    *why = "expected an e-mail address such as name@example.com";
+    if (!at || at == s || strchr(at + 1, '@'))
+        return -1;
+    const char *dot = strrchr(at + 1, '.');
+    if (!dot || dot == at + 1 || dot[1] == '\0')
+        return -1;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',')
+            return -1;
+    snprintf(out, outsz, "%s", s);
+    return 0;
+}
+
+static int parse_phone(const char *s, char *out, size_t outsz, const char **why)
+{
+    size_t digits = 0;
+    *why = "expected a phone number: digits, with + - ( ) and spaces allowed";
+    for (const char *p = s; *p; p++) {
+        if (isdigit((unsigned char)*p))
+            digits++;
+        else if (!(*p == '+' && p == s) && !strchr(" -()", *p))
+            return -1;
+    }
+    if (digits < 5 || digits > 20)
+        return -1;
+    snprintf(out, outsz, "%s", s);
+    return 0;
+}
+
+/* Copy `in` without leading/trailing white space into out. */
+static void trim(const char *in, char *out, size_t outsz)
+{
+    while (isspace((unsigned char)*in))
+        in++;
+    size_t n = strlen(in);
+    while (n && isspace((unsigned char)in[n - 1]))
+        n--;
+    if (n >= outsz)
+        n = outsz - 1;
+    memcpy(out, in, n);
+    out[n] = '\0';
+}
+
+int dt_value_parse(dt_var_type type, const char *in, char *out, size_t outsz, const char **why)
+{
+    char tmp[1024];
+    if (strlen(in) >= sizeof tmp && type != DT_VAR_TEXT && type != DT_VAR_CHOICE) {
+        *why = "the answer is too long";
+        return -1;
+    }
+    if (type == DT_VAR_TEXT || type == DT_VAR_CHOICE) {
+        trim(in, out, outsz);
+        return 0;
+    }
+    trim(in, tmp, sizeof tmp);
+    switch (type) {
+    case DT_VAR_NUMBER: return parse_number(tmp, out, outsz, why);
+    case DT_VAR_BOOLEAN: return parse_bool(tmp, out, outsz, why);
+    case DT_VAR_DATE: return parse_date(tmp, out, outsz, why);
+    case DT_VAR_EMAIL: return parse_email(tmp, out, outsz, why);
+    case DT_VAR_PHONE: return parse_phone(tmp, out, outsz, why);
+    default: *why = "unknown type"; return -1;
+    }
+}
+
+double dt_value_number(dt_var_type type, const char *canon)
+{
+    if (type == DT_VAR_DATE && strlen(canon) == 10) {
+        char d[9] = {canon[0], canon[1], canon[2], canon[3], canon[5], canon[6], canon[8], canon[9], 0};
+        return strtod(d, NULL);
+    }
+    if (type == DT_VAR_BOOLEAN)
+        return dt_value_bool(canon);
+    char *end;
+    double v = strtod(canon, &end);
+    return (*canon && !*end) ? v : NAN;
+}
+
+int dt_value_bool(const char *canon)
+{
+    return strcmp(canon, "true") == 0;
+}
+
+const char *dt_value_display(dt_var_type type, const char *canon)
+{
+    if (type == DT_VAR_BOOLEAN)
+        return dt_value_bool(canon) ? "yes" : "no";
+    return canon;
+}
