@@ -331,6 +331,16 @@ typedef struct dt_path_entry {
 DT_API size_t dt_session_path_count(const dt_session *s);
 DT_API const dt_path_entry *dt_session_path_get(const dt_session *s, size_t i);
 
+/* ---------------------------------------------------------------------------------------------
+ * Checks and graphs for authors (dtree check, dtree graph, dtree test).
+ */
+/* (section owned by the authors' toolkit; declarations follow) */
+
+/* ---------------------------------------------------------------------------------------------
+ * Recording sessions (SQLite).
+ */
+/* (section owned by the recorder; declarations follow) */
+
 #ifdef __cplusplus
 }
 #endif
