@@ -10,9 +10,9 @@ SAN_CFLAGS ?=
 
 WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wwrite-strings -Wformat=2 -Wvla -Wundef $(WERROR)
-XML_CFLAGS  := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
-XML_LIBS    := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
-CLI_LIBS    := -lreadline $(shell pkg-config --libs sqlite3 jansson 2>/dev/null)
+XML_CFLAGS  := $(shell pkg-config --cflags libxml-2.0 sqlite3 2>/dev/null)
+XML_LIBS    := $(shell pkg-config --libs libxml-2.0 sqlite3 2>/dev/null)
+CLI_LIBS    := -lreadline $(shell pkg-config --libs jansson 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
