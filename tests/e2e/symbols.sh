@@ -1,0 +1,17 @@
+#!/bin/sh
+# The shared library exports only the public API: every defined dynamic symbol starts with dt_.
+B=${B:-build}
+pass=0; fail=0
+lib="$B/libdtree.so"
+if [ ! -f "$lib" ]; then echo "missing $lib"; echo "0 passed, 1 failed"; exit 1; fi
+bad=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | grep -v '^dt_' | grep -v '^_')
+if [ -z "$bad" ]; then pass=$((pass+1)); else echo "exported without dt_ prefix:"; echo "$bad"; fail=$((fail+1)); fi
+n=$(nm -D --defined-only "$lib" | awk '$2 == "T" && $3 ~ /^dt_/' | wc -l)
+if [ "$n" -ge 20 ]; then pass=$((pass+1)); else echo "only $n dt_ functions exported"; fail=$((fail+1)); fi
+# the engine must never link readline (GPL) nor print
+if nm -D "$lib" | grep -qE ' U (readline|printf|puts|fprintf|perror|exit|abort)$'; then
+    echo "libdtree references readline/printing/exit:"; nm -D "$lib" | grep -E ' U (readline|printf|puts|fprintf|perror|exit|abort)$'
+    fail=$((fail+1))
+else pass=$((pass+1)); fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
