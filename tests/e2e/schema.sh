@@ -1,0 +1,56 @@
+#!/bin/sh
+# Schema suite: every bundled tree (trees/*.xml) must validate against trees/dtree.rng, and every
+# broken tree in tests/cases/schema-bad/ must be rejected by it as a *validation* error (xmllint exit 3),
+# so a bad case that is merely not well-formed XML cannot pass for the wrong reason.
+# Run from the repo root: sh tests/e2e/schema.sh.  Last line: "N passed, N failed".
+SCHEMA=trees/dtree.rng
+BAD=tests/cases/schema-bad
+pass=0
+fail=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; sed 's/^/     /' "$out" | head -n 5; }
+
+if ! command -v xmllint >/dev/null 2>&1; then
+    echo "xmllint not found (Debian package libxml2-utils)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+ntrees=0
+for f in trees/*.xml; do
+    [ -f "$f" ] || continue
+    ntrees=$((ntrees + 1))
+    if xmllint --noout --relaxng "$SCHEMA" "$f" >"$out" 2>&1; then
+        ok "valid: $f"
+    else
+        ko "valid: $f"
+    fi
+done
+if [ "$ntrees" -eq 0 ]; then
+    echo "no trees found in trees/" >"$out"
+    ko "bundled trees present"
+fi
+
+nbad=0
+for f in "$BAD"/*.xml; do
+    [ -f "$f" ] || continue
+    nbad=$((nbad + 1))
+    xmllint --noout --relaxng "$SCHEMA" "$f" >"$out" 2>&1
+    rc=$?
+    if [ "$rc" -eq 3 ]; then
+        ok "rejected: $f"
+    else
+        echo "expected a validation error (xmllint exit 3), got exit $rc" >>"$out"
+        ko "rejected: $f"
+    fi
+done
+if [ "$nbad" -eq 0 ]; then
+    echo "no cases found in $BAD" >"$out"
+    ko "bad cases present"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
