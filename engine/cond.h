@@ -10,12 +10,20 @@
 #include <stddef.h>
 
 #define DT_COND_MSG 200
+#define DT_COND_MAX_LEN 4096        /* bytes in one expression */
+#define DT_COND_OP_LIMIT 1000000UL  /* libxml2 operations per evaluation */
 
 /* Asked at compile time whether `$name` is declared (1) or not (0). */
 typedef int (*dt_cond_known_fn)(void *ud, const char *name, size_t len);
 
 /* Compile `src`.  On success returns 0 and *comp (free with dt_cond_free).  On failure returns -1,
- * *off is the 0-based byte offset in src where the problem is, and msg holds the reason. */
+ * *off is the 0-based byte offset in src where the problem is, and msg holds the reason
+ * (exactly "out of memory" when an allocation failed).  `known` may be NULL: every variable is then
+ * accepted and an unknown one fails at evaluation.  Refused before libxml2 sees the expression:
+ * empty or longer than DT_COND_MAX_LEN, undeclared variables, names with '-' or '.', unknown
+ * functions, functions that need a document (id, lang, last, position, count, local-name,
+ * namespace-uri, name, and sum which needs a node-set), node tests, paths, axes, predicates, '|',
+ * bare names, a wrong number of arguments, nesting deeper than 64.  Never prints. */
 int dt_cond_compile(const char *src, dt_cond_known_fn known, void *ud, void **comp, size_t *off,
                     char msg[DT_COND_MSG]);
 void dt_cond_free(void *comp);
@@ -32,10 +40,16 @@ typedef int (*dt_cond_lookup_fn)(void *ud, const char *name, dt_cond_value *out)
 typedef struct dt_cond_env dt_cond_env;
 dt_cond_env *dt_cond_env_new(dt_cond_lookup_fn lookup, void *ud);
 void dt_cond_env_free(dt_cond_env *env);
+/* Change the operation limit of one environment (0 restores DT_COND_OP_LIMIT); for tests. */
+void dt_cond_env_set_op_limit(dt_cond_env *env, unsigned long limit);
 
-/* Evaluate; 0 on success, -1 with msg on any error (unknown variable, op limit, type failure). */
+/* Evaluate; 0 on success, -1 with msg on any error (unknown variable, op limit, type failure).
+ * An environment may be reused for any number of evaluations; one thread at a time. */
 int dt_cond_eval_bool(dt_cond_env *env, void *comp, int *out, char msg[DT_COND_MSG]);
-/* Evaluate and convert to the variable type; *out is canonical text allocated with dt_malloc. */
+/* Evaluate and convert to the variable type; *out is canonical text allocated with dt_malloc
+ * (caller frees with dt_free; NULL on error).  number: number() of the result, NaN is an error
+ * "not a number: ..."; boolean: "true"/"false"; date: must be a real YYYY-MM-DD; others: string(),
+ * at most 65536 bytes. */
 int dt_cond_eval_value(dt_cond_env *env, void *comp, dt_var_type type, char **out,
                        char msg[DT_COND_MSG]);
 

@@ -1,0 +1,547 @@
+/*
+ * test_cond.c — conditions and computations (engine/cond.c): arithmetic and comparisons through
+ * libxml2, every refused construct with its exact offset and message, evaluation errors (the op
+ * counter trap), conversions per type, and pathological inputs under a time bound.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cond.h"
+#include "mem.h"
+
+/* The variables the tests see: name, type, canonical text. */
+typedef struct tvar {
+    const char *name;
+    dt_var_type type;
+    const char *text;
+} tvar;
+
+static const tvar vars[] = {
+    {"n", DT_VAR_NUMBER, "3"},          {"half", DT_VAR_NUMBER, "0.5"},
+    {"zero", DT_VAR_NUMBER, ""},        {"yes", DT_VAR_BOOLEAN, "true"},
+    {"no", DT_VAR_BOOLEAN, "false"},    {"plan", DT_VAR_CHOICE, "basic"},
+    {"t", DT_VAR_TEXT, "05"},           {"empty", DT_VAR_TEXT, ""},
+    {"d", DT_VAR_DATE, "2026-03-31"},   {"mail", DT_VAR_EMAIL, "a@b.org"},
+    {"ghost", DT_VAR_TEXT, NULL}, /* declared, but the session does not know it (eval error) */
+};
+#define NVARS (sizeof vars / sizeof vars[0])
+
+static int known(void *ud, const char *name, size_t len)
+{
+    (void)ud;
+    for (size_t i = 0; i < NVARS; i++)
+        if (strlen(vars[i].name) == len && memcmp(vars[i].name, name, len) == 0)
+            return 1;
+    return 0;
+}
+
+static int lookup(void *ud, const char *name, dt_cond_value *out)
+{
+    (void)ud;
+    for (size_t i = 0; i < NVARS; i++)
+        if (strcmp(vars[i].name, name) == 0 && vars[i].text) {
+            out->type = vars[i].type;
+            out->text = vars[i].text;
+            return 0;
+        }
+    return -1;
+}
+
+static dt_cond_env *env;
+
+static int setup(void **state)
+{
+    (void)state;
+    env = dt_cond_env_new(lookup, NULL);
+    return env ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    dt_cond_env_free(env);
+    env = NULL;
+    return 0;
+}
+
+static void *compile_ok(const char *src)
+{
+    void *comp = NULL;
+    size_t off = 99;
+    char msg[DT_COND_MSG];
+    int rc = dt_cond_compile(src, known, NULL, &comp, &off, msg);
+    if (rc != 0)
+        fail_msg("compile \"%.80s\" failed at %zu: %s", src, off, msg);
+    assert_non_null(comp);
+    return comp;
+}
+
+static int eval_bool(const char *src)
+{
+    void *comp = compile_ok(src);
+    int out = -1;
+    char msg[DT_COND_MSG];
+    if (dt_cond_eval_bool(env, comp, &out, msg) != 0)
+        fail_msg("eval \"%s\" failed: %s", src, msg);
+    dt_cond_free(comp);
+    return out;
+}
+
+#define TRUE_(s) assert_int_equal(eval_bool(s), 1)
+#define FALSE_(s) assert_int_equal(eval_bool(s), 0)
+
+static void check_value(const char *src, dt_var_type type, const char *want)
+{
+    void *comp = compile_ok(src);
+    char *out = NULL;
+    char msg[DT_COND_MSG];
+    if (dt_cond_eval_value(env, comp, type, &out, msg) != 0)
+        fail_msg("eval \"%s\" failed: %s", src, msg);
+    assert_string_equal(out, want);
+    dt_free(out);
+    dt_cond_free(comp);
+}
+
+static void check_value_error(const char *src, dt_var_type type, const char *want_msg)
+{
+    void *comp = compile_ok(src);
+    char *out = (char *)"x";
+    char msg[DT_COND_MSG];
+    assert_int_equal(dt_cond_eval_value(env, comp, type, &out, msg), -1);
+    assert_null(out);
+    assert_string_equal(msg, want_msg);
+    dt_cond_free(comp);
+}
+
+static void check_refused(const char *src, size_t want_off, const char *want_msg)
+{
+    void *comp = (void *)1;
+    size_t off = 12345;
+    char msg[DT_COND_MSG];
+    assert_int_equal(dt_cond_compile(src, known, NULL, &comp, &off, msg), -1);
+    assert_null(comp);
+    if (strcmp(msg, want_msg) != 0 || off != want_off)
+        fail_msg("\"%s\": got %zu \"%s\", want %zu \"%s\"", src, off, msg, want_off, want_msg);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+
+static void test_arithmetic(void **state)
+{
+    (void)state;
+    check_value("1 + 2 * 3", DT_VAR_NUMBER, "7");
+    check_value("$n + 1", DT_VAR_NUMBER, "4");
+    check_value("$n - 1", DT_VAR_NUMBER, "2");
+    check_value("$n -1", DT_VAR_NUMBER, "2");
+    check_value("$n*$half", DT_VAR_NUMBER, "1.5");
+    check_value("7 div 2", DT_VAR_NUMBER, "3.5");
+    check_value("7 mod 3", DT_VAR_NUMBER, "1");
+    check_value("-$n", DT_VAR_NUMBER, "-3");
+    check_value("$zero + 1", DT_VAR_NUMBER, "1");     /* unset number reads 0 */
+    check_value("1 div 0", DT_VAR_NUMBER, "Infinity");
+    check_value("-1 div 0", DT_VAR_NUMBER, "-Infinity");
+    check_value("floor(2.7) + ceiling(2.1) + round(2.5)", DT_VAR_NUMBER, "8");
+    check_value("1e3", DT_VAR_NUMBER, "1000");
+    check_value(".5 + 1.", DT_VAR_NUMBER, "1.5");
+    check_value("0 * -1", DT_VAR_NUMBER, "0");
+    check_value("number($t) + 1", DT_VAR_NUMBER, "6");
+    check_value("string-length($plan)", DT_VAR_NUMBER, "5");
+    check_value("translate($d, '-', '')", DT_VAR_NUMBER, "20260331");
+}
+
+static void test_comparisons(void **state)
+{
+    (void)state;
+    TRUE_("$n = 3");
+    TRUE_("$n > 2 and $n <= 3");
+    FALSE_("$n != 3");
+    TRUE_("$plan = 'basic'");
+    FALSE_("$plan = 'Basic'");       /* case-sensitive */
+    TRUE_("$t = 5");                 /* string vs number: compared as numbers */
+    FALSE_("$t = '5'");              /* string vs string: compared as text */
+    FALSE_("'abc' < 'abd'");         /* < on strings compares numbers: NaN */
+    TRUE_("'10' > '9'");             /* ... numerically */
+    TRUE_("$yes");
+    FALSE_("$no");
+    TRUE_("not($no)");
+    TRUE_("$yes = true()");
+    TRUE_("$yes = 'false'");         /* boolean vs string: the string is true (non-empty) */
+    FALSE_("$no = 'false'");
+    FALSE_("$empty");
+    TRUE_("$empty = ''");
+    TRUE_("translate($d, '-', '') > 20260101");
+    FALSE_("translate($d, '-', '') > 20261231");
+    TRUE_("$d = '2026-03-31'");
+    TRUE_("starts-with($mail, 'a@') and contains($mail, '.org')");
+    TRUE_("substring-before($mail, '@') = 'a' and substring-after($mail, '@') = 'b.org'");
+    TRUE_("normalize-space('  a   b ') = 'a b'");
+    TRUE_("concat($plan, '-', $n) = 'basic-3'");
+    TRUE_("substring('abcdef', 2, 3) = 'bcd'");
+    TRUE_("boolean('x') and not(boolean(''))");
+    TRUE_("string() = '' and string-length() = 0 and normalize-space() = ''");
+    TRUE_("number() != number()"); /* NaN: context node has no text */
+    TRUE_("1 div 0 > 1000000");
+    TRUE_("0 div 0 != 0 div 0");
+    TRUE_("\"double\" = 'double'");
+    TRUE_("$half\t<\n1");
+}
+
+static void test_refused(void **state)
+{
+    (void)state;
+    check_refused("", 0, "empty expression");
+    check_refused("   \n\t", 0, "empty expression");
+    check_refused("$undeclared > 1", 0, "undeclared variable $undeclared");
+    check_refused("1 + $nope", 4, "undeclared variable $nope");
+    check_refused("$n-1 > 2", 0,
+                  "\"$n-1\" is not a variable name (names cannot contain '-'): put spaces around "
+                  "'-', as in \"$n - 1\"");
+    check_refused("$a.b", 0, "\"$a.b\" is not a variable name (names use only A-Z, a-z, 0-9 and _)");
+    check_refused("$ n", 0, "'$' must be followed by a variable name");
+    check_refused("$1", 0, "'$' must be followed by a variable name");
+    check_refused("$p:n", 0, "variable names have no prefix (\"$p:\")");
+    check_refused("attempts > 2", 0, "bare name \"attempts\": variables are written $attempts");
+    check_refused("$n > 2 and attempts-1", 11,
+                  "bare name \"attempts\": variables are written $attempts");
+    check_refused("true", 0, "bare name \"true\": booleans are written true() and false()");
+    check_refused("and 1", 0, "operator \"and\" needs a value before it");
+    check_refused("$n plus 1", 3,
+                  "\"plus\" is not an operator: expected and, or, div, mod, =, !=, <, <=, >, >=, "
+                  "+, - or *");
+    check_refused("upper-case($plan)", 0, "unknown function \"upper-case()\"");
+    check_refused("fn:true()", 0, "unknown function \"fn:true()\"");
+    check_refused("position() = 1", 0, "function \"position()\" needs a document; conditions have none");
+    check_refused("1 + count ($n)", 4, "function \"count()\" needs a document; conditions have none");
+    static const char *const docfns[] = {"id('x')", "lang('en')", "last()", "local-name()",
+                                         "namespace-uri()", "name()"};
+    for (size_t i = 0; i < sizeof docfns / sizeof docfns[0]; i++) {
+        char want[DT_COND_MSG];
+        snprintf(want, sizeof want, "function \"%.*s()\" needs a document; conditions have none",
+                 (int)strcspn(docfns[i], "("), docfns[i]);
+        check_refused(docfns[i], 0, want);
+    }
+    check_refused("sum(1)", 0, "function \"sum()\" needs a node-set; add numbers with +");
+    check_refused("text()", 0, "node test \"text()\" is not allowed: conditions have no document");
+    check_refused("node()", 0, "node test \"node()\" is not allowed: conditions have no document");
+    check_refused("comment()", 0,
+                  "node test \"comment()\" is not allowed: conditions have no document");
+    check_refused("processing-instruction()", 0, "node test \"processing-instruction()\" is not "
+                  "allowed: conditions have no document");
+    check_refused("child::a", 0, "axis \"child::\" is not allowed: conditions have no document");
+    check_refused("/a", 0, "paths ('/') are not allowed: conditions have no document; to divide, "
+                  "write \"div\"");
+    check_refused("$n / 2", 3, "paths ('/') are not allowed: conditions have no document; to "
+                  "divide, write \"div\"");
+    check_refused("$n | $n", 3, "'|' joins node-sets, which conditions do not have: write \"or\"");
+    check_refused("$n || $n", 3, "'||' is not an XPath operator: write \"or\"");
+    check_refused("$n && $n", 3, "'&&' is not an XPath operator: write \"and\"");
+    check_refused("$n &lt; 3", 3, "XML escape found inside the expression: in a tree file write "
+                  "&lt; once (not &amp;lt;), elsewhere write < itself");
+    check_refused("$n == 3", 3, "'==' is not an XPath operator: write '=' to compare");
+    check_refused("$n <> 3", 3, "'<>' is not an XPath operator: write '!='");
+    check_refused("!$yes", 0, "'!' is not an operator: write not(...), or '!=' for 'not equal'");
+    check_refused("$n[1]", 2, "predicates '[...]' are not allowed");
+    check_refused("@id", 0, "'@' (attribute) is not allowed: conditions have no document");
+    check_refused(". = 1", 0, "'.' (the context node) is not allowed: conditions have no document");
+    check_refused(".. = 1", 0, "'..' (the context node) is not allowed: conditions have no document");
+    check_refused("* = 1", 0, "'*' here is a node test, not a multiplication: conditions have no "
+                  "document");
+    check_refused("'abc", 0, "string not closed: add the missing '");
+    check_refused("1 = \"abc", 4, "string not closed: add the missing \"");
+    check_refused("concat('a')", 0, "function \"concat()\" takes at least 2 arguments, not 1");
+    check_refused("not()", 0, "function \"not()\" takes 1 argument, not 0");
+    check_refused("true(1)", 0, "function \"true()\" takes no arguments, not 1");
+    check_refused("1 + substring('a', 1, 2, 3)", 4,
+                  "function \"substring()\" takes 2 or 3 arguments, not 4");
+    check_refused("string(1, 2)", 0, "function \"string()\" takes 0 or 1 argument, not 2");
+    check_refused("translate('a', 'b')", 0, "function \"translate()\" takes 3 arguments, not 2");
+    check_refused("(1, 2)", 2, "',' outside a function call");
+    check_refused("1)", 1, "')' without a matching '('");
+    check_refused("not((1)", 0, "'(' is never closed");
+    check_refused("1 # 2", 2, "unexpected character '#'");
+    check_refused("1 \xc3\x97 2", 2, "unexpected character \"\xc3\x97\"");
+    check_refused("1 \x01 2", 2, "unexpected byte 0x01");
+    check_refused("1 \xff 2", 2, "unexpected byte 0xFF");
+    check_refused("a::b", 0, "axis \"a::\" is not allowed: conditions have no document");
+    check_refused("1 :: 2", 2, "'::' (an axis) is not allowed: conditions have no document");
+}
+
+/* Syntax errors found by libxml2: our message table, libxml2's offset. */
+static void test_syntax_from_libxml2(void **state)
+{
+    (void)state;
+    const char *expr = "syntax error: a value or an operator is missing or out of place here";
+    check_refused("1 2", 2, expr);
+    check_refused("$n =", 4, expr);
+    check_refused("1 + + 2", 4, expr);
+    check_refused("()", 1, expr);
+    check_refused("1.5.3", 3, expr);
+}
+
+static void test_length_limit(void **state)
+{
+    (void)state;
+    char *big = malloc(DT_COND_MAX_LEN + 2);
+    assert_non_null(big);
+    memset(big, ' ', DT_COND_MAX_LEN);
+    big[0] = '1';
+    big[DT_COND_MAX_LEN] = '\0';
+    void *comp = compile_ok(big); /* exactly the limit: fine */
+    dt_cond_free(comp);
+    big[DT_COND_MAX_LEN] = ' ';
+    big[DT_COND_MAX_LEN + 1] = '\0';
+    check_refused(big, 0, "expression longer than 4096 bytes");
+    free(big);
+}
+
+static void test_known_null_accepts_all(void **state)
+{
+    (void)state;
+    void *comp = NULL;
+    size_t off;
+    char msg[DT_COND_MSG];
+    assert_int_equal(dt_cond_compile("$whatever > 1", NULL, NULL, &comp, &off, msg), 0);
+    int out = 5;
+    assert_int_equal(dt_cond_eval_bool(env, comp, &out, msg), -1);
+    assert_string_equal(msg, "undefined variable $whatever");
+    assert_int_equal(out, 0);
+    dt_cond_free(comp);
+}
+
+/* A variable declared at load but unknown at run time is an error, never a silent false, and the
+ * environment keeps working afterwards. */
+static void test_undefined_at_eval(void **state)
+{
+    (void)state;
+    void *comp = compile_ok("$ghost = 'x' or 1 = 1");
+    int out = 7;
+    char msg[DT_COND_MSG];
+    assert_int_equal(dt_cond_eval_bool(env, comp, &out, msg), -1);
+    assert_string_equal(msg, "undefined variable $ghost");
+    dt_cond_free(comp);
+    TRUE_("$n = 3");
+    /* short-circuit hides it, as in XPath */
+    TRUE_("1 = 1 or $ghost");
+}
+
+/* Build "1+1+...+1" with `terms` terms (about 2 operations each). */
+static char *sum_of_ones(size_t terms)
+{
+    char *s = malloc(terms * 2 + 1);
+    for (size_t i = 0; i < terms; i++) {
+        s[2 * i] = '1';
+        s[2 * i + 1] = '+';
+    }
+    s[terms * 2 - 1] = '\0';
+    return s;
+}
+
+static void test_op_limit_resets(void **state)
+{
+    (void)state;
+    char *src = sum_of_ones(1000);
+    void *heavy = compile_ok(src);
+    free(src);
+    char msg[DT_COND_MSG];
+    int out = 7;
+    char *val = NULL;
+    assert_int_equal(dt_cond_eval_value(env, heavy, DT_VAR_NUMBER, &val, msg), 0);
+    assert_string_equal(val, "1000");
+    dt_free(val);
+
+    dt_cond_env_set_op_limit(env, 100);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(dt_cond_eval_bool(env, heavy, &out, msg), -1);
+        assert_string_equal(msg, "too much work: more than 100 operations");
+        assert_int_equal(out, 0);
+        /* the trap: libxml2 never resets its counter, so this would fail without our reset */
+        TRUE_("$n = 3 and $yes");
+        check_value("$n + 1", DT_VAR_NUMBER, "4");
+    }
+    dt_cond_env_set_op_limit(env, 0);
+    assert_int_equal(dt_cond_eval_bool(env, heavy, &out, msg), 0);
+    assert_int_equal(out, 1);
+    dt_cond_free(heavy);
+}
+
+static void test_errors_do_not_stick(void **state)
+{
+    (void)state;
+    check_value_error("$plan", DT_VAR_NUMBER, "not a number: \"basic\"");
+    check_value("$n", DT_VAR_NUMBER, "3");
+    check_value_error("0 div 0", DT_VAR_NUMBER, "not a number: \"NaN\"");
+    TRUE_("true()");
+}
+
+static void test_conversions(void **state)
+{
+    (void)state;
+    check_value("$n > 1", DT_VAR_NUMBER, "1");
+    check_value("$yes", DT_VAR_NUMBER, "1");
+    check_value("' 42 '", DT_VAR_NUMBER, "42");
+    check_value("1 div 3", DT_VAR_NUMBER, "0.333333333333333");
+    check_value("$n > 1", DT_VAR_BOOLEAN, "true");
+    check_value("$n", DT_VAR_BOOLEAN, "true");
+    check_value("0", DT_VAR_BOOLEAN, "false");
+    check_value("'false'", DT_VAR_BOOLEAN, "true"); /* a non-empty string is true */
+    check_value("''", DT_VAR_BOOLEAN, "false");
+    check_value("false()", DT_VAR_BOOLEAN, "false");
+    check_value("'2026-02-28'", DT_VAR_DATE, "2026-02-28");
+    check_value("$d", DT_VAR_DATE, "2026-03-31");
+    check_value("concat('2024-02-', '29')", DT_VAR_DATE, "2024-02-29");
+    check_value_error("'2026-02-30'", DT_VAR_DATE, "not a date (YYYY-MM-DD): \"2026-02-30\"");
+    check_value_error("20260101", DT_VAR_DATE, "not a date (YYYY-MM-DD): \"20260101\"");
+    check_value("concat('x', $n)", DT_VAR_TEXT, "x3");
+    check_value("$n div 2", DT_VAR_TEXT, "1.5");
+    check_value("$yes", DT_VAR_TEXT, "true");
+    check_value("1 div 0", DT_VAR_TEXT, "Infinity");
+    check_value("$mail", DT_VAR_EMAIL, "a@b.org");
+    check_value("$plan", DT_VAR_CHOICE, "basic");
+    check_value("$t", DT_VAR_PHONE, "05");
+}
+
+/* Pathological inputs: each is an error or a result, quickly, and nothing crashes. */
+static void test_pathological(void **state)
+{
+    (void)state;
+    char *b = malloc(20000);
+    size_t n = 0;
+    for (int i = 0; i < 5000; i++)
+        b[n++] = '(';
+    b[n++] = '1';
+    for (int i = 0; i < 5000; i++)
+        b[n++] = ')';
+    b[n] = '\0';
+    check_refused(b, 0, "expression longer than 4096 bytes");
+    b[2000] = '1';
+    b[2001] = '\0';
+    check_refused(b, 64, "nested more than 64 levels deep");
+
+    n = 0;
+    for (int i = 0; i < 1000; i++)
+        n += (size_t)sprintf(b + n, "not(");
+    b[n] = '\0';
+    check_refused(b, 256, "nested more than 64 levels deep");
+
+    n = 0; /* 64 levels is allowed */
+    for (int i = 0; i < 64; i++)
+        b[n++] = '(';
+    b[n++] = '1';
+    for (int i = 0; i < 64; i++)
+        b[n++] = ')';
+    b[n] = '\0';
+    check_value(b, DT_VAR_NUMBER, "1");
+
+    memset(b, '-', 4095);
+    b[4095] = '1';
+    b[4096] = '\0';
+    check_value(b, DT_VAR_NUMBER, "-1");
+
+    char *ones = sum_of_ones(2048);
+    check_value(ones, DT_VAR_NUMBER, "2048");
+    free(ones);
+
+    n = 0;
+    while (n + 12 < 4096)
+        n += (size_t)sprintf(b + n, "$n < $n or ");
+    sprintf(b + n, "1");
+    TRUE_(b);
+
+    n = (size_t)sprintf(b, "concat($plan");
+    while (n + 10 < 4096)
+        n += (size_t)sprintf(b + n, ", $plan");
+    sprintf(b + n, ")");
+    void *comp = compile_ok(b);
+    char *out = NULL;
+    char msg[DT_COND_MSG];
+    assert_int_equal(dt_cond_eval_value(env, comp, DT_VAR_TEXT, &out, msg), 0);
+    assert_true(strlen(out) > 2000);
+    dt_free(out);
+    dt_cond_free(comp);
+
+    b[0] = '\'';
+    memset(b + 1, 'x', 4094);
+    b[4095] = '\0';
+    check_refused(b, 0, "string not closed: add the missing '");
+    free(b);
+}
+
+/* Nothing may reach stderr: run refusals and failing evaluations with fd 2 on a file. */
+static void test_silent(void **state)
+{
+    (void)state;
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    dup2(fileno(tmp), 2);
+
+    const char *bad[] = {"1 2", "$n =", "()", "1 + + 2", "1.5.3", "'a", "((1)", "$n = = 1",
+                         "concat(,)", "1 -", "- - -", "$n e", "1e", "1e+"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        void *comp = NULL;
+        size_t off;
+        char msg[DT_COND_MSG];
+        if (dt_cond_compile(bad[i], known, NULL, &comp, &off, msg) == 0) {
+            int out;
+            (void)dt_cond_eval_bool(env, comp, &out, msg);
+            dt_cond_free(comp);
+        }
+    }
+    void *comp = compile_ok("$ghost or $n");
+    int out;
+    char msg[DT_COND_MSG];
+    assert_int_equal(dt_cond_eval_bool(env, comp, &out, msg), -1);
+    dt_cond_free(comp);
+    dt_cond_env_set_op_limit(env, 3);
+    comp = compile_ok("1+1+1+1+1+1");
+    assert_int_equal(dt_cond_eval_bool(env, comp, &out, msg), -1);
+    dt_cond_env_set_op_limit(env, 0);
+    dt_cond_free(comp);
+
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    long size = (fseek(tmp, 0, SEEK_END), ftell(tmp));
+    fclose(tmp);
+    assert_int_equal(size, 0);
+}
+
+static void test_null_args(void **state)
+{
+    (void)state;
+    int out = 3;
+    char msg[DT_COND_MSG];
+    assert_int_equal(dt_cond_eval_bool(env, NULL, &out, msg), -1);
+    dt_cond_free(NULL);
+    dt_cond_env_free(NULL);
+}
+
+int main(void)
+{
+    alarm(20); /* the time bound: a hang is a failure */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_arithmetic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_comparisons, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syntax_from_libxml2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_length_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_known_null_accepts_all, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_undefined_at_eval, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_limit_resets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_do_not_stick, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conversions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pathological, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_null_args, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
