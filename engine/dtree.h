@@ -327,7 +327,11 @@ typedef struct dt_path_entry {
     int64_t time_ms;         /* when the step was entered */
     size_t note_count;       /* notes attached while on this step */
     const char *const *notes;
+    unsigned flags;          /* DT_PATH_RESTART: first step after dt_session_restart;
+                                DT_PATH_JUMP: reached by dt_session_jump */
 } dt_path_entry;
+#define DT_PATH_RESTART 1u
+#define DT_PATH_JUMP 2u
 DT_API size_t dt_session_path_count(const dt_session *s);
 DT_API const dt_path_entry *dt_session_path_get(const dt_session *s, size_t i);
 

@@ -1,0 +1,271 @@
+/*
+ * session_walk.c — entering steps and running automatic ones (decide, call, jump, end in a call)
+ * until an interactive step; choose, continue and jump.  The walk is a loop, never recursion, and
+ * costs O(steps entered): path and undo log are amortised arrays.  A walk is bounded by the number
+ * of steps in the bundle plus DT_AUTO_SLACK automatic steps, and calls by DT_MAX_CALL_DEPTH.
+ */
+#include "error.h"
+#include "mem.h"
+#include "session.h"
+#include "value.h"
+#include <string.h>
+
+dt_status dt_sess_cond_fail(dt_session *s, uint32_t cond, const char *msg, dt_error *err)
+{
+    const dt_cond_rec *c = DT_COND(s->t, cond);
+    if (strcmp(msg, "out of memory") == 0)
+        return dt_sess_oom(err);
+    return dt_sess_err(s, err, DT_ERUNTIME, c->unit, c->pos, "cannot evaluate `%s`: %s",
+                       DT_S(s->t, c->src), msg);
+}
+
+dt_status dt_sess_apply_sets(dt_session *s, uint32_t first, uint32_t n, dt_error *err)
+{
+    for (uint32_t i = first; i < first + n; i++) {
+        const dt_set_rec *r = DT_SET(s->t, i);
+        dt_var_type type = (dt_var_type)DT_VAR(s->t, r->var)->type;
+        char msg[DT_COND_MSG] = "";
+        char *val = NULL;
+        if (dt_cond_eval_value(s->env, DT_COND(s->t, r->expr)->comp, type, &val, msg) != 0) {
+            dt_free(val);
+            return dt_sess_cond_fail(s, r->expr, msg, err);
+        }
+        dt_status st = dt_sess_assign(s, r->var, val, 1, err);
+        if (st)
+            return st;
+        /* The value stays alive until the queue is flushed: a later change moves it to the log. */
+        if (dt_sess_queue(s, DT_EV_SET, DT_NONE, DT_NONE, r->var, NULL, val, NULL) != 0)
+            return dt_sess_oom(err);
+    }
+    return DT_OK;
+}
+
+static int interactive(const dt_session *s, dt_step_kind k)
+{
+    return k == DT_STEP_QUESTION || k == DT_STEP_INFO || k == DT_STEP_INPUT ||
+           (k == DT_STEP_END && s->depth == 0);
+}
+
+static dt_status enter(dt_session *s, uint32_t step, uint8_t mark, dt_error *err)
+{
+    const dt_step_rec *r = DT_STEP(s->t, step);
+    if (dt_grow((void **)&s->path, &s->path_cap, s->npath + 1, sizeof *s->path) != 0)
+        return dt_sess_oom(err);
+    size_t shown = s->npath ? s->path[s->npath - 1].shown : 0;
+    dt_prec *p = &s->path[s->npath++];
+    memset(p, 0, sizeof *p);
+    p->step = step;
+    p->choice = DT_NONE;
+    p->mark = mark;
+    p->time_ms = s->now;
+    p->shown = shown + (size_t)interactive(s, (dt_step_kind)r->kind);
+    if (dt_sess_queue(s, DT_EV_STEP, step, DT_NONE, DT_NONE, NULL, NULL, NULL) != 0)
+        return dt_sess_oom(err);
+    return dt_sess_apply_sets(s, r->first_set, r->nsets, err);
+}
+
+static dt_status decide(dt_session *s, const dt_step_rec *r, uint32_t *next, dt_error *err)
+{
+    for (uint32_t i = r->first_choice; i < r->first_choice + r->nchoices; i++) {
+        const dt_choice_rec *c = DT_CHOICE(s->t, i);
+        int ok = 1;
+        char msg[DT_COND_MSG] = "";
+        if (c->cond != DT_NONE &&
+            dt_cond_eval_bool(s->env, DT_COND(s->t, c->cond)->comp, &ok, msg) != 0)
+            return dt_sess_cond_fail(s, c->cond, msg, err);
+        if (ok) {
+            *next = c->to;
+            return dt_sess_apply_sets(s, c->first_set, c->nsets, err);
+        }
+    }
+    return dt_sess_err(s, err, DT_ERUNTIME, r->unit, r->pos,
+                       "decide `%s`: no branch applies and there is no otherwise", DT_S(s->t, r->id));
+}
+
+static dt_status call(dt_session *s, const dt_step_rec *r, uint32_t *next, dt_error *err)
+{
+    if (r->target == DT_NONE)
+        return dt_sess_err(s, err, DT_ERUNTIME, r->unit, r->pos,
+                           "call `%s`: the called tree was not loaded", DT_S(s->t, r->id));
+    if (s->depth >= DT_MAX_CALL_DEPTH)
+        return dt_sess_err(s, err, DT_ERUNTIME, r->unit, r->pos,
+                           "call `%s`: calls nested deeper than %d (a call cycle?)",
+                           DT_S(s->t, r->id), DT_MAX_CALL_DEPTH);
+    dt_frame f = {r->next, r->var};
+    *next = r->target;
+    return dt_sess_push_frame(s, f, err);
+}
+
+/* An end inside a call: back to the caller, with the outcome in the result variable. */
+static dt_status ret(dt_session *s, const dt_step_rec *r, uint32_t *next, dt_error *err)
+{
+    dt_frame f;
+    dt_status st = dt_sess_pop_frame(s, &f, err);
+    if (st)
+        return st;
+    *next = f.ret;
+    if (f.var == DT_NONE)
+        return DT_OK;
+    char *val = dt_strdup(DT_S(s->t, r->outcome));
+    if (!val)
+        return dt_sess_oom(err);
+    if ((st = dt_sess_assign(s, f.var, val, 1, err)) != DT_OK)
+        return st;
+    if (dt_sess_queue(s, DT_EV_SET, DT_NONE, DT_NONE, f.var, NULL, val, NULL) != 0)
+        return dt_sess_oom(err);
+    return DT_OK;
+}
+
+/* Reached an interactive step: build its view aside; a top-level end also reports END. */
+static dt_status arrive(dt_session *s, uint32_t step, dt_error *err)
+{
+    dt_status st = dt_sess_view_build(s, step, s->path[s->npath - 1].shown, err);
+    if (st || DT_STEP(s->t, step)->kind != DT_STEP_END)
+        return st;
+    const dt_vbuf *vb = &s->vb[!s->cur];
+    if (dt_sess_queue(s, DT_EV_END, step, DT_NONE, DT_NONE, NULL, NULL, vb->end_text) != 0)
+        return dt_sess_oom(err);
+    return DT_OK;
+}
+
+dt_status dt_sess_walk(dt_session *s, uint32_t step, uint8_t mark, dt_error *err)
+{
+    size_t autos = 0, limit = (size_t)s->t->steps.len + DT_AUTO_SLACK;
+    const dt_step_rec *r = NULL;
+    for (;;) {
+        if (step == DT_NONE || step >= s->t->steps.len)
+            return r ? dt_sess_err(s, err, DT_ERUNTIME, r->unit, r->pos,
+                                   "step `%s` leads nowhere (its tree was not loaded)",
+                                   DT_S(s->t, r->id))
+                     : dt_err_error(err, DT_ERUNTIME, NULL, 0, 0, NULL, "no start step");
+        dt_status st = enter(s, step, mark, err);
+        if (st)
+            return st;
+        mark = 0;
+        r = DT_STEP(s->t, step);
+        switch ((dt_step_kind)r->kind) {
+        case DT_STEP_DECIDE: st = decide(s, r, &step, err); break;
+        case DT_STEP_CALL: st = call(s, r, &step, err); break;
+        case DT_STEP_JUMP: step = r->next; break;
+        case DT_STEP_END:
+            if (s->depth == 0)
+                return arrive(s, step, err);
+            st = ret(s, r, &step, err);
+            break;
+        default: return arrive(s, step, err);
+        }
+        if (st)
+            return st;
+        if (++autos > limit)
+            return dt_sess_err(s, err, DT_ERUNTIME, r->unit, r->pos,
+                               "automatic steps loop without a question: %zu steps in a row "
+                               "(last `%s`)", autos, DT_S(s->t, r->id));
+    }
+}
+
+dt_status dt_sess_check_answerable(dt_session *s, dt_step_kind kind, dt_error *err)
+{
+    static const char *const want[] = {"choose", "continue", "input"};
+    if (!s)
+        return dt_err_error(err, DT_EARG, NULL, 0, 0, NULL, "no session");
+    if (!s->started)
+        return dt_err_error(err, DT_ESTATE, NULL, 0, 0, NULL, "the session has not started");
+    if (s->ended)
+        return dt_err_error(err, DT_ESTATE, NULL, 0, 0, NULL, "the session has ended");
+    const dt_step_rec *r = DT_STEP(s->t, dt_sess_tail(s)->step);
+    if (r->kind != kind)
+        return dt_err_error(err, DT_ESTATE, NULL, 0, 0, NULL,
+                            "cannot %s on %s step `%s`", want[kind], dt_step_kind_name(r->kind),
+                            DT_S(s->t, r->id));
+    return DT_OK;
+}
+
+dt_status dt_session_choose(dt_session *s, size_t index, dt_error *err)
+{
+    dt_status st = dt_sess_check_answerable(s, DT_STEP_QUESTION, err);
+    if (st)
+        return st;
+    const dt_vbuf *vb = dt_sess_cur_view(s);
+    if (index >= vb->view.choice_count)
+        return dt_err_error(err, DT_EANSWER, NULL, 0, 0, NULL,
+                            "no choice %zu: choose 1 to %zu", index + 1, vb->view.choice_count);
+    uint32_t ci = vb->offered[index];
+    const dt_choice_rec *c = DT_CHOICE(s->t, ci);
+    char *label = dt_strdup(vb->ch[index].label);
+    if (!label)
+        return dt_sess_oom(err);
+    dt_txn x;
+    dt_txn_begin(s, &x);
+    uint32_t step = dt_sess_tail(s)->step;
+    dt_sess_mark_acted(s, ci, label, 1);
+    if (dt_sess_queue(s, DT_EV_ANSWER, step, ci, DT_NONE, label, NULL, NULL) != 0)
+        st = dt_sess_oom(err);
+    if (!st)
+        st = dt_sess_apply_sets(s, c->first_set, c->nsets, err);
+    if (!st)
+        st = dt_sess_walk(s, c->to, 0, err);
+    return dt_txn_end(s, &x, st);
+}
+
+dt_status dt_session_continue(dt_session *s, dt_error *err)
+{
+    dt_status st = dt_sess_check_answerable(s, DT_STEP_INFO, err);
+    if (st)
+        return st;
+    dt_txn x;
+    dt_txn_begin(s, &x);
+    const dt_step_rec *r = DT_STEP(s->t, dt_sess_tail(s)->step);
+    dt_sess_mark_acted(s, DT_NONE, "continue", 0);
+    if (dt_sess_queue(s, DT_EV_ANSWER, dt_sess_tail(s)->step, DT_NONE, DT_NONE, "continue", NULL,
+                      NULL) != 0)
+        st = dt_sess_oom(err);
+    if (!st)
+        st = dt_sess_walk(s, r->next, 0, err);
+    return dt_txn_end(s, &x, st);
+}
+
+static uint32_t find_unit(const dt_tree *t, const char *tree_id)
+{
+    for (uint32_t u = 0; u < t->units.len; u++)
+        if (strcmp(DT_S(t, DT_UNIT(t, u)->id), tree_id) == 0)
+            return u;
+    return DT_NONE;
+}
+
+/* Unwind every call frame (logged): a jump into another file leaves the calls it was in. */
+static dt_status unwind(dt_session *s, dt_error *err)
+{
+    dt_frame f;
+    while (s->depth) {
+        dt_status st = dt_sess_pop_frame(s, &f, err);
+        if (st)
+            return st;
+    }
+    return DT_OK;
+}
+
+dt_status dt_session_jump(dt_session *s, const char *tree_id, const char *step_id, dt_error *err)
+{
+    if (!s || !step_id)
+        return dt_err_error(err, DT_EARG, NULL, 0, 0, NULL, "dt_session_jump: NULL argument");
+    if (!s->started)
+        return dt_err_error(err, DT_ESTATE, NULL, 0, 0, NULL, "the session has not started");
+    uint32_t here = DT_STEP(s->t, dt_sess_tail(s)->step)->unit;
+    uint32_t unit = tree_id ? find_unit(s->t, tree_id) : here;
+    if (unit == DT_NONE)
+        return dt_err_error(err, DT_ENOTFOUND, NULL, 0, 0, NULL, "no tree `%s` in this bundle",
+                            tree_id);
+    uint32_t step = dt_tree_find_step(s->t, unit, step_id);
+    if (step == DT_NONE)
+        return dt_err_error(err, DT_ENOTFOUND, NULL, 0, 0, NULL, "no step `%s` in tree `%s`",
+                            step_id, DT_S(s->t, DT_UNIT(s->t, unit)->id));
+    dt_txn x;
+    dt_txn_begin(s, &x);
+    dt_sess_mark_acted(s, DT_NONE, NULL, 0);
+    dt_status st = unit != here ? unwind(s, err) : DT_OK;
+    if (!st && dt_sess_queue(s, DT_EV_JUMP, step, DT_NONE, DT_NONE, NULL, NULL, NULL) != 0)
+        st = dt_sess_oom(err);
+    if (!st)
+        st = dt_sess_walk(s, step, DT_PATH_JUMP, err);
+    return dt_txn_end(s, &x, st);
+}
