@@ -85,6 +85,49 @@ static void swallow(void *ud, xmlErrorPtr e)
     (void)e; /* kept in ctxt->lastError, which we read ourselves */
 }
 
+/* Some libxml2 paths (out-of-memory in object constructors, mostly) report only through the global
+ * channels and then carry on with a wrong value.  Those channels are per thread in libxml2, so for
+ * the duration of one call we point them at a counter on our stack, count anything raised as an
+ * error, and give the caller's handlers back afterwards. */
+typedef struct quiet {
+    xmlGenericErrorFunc generic;
+    void *generic_ctx;
+    xmlStructuredErrorFunc structured;
+    void *structured_ctx;
+    int raised;
+} quiet;
+
+static void count_generic(void *ud, const char *fmt, ...)
+{
+    (void)fmt;
+    ((quiet *)ud)->raised++;
+}
+
+static void count_structured(void *ud, xmlErrorPtr e)
+{
+    (void)e;
+    ((quiet *)ud)->raised++;
+}
+
+static void quiet_begin(quiet *q)
+{
+    q->generic = xmlGenericError;
+    q->generic_ctx = xmlGenericErrorContext;
+    q->structured = xmlStructuredError;
+    q->structured_ctx = xmlStructuredErrorContext;
+    q->raised = 0;
+    xmlSetGenericErrorFunc(q, count_generic);
+    xmlSetStructuredErrorFunc(q, count_structured);
+}
+
+/* Returns the number of errors libxml2 raised outside our contexts during the call. */
+static int quiet_end(const quiet *q)
+{
+    xmlSetGenericErrorFunc(q->generic_ctx, q->generic);
+    xmlSetStructuredErrorFunc(q->structured_ctx, q->structured);
+    return q->raised;
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* The lexer: one pass, linear, refuses constructs before libxml2 sees them. */
 
@@ -546,7 +589,17 @@ int dt_cond_compile(const char *src, dt_cond_known_fn known, void *ud, void **co
     }
     if (lex_all(&lx))
         return -1;
-    return xml_compile(src, len, comp, off, msg);
+    quiet q;
+    quiet_begin(&q);
+    int rc = xml_compile(src, len, comp, off, msg);
+    if (quiet_end(&q) && rc == 0) { /* libxml2 hit a failure it did not report to us */
+        xmlXPathFreeCompExpr(*comp);
+        *comp = NULL;
+        *off = 0;
+        set_msg(msg, "out of memory");
+        rc = -1;
+    }
+    return rc;
 }
 
 void dt_cond_free(void *comp)
@@ -592,6 +645,31 @@ static xmlXPathObjectPtr var_lookup(void *data, const xmlChar *name, const xmlCh
     return o;
 }
 
+static int env_init(dt_cond_env *env)
+{
+    env->doc = xmlNewDoc((const xmlChar *)"1.0");
+    env->root = env->doc ? xmlNewDocNode(env->doc, NULL, (const xmlChar *)"dtree", NULL) : NULL;
+    if (env->root)
+        xmlDocSetRootElement(env->doc, env->root);
+    env->ctx = env->root ? xmlXPathNewContext(env->doc) : NULL;
+    if (!env->ctx)
+        return -1;
+    env->ctx->node = env->root;
+    env->ctx->error = swallow;
+    env->ctx->opLimit = DT_COND_OP_LIMIT;
+    xmlXPathRegisterVariableLookup(env->ctx, var_lookup, env);
+    return 0;
+}
+
+static void env_release(dt_cond_env *env)
+{
+    if (env->ctx)
+        xmlXPathFreeContext(env->ctx);
+    if (env->doc)
+        xmlFreeDoc(env->doc); /* frees root as well */
+    dt_free(env);
+}
+
 dt_cond_env *dt_cond_env_new(dt_cond_lookup_fn lookup, void *ud)
 {
     dt_cond_env *env = dt_calloc(1, sizeof *env);
@@ -599,31 +677,20 @@ dt_cond_env *dt_cond_env_new(dt_cond_lookup_fn lookup, void *ud)
         return NULL;
     env->lookup = lookup;
     env->ud = ud;
-    env->doc = xmlNewDoc((const xmlChar *)"1.0");
-    env->root = env->doc ? xmlNewDocNode(env->doc, NULL, (const xmlChar *)"dtree", NULL) : NULL;
-    if (env->root)
-        xmlDocSetRootElement(env->doc, env->root);
-    env->ctx = env->root ? xmlXPathNewContext(env->doc) : NULL;
-    if (!env->ctx) {
-        dt_cond_env_free(env);
-        return NULL;
+    quiet q;
+    quiet_begin(&q);
+    int rc = env_init(env);
+    if (quiet_end(&q) || rc != 0) {
+        env_release(env);
+        env = NULL;
     }
-    env->ctx->node = env->root;
-    env->ctx->error = swallow;
-    env->ctx->opLimit = DT_COND_OP_LIMIT;
-    xmlXPathRegisterVariableLookup(env->ctx, var_lookup, env);
     return env;
 }
 
 void dt_cond_env_free(dt_cond_env *env)
 {
-    if (!env)
-        return;
-    if (env->ctx)
-        xmlXPathFreeContext(env->ctx);
-    if (env->doc)
-        xmlFreeDoc(env->doc); /* frees root as well */
-    dt_free(env);
+    if (env)
+        env_release(env);
 }
 
 void dt_cond_env_set_op_limit(dt_cond_env *env, unsigned long limit)
@@ -671,12 +738,17 @@ static xmlXPathObjectPtr run(dt_cond_env *env, void *comp, char msg[DT_COND_MSG]
 int dt_cond_eval_bool(dt_cond_env *env, void *comp, int *out, char msg[DT_COND_MSG])
 {
     *out = 0;
+    quiet q;
+    quiet_begin(&q);
     xmlXPathObjectPtr res = run(env, comp, msg);
-    if (!res)
-        return -1;
-    *out = xmlXPathCastToBoolean(res) ? 1 : 0;
+    int value = res ? xmlXPathCastToBoolean(res) : 0;
     xmlXPathFreeObject(res);
-    return 0;
+    if (quiet_end(&q) && res) { /* a result computed past a swallowed failure is not trusted */
+        set_msg(msg, "out of memory");
+        res = NULL;
+    }
+    *out = res && value ? 1 : 0;
+    return res ? 0 : -1;
 }
 
 /* The result as a string (libxml2's conversion), copied into dt_malloc memory. */
@@ -730,22 +802,35 @@ static char *convert_date(xmlXPathObjectPtr res, char msg[DT_COND_MSG])
     return copy;
 }
 
+static char *convert(xmlXPathObjectPtr res, dt_var_type type, char msg[DT_COND_MSG])
+{
+    char *out = NULL;
+    switch (type) {
+    case DT_VAR_NUMBER: out = convert_number(res, msg); break;
+    case DT_VAR_BOOLEAN:
+        if (!(out = dt_strdup(xmlXPathCastToBoolean(res) ? "true" : "false")))
+            set_msg(msg, "out of memory");
+        break;
+    case DT_VAR_DATE: out = convert_date(res, msg); break;
+    default: out = result_string(res, msg); break;
+    }
+    return out;
+}
+
 int dt_cond_eval_value(dt_cond_env *env, void *comp, dt_var_type type, char **out,
                        char msg[DT_COND_MSG])
 {
     *out = NULL;
+    quiet q;
+    quiet_begin(&q);
     xmlXPathObjectPtr res = run(env, comp, msg);
-    if (!res)
-        return -1;
-    switch (type) {
-    case DT_VAR_NUMBER: *out = convert_number(res, msg); break;
-    case DT_VAR_BOOLEAN:
-        if (!(*out = dt_strdup(xmlXPathCastToBoolean(res) ? "true" : "false")))
-            set_msg(msg, "out of memory");
-        break;
-    case DT_VAR_DATE: *out = convert_date(res, msg); break;
-    default: *out = result_string(res, msg); break;
-    }
+    if (res)
+        *out = convert(res, type, msg);
     xmlXPathFreeObject(res);
+    if (quiet_end(&q) && *out) { /* a result computed past a swallowed failure is not trusted */
+        dt_free(*out);
+        *out = NULL;
+        set_msg(msg, "out of memory");
+    }
     return *out ? 0 : -1;
 }

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libxml/xmlmemory.h>
+
 #include "cond.h"
 #include "mem.h"
 
@@ -525,8 +527,129 @@ static void test_null_args(void **state)
     dt_cond_env_free(NULL);
 }
 
+/* Allocation failure injection for both hooks: the engine's (dt_set_allocator) and libxml2's
+ * (xmlMemSetup, installed once in main before libxml2 allocates anything).  Each has its own
+ * budget: allocations left before failing, -1 = unlimited. */
+static long dt_budget = -1, xml_budget = -1;
+static long live_dt, live_xml;
+
+static int take(long *budget)
+{
+    if (*budget == 0)
+        return 0;
+    if (*budget > 0)
+        (*budget)--;
+    return 1;
+}
+
+static void *dt_m(size_t n)
+{
+    void *p = take(&dt_budget) ? malloc(n) : NULL;
+    live_dt += p != NULL;
+    return p;
+}
+static void *dt_r(void *p, size_t n)
+{
+    if (!p)
+        return dt_m(n);
+    return take(&dt_budget) ? realloc(p, n) : NULL;
+}
+static void dt_f(void *p)
+{
+    live_dt -= p != NULL;
+    free(p);
+}
+static void *x_m(size_t n)
+{
+    void *p = take(&xml_budget) ? malloc(n) : NULL;
+    live_xml += p != NULL;
+    return p;
+}
+static void *x_r(void *p, size_t n)
+{
+    if (!p)
+        return x_m(n);
+    return take(&xml_budget) ? realloc(p, n) : NULL;
+}
+static void x_f(void *p)
+{
+    live_xml -= p != NULL;
+    free(p);
+}
+static char *x_s(const char *s)
+{
+    char *d = x_m(strlen(s) + 1);
+    if (d)
+        strcpy(d, s);
+    return d;
+}
+
+/* One full use: env, compile, evaluate to a date and a boolean.  libxml2's budget, when set, only
+ * covers creating the environment: libxml2 2.9.14's XPath compiler and evaluator are not safe
+ * against allocation failure (valgrind shows the compiler reading past a block after a failed
+ * realloc; xmlXPathCompiledEval dereferences an unchecked NULL; substring() turns a failed
+ * allocation into "").  Returns 1 when all succeeded, 0 on a clean failure, -1 on a wrong answer. */
+static int one_run(long xml_k)
+{
+    int ok = 0;
+    char msg[DT_COND_MSG], *out = NULL;
+    size_t off;
+    void *comp = NULL, *comp2 = NULL;
+    xml_budget = xml_k;
+    dt_cond_env *e = dt_cond_env_new(lookup, NULL);
+    xml_budget = -1;
+    int compiled = e &&
+        dt_cond_compile("concat(substring($d, 1, 8), '0', 1 + 1)", known, NULL, &comp, &off,
+                        msg) == 0 &&
+        dt_cond_compile("$n > 2 and $plan = 'basic'", known, NULL, &comp2, &off, msg) == 0;
+    int b = 0;
+    if (compiled && dt_cond_eval_value(e, comp, DT_VAR_DATE, &out, msg) == 0 &&
+        dt_cond_eval_bool(e, comp2, &b, msg) == 0)
+        ok = strcmp(out, "2026-03-02") == 0 && b == 1 ? 1 : -1;
+    dt_free(out);
+    dt_cond_free(comp);
+    dt_cond_free(comp2);
+    dt_cond_env_free(e);
+    return ok;
+}
+
+/* Fail allocation k of one hook for k = 0, 1, 2 ... until the run succeeds; returns that k. */
+static long step_until_success(int engine_hook)
+{
+    long k;
+    for (k = 0; k < 10000; k++) {
+        long dt0 = live_dt, xml0 = live_xml;
+        dt_budget = engine_hook ? k : -1;
+        int ok = one_run(engine_hook ? -1 : k);
+        dt_budget = -1;
+        assert_int_not_equal(ok, -1); /* never a wrong answer */
+        assert_int_equal(live_dt, dt0);
+        assert_int_equal(live_xml, xml0);
+        if (ok == 1)
+            break;
+    }
+    return k;
+}
+
+static void test_oom_engine(void **state)
+{
+    (void)state;
+    dt_set_allocator(&(dt_allocator){dt_m, dt_r, dt_f});
+    long k = step_until_success(1);
+    dt_set_allocator(NULL);
+    assert_true(k >= 3 && k < 10000);
+}
+
+static void test_oom_libxml2_env(void **state)
+{
+    (void)state;
+    long k = step_until_success(0);
+    assert_true(k > 3 && k < 10000);
+}
+
 int main(void)
 {
+    xmlMemSetup(x_f, x_m, x_r, x_s);
     alarm(20); /* the time bound: a hang is a failure */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_arithmetic, setup, teardown),
@@ -542,6 +665,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pathological, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_args, setup, teardown),
+        cmocka_unit_test(test_oom_engine),
+        cmocka_unit_test(test_oom_libxml2_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
