@@ -168,6 +168,7 @@ static void test_comparisons(void **state)
     TRUE_("$plan = 'basic'");
     FALSE_("$plan = 'Basic'");       /* case-sensitive */
     TRUE_("$t = 5");                 /* string vs number: compared as numbers */
+    TRUE_("' 5 ' = 5");
     FALSE_("$t = '5'");              /* string vs string: compared as text */
     FALSE_("'abc' < 'abd'");         /* < on strings compares numbers: NaN */
     TRUE_("'10' > '9'");             /* ... numerically */
@@ -405,6 +406,11 @@ static void test_conversions(void **state)
     check_value("$n div 2", DT_VAR_TEXT, "1.5");
     check_value("$yes", DT_VAR_TEXT, "true");
     check_value("1 div 0", DT_VAR_TEXT, "Infinity");
+    check_value("1 div 3", DT_VAR_TEXT, "0.333333333333333"); /* as documented */
+    check_value("string(2.5)", DT_VAR_TEXT, "2.5");
+    check_value("round(2.5)", DT_VAR_NUMBER, "3");
+    check_value("substring('2026-03-31', 6, 2)", DT_VAR_TEXT, "03");
+    check_value("translate('abc', 'ab', 'A')", DT_VAR_TEXT, "Ac");
     check_value("$mail", DT_VAR_EMAIL, "a@b.org");
     check_value("$plan", DT_VAR_CHOICE, "basic");
     check_value("$t", DT_VAR_PHONE, "05");
