@@ -1,0 +1,314 @@
+/*
+ * cmd_run.c — `dtree run`: options, finding and loading the tree, the step loop, the end.
+ * The loop only shows the engine's current view, reads a line and hands it to run_handle();
+ * the walk itself (conditions, variables, calls) is the engine's.  Exit codes: exitcodes.h.
+ */
+#define _XOPEN_SOURCE 700
+#include "commands.h"
+#include "exitcodes.h"
+#include "input.h"
+#include "library.h"
+#include "run.h"
+#include "summary.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char run_help[] =
+    "Usage: dtree run [TREE] [OPTIONS]\n"
+    "Walk a decision tree with a caller, step by step: what to say, what to ask, where each\n"
+    "answer leads, until the call ends with an outcome and a case summary.\n\n"
+    "TREE is a tree file (a path with '/' or ending in .xml) or a tree id looked up in the tree\n"
+    "library.  Without TREE, the library's trees are listed to pick from.\n\n"
+    "Options:\n"
+    "  --agent NAME       your name, for the summary and the record (default: $USER)\n"
+    "  --var NAME=VALUE   set a variable before the start (repeatable)\n"
+    "  --trees DIR        the tree library (default: $DTREE_TREES, else the bundled trees)\n"
+    "  --json             print events as JSON Lines on stdout (docs/json-events.md); the\n"
+    "                     screen goes to stderr on a terminal and is left out otherwise\n"
+    "  --summary FILE     also write the case summary to FILE\n"
+    "  -h, --help         this help\n\n"
+    "At each step: answer with a number or part of a label (Tab completes), or a command:\n"
+    "back, restart, note TEXT, history, vars, help, quit.  Ctrl-C clears the line; Ctrl-D\n"
+    "offers to quit.  When stdin is not a terminal, each line is one answer and a plain\n"
+    "transcript goes to stdout (errors to stderr).\n\n" DT_EXIT_HELP;
+
+typedef struct run_opts {
+    const char *tree, *agent, *trees, *summary;
+    int json;
+    char **vars;
+    size_t nvars;
+} run_opts;
+
+static int usage_error(const char *what, const char *arg)
+{
+    rd_eprintf("run: %s '%s'; see 'dtree help run'", what, arg);
+    return DT_EXIT_USAGE;
+}
+
+/* argv[*i] is option `name` (as "--name VALUE" or "--name=VALUE"): 1 and *val set, -1 when the
+ * value is missing, 0 when argv[*i] is another option. */
+static int value_opt(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0) return 0;
+    if (argv[*i][n] == '=') { *val = argv[*i] + n + 1; return 1; }
+    if (argv[*i][n] != '\0') return 0;
+    if (*i + 1 >= argc) return -1;
+    *val = argv[++*i];
+    return 1;
+}
+
+static int parse_one(int argc, char **argv, int *i, run_opts *o)
+{
+    static const char *const names[] = {"--agent", "--var", "--trees", "--summary"};
+    const char *val = NULL;
+    size_t k;
+    int r;
+
+    if (strcmp(argv[*i], "--json") == 0) { o->json = 1; return 0; }
+    for (k = 0; k < sizeof names / sizeof names[0]; k++) {
+        if ((r = value_opt(argc, argv, i, names[k], &val)) == 0) continue;
+        if (r < 0) return usage_error("missing value after", names[k]);
+        if (k == 0) o->agent = val;
+        else if (k == 2) o->trees = val;
+        else if (k == 3) o->summary = val;
+        else if (!strchr(val, '=') || val[0] == '=') return usage_error("--var needs NAME=VALUE, not", val);
+        else o->vars[o->nvars++] = (char *)val;
+        return 0;
+    }
+    return usage_error("unknown option", argv[*i]);
+}
+
+/* 0: run; -1: help printed; else an exit code. */
+static int parse(int argc, char **argv, run_opts *o)
+{
+    int i, rc, dashdash = 0;
+
+    for (i = 1; i < argc; i++) {
+        if (!dashdash && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)) {
+            fputs(run_help, stdout);
+            return -1;
+        }
+        if (!dashdash && strcmp(argv[i], "--") == 0) dashdash = 1;
+        else if (!dashdash && argv[i][0] == '-' && argv[i][1] != '\0') {
+            if ((rc = parse_one(argc, argv, &i, o)) != 0) return rc;
+        } else if (o->tree) return usage_error("more than one tree given:", argv[i]);
+        else o->tree = argv[i];
+    }
+    return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int print_load_errors(dt_error *err, dt_status st)
+{
+    char buf[2048];
+    size_t i, n = dt_error_count(err);
+
+    for (i = 0; i < n; i++) {
+        const dt_diag *d = dt_error_get(err, i);
+        if (d->severity != DT_SEV_ERROR) continue;
+        dt_diag_format(d, buf, sizeof buf);
+        rd_eprintf("%s", buf);
+    }
+    if (dt_error_errors(err) == 0) rd_eprintf("the tree could not be loaded: %s", dt_status_str(st));
+    return st == DT_ENOMEM ? DT_EXIT_INTERNAL : DT_EXIT_TREE;
+}
+
+/* Find the tree file: a path as given, an id in the library, or the picker's choice. */
+static int locate(run_ctx *c, const run_opts *o, char **path, char **libdir)
+{
+    const char *source = NULL;
+    rd_screen err_scr;
+
+    *path = NULL;
+    *libdir = NULL;
+    if (o->tree && lib_is_path(o->tree)) return (*path = strdup(o->tree)) ? 0 : DT_EXIT_INTERNAL;
+    if (!(*libdir = lib_dir(o->trees, &source))) {
+        if (source) rd_eprintf("the tree library given by %s is not a directory", source);
+        else rd_eprintf("no tree library found: give a tree file, --trees DIR or DTREE_TREES");
+        return DT_EXIT_TREE;
+    }
+    if (!o->tree) {
+        rd_screen_init(&err_scr, stderr, 1);
+        return run_pick(c->show ? &c->scr : &err_scr, *libdir, path);
+    }
+    if ((*path = lib_find(*libdir, o->tree)) != NULL) return 0;
+    if (access(o->tree, R_OK) == 0) return (*path = strdup(o->tree)) ? 0 : DT_EXIT_INTERNAL;
+    rd_eprintf("no tree '%s' in %s (run 'dtree run' without a tree to see the list)", o->tree,
+               *libdir);
+    return DT_EXIT_TREE;
+}
+
+static int load(run_ctx *c, const run_opts *o)
+{
+    char *path, *libdir;
+    dt_load_options lo;
+    dt_status st;
+    int rc = locate(c, o, &path, &libdir);
+
+    if (rc == 0) {
+        dt_load_options_init(&lo);
+        lo.library_dir = (libdir && o->tree && !lib_is_path(o->tree)) || (libdir && !o->tree)
+                             ? libdir : NULL;
+        st = dt_tree_load_file(path, &lo, &c->tree, c->err);
+        if (st != DT_OK) rc = print_load_errors(c->err, st);
+    }
+    free(path);
+    free(libdir);
+    return rc;
+}
+
+static int set_vars(run_ctx *c, const run_opts *o)
+{
+    size_t i;
+    for (i = 0; i < o->nvars; i++) {
+        char *eq = strchr(o->vars[i], '=');
+        dt_status st;
+        *eq = '\0';
+        dt_error_clear(c->err);
+        st = dt_session_set_var(c->s, o->vars[i], eq + 1, c->err);
+        *eq = '=';
+        if (st == DT_ENOMEM) return DT_EXIT_INTERNAL;
+        if (st != DT_OK) {
+            rd_eprintf("run: --var %s: %s", o->vars[i], dt_error_count(c->err)
+                       ? dt_error_get(c->err, 0)->message : dt_status_str(st));
+            return DT_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+static int start(run_ctx *c, const run_opts *o)
+{
+    dt_status st;
+    int rc;
+
+    if (dt_session_new(c->tree, &c->s, c->err) != DT_OK) return DT_EXIT_INTERNAL;
+    if ((rc = set_vars(c, o)) != 0) return rc;
+    if (c->json) {
+        dt_session_set_observer(c->s, js_observer, c->json);
+        js_session(c->json, c->tree, c->agent, c->tty ? "agent" : "scripted");
+    }
+    c->start_ms = now_ms();
+    dt_error_clear(c->err);
+    if ((st = dt_session_start(c->s, c->err)) != DT_OK) {
+        rd_eprintf("%s", dt_error_count(c->err) ? dt_error_text(c->err) : dt_status_str(st));
+        if (c->json) js_error(c->json, "runtime", dt_error_text(c->err), NULL);
+        return st == DT_ENOMEM ? DT_EXIT_INTERNAL : DT_EXIT_FAIL;
+    }
+    return 0;
+}
+
+static int on_eof(run_ctx *c)
+{
+    const dt_view *v = dt_session_view(c->s);
+    if (!c->tty) {
+        rd_eprintf("end of input at step %s before the tree ended: the session is left unfinished",
+                   v->step_id);
+        return 1;
+    }
+    rd_text(&c->scr, RD_PLAIN, "\n");
+    return in_confirm("Quit this call? (y/n) ");
+}
+
+static int loop(run_ctx *c)
+{
+    run_next rn = RN_REDRAW;
+    char prompt[64], *line;
+    in_status st;
+
+    while (!dt_session_ended(c->s)) {
+        if (rn == RN_REDRAW) {
+            if (run_show_step(c) != 0) return DT_EXIT_INTERNAL;
+            run_set_completion(c);
+        }
+        run_prompt(c, prompt, sizeof prompt);
+        fflush(c->scr.out);
+        st = in_read(prompt, &line);
+        if (st == IN_ERROR) return DT_EXIT_IO;
+        if (st == IN_EOF) {
+            if (on_eof(c)) return DT_EXIT_UNFINISHED;
+            rn = RN_PROMPT;
+            continue;
+        }
+        rn = run_handle(c, line);
+        free(line);
+        if (rn == RN_QUIT) return DT_EXIT_UNFINISHED;
+        if (rn == RN_FATAL) return DT_EXIT_INTERNAL;
+    }
+    return DT_EXIT_OK;
+}
+
+static int finish(run_ctx *c, int rc, const run_opts *o)
+{
+    sm_info info = {c->agent, rc == DT_EXIT_OK ? "completed" : rc == DT_EXIT_UNFINISHED
+                    ? "unfinished" : "failed", c->start_ms, now_ms()};
+
+    if (rc == DT_EXIT_OK) run_show_end(c);
+    if (c->show) {
+        rd_text(&c->scr, RD_PLAIN, "\n");
+        sm_print(&c->scr, c->s, c->tree, &info);
+    }
+    if (o->summary && sm_write_file(o->summary, c->s, c->tree, &info) != 0) {
+        rd_eprintf("cannot write the summary to %s: %s", o->summary, strerror(errno));
+        if (rc == DT_EXIT_OK) rc = DT_EXIT_IO;
+    }
+    if (c->json) {
+        js_exit(c->json, rc == DT_EXIT_OK ? "ended" : info.status, dt_session_outcome(c->s), rc);
+        if (js_failed(c->json) && rc == DT_EXIT_OK) rc = DT_EXIT_IO;
+    }
+    return rc;
+}
+
+static void setup_io(run_ctx *c, const run_opts *o)
+{
+    in_options io;
+
+    c->tty = isatty(STDIN_FILENO);
+    c->show = !o->json || c->tty;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    rd_screen_init(&c->scr, o->json ? stderr : stdout, 1);
+    in_options_init(&io);
+    io.prompt_out = c->scr.out;
+    in_open(&io);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_opts o;
+    run_ctx c;
+    int rc;
+
+    memset(&o, 0, sizeof o);
+    memset(&c, 0, sizeof c);
+    if (!(o.vars = calloc((size_t)argc, sizeof *o.vars))) return DT_EXIT_INTERNAL;
+    if ((rc = parse(argc, argv, &o)) != 0) {
+        free(o.vars);
+        return rc < 0 ? DT_EXIT_OK : rc;
+    }
+    c.agent = o.agent ? o.agent : getenv("USER") ? getenv("USER") : "unknown";
+    setup_io(&c, &o);
+    if (!(c.err = dt_error_new()) || (o.json && !(c.json = js_new(stdout)))) rc = DT_EXIT_INTERNAL;
+    if (rc == 0) rc = load(&c, &o);
+    if (rc == 0 && (rc = start(&c, &o)) == 0) rc = finish(&c, loop(&c), &o);
+    else if (c.json) js_exit(c.json, "failed", NULL, rc);
+    run_free_shown(&c);
+    in_close();
+    dt_session_free(c.s);
+    dt_tree_free(c.tree);
+    dt_error_free(c.err);
+    js_free(c.json);
+    free(o.vars);
+    return rc;
+}

@@ -1,0 +1,35 @@
+/*
+ * json.h — the --json event stream: one JSON object per line (JSON Lines), schema in
+ * docs/json-events.md.  Written with jansson, pure ASCII (non-ASCII as \uXXXX), so the stream is
+ * safe to show on a terminal and never holds invalid UTF-8.  Reusable by any command that walks a
+ * session (run, resume, kiosk).
+ */
+#ifndef DTREE_CLI_JSON_H
+#define DTREE_CLI_JSON_H
+
+#include "dtree.h"
+
+#include <stdio.h>
+
+typedef struct js_writer js_writer;
+
+/* A writer on `out` (borrowed).  NULL when out of memory.  Free with js_free. */
+js_writer *js_new(FILE *out);
+void js_free(js_writer *w);
+/* 1 once a write has failed (disk full, closed pipe). */
+int js_failed(const js_writer *w);
+
+/* First line: what is being run.  mode: "agent" (a terminal) or "scripted" (piped input). */
+void js_session(js_writer *w, const dt_tree *t, const char *agent, const char *mode);
+/* A dt_observer_fn: pass the writer as `user`. */
+void js_observer(void *user, const dt_event *ev);
+/* The step now waiting for an answer; says and choices whose audience is `hide` are left out and
+ * the others numbered from 1, as on screen. */
+void js_prompt(js_writer *w, const dt_view *v, dt_audience hide);
+/* A refused answer or a fault: code is "answer", "runtime", "command" or "state"; input (may be
+ * NULL: left out, e.g. for sensitive inputs) is the line typed. */
+void js_error(js_writer *w, const char *code, const char *message, const char *input);
+/* Last line: status "ended", "unfinished" or "failed", the outcome (NULL: null), the exit code. */
+void js_exit(js_writer *w, const char *status, const char *outcome, int exit_code);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * main.c — `dtree` command dispatch: a table of subcommands, --help, --version, `help COMMAND`.
+ * Each command parses its own arguments (commands.h) and answers `--help` itself, so that
+ * `dtree help run` and `dtree run --help` print the same text.
+ */
+#include "commands.h"
+#include "exitcodes.h"
+#include "render.h"
+
+#include "dtree.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;   /* one line for `dtree --help` */
+} command;
+
+/* Add a line here when a cli/cmd_NAME.c lands. */
+static const command commands[] = {
+    {"run", cmd_run, "walk a decision tree step by step with a caller (the agent's guide)"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const command *find(const char *name)
+{
+    size_t i;
+    for (i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+static int usage(FILE *f)
+{
+    size_t i;
+    fputs("Usage: dtree COMMAND [ARGS...]\n"
+          "       dtree --help | --version | help COMMAND\n\n"
+          "Interactive decision trees for customer conversations.\n\n"
+          "Commands:\n", f);
+    for (i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fputs("\nRun `dtree help COMMAND` for a command's options.  Manual: man dtree.\n\n", f);
+    fputs(DT_EXIT_HELP, f);
+    return DT_EXIT_OK;
+}
+
+static int help_cmd(int argc, char **argv)
+{
+    const command *c;
+    char help_opt[] = "--help";
+    char *args[3];
+
+    if (argc < 2) return usage(stdout);
+    if (!(c = find(argv[1]))) {
+        rd_eprintf("no command '%s'; see 'dtree --help'", argv[1]);
+        return DT_EXIT_USAGE;
+    }
+    args[0] = argv[1];
+    args[1] = help_opt;
+    args[2] = NULL;
+    return c->fn(2, args);
+}
+
+int main(int argc, char **argv)
+{
+    const command *c;
+
+    if (argc < 2) {
+        usage(stderr);
+        return DT_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return usage(stdout);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("dtree %s\n", DT_VERSION);
+        return DT_EXIT_OK;
+    }
+    if (strcmp(argv[1], "help") == 0) return help_cmd(argc - 1, argv + 1);
+    if (argv[1][0] == '-') {
+        rd_eprintf("unknown option '%s'; see 'dtree --help'", argv[1]);
+        return DT_EXIT_USAGE;
+    }
+    if (!(c = find(argv[1]))) {
+        rd_eprintf("unknown command '%s'; see 'dtree --help'", argv[1]);
+        return DT_EXIT_USAGE;
+    }
+    return c->fn(argc - 1, argv + 1);
+}

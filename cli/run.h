@@ -1,0 +1,55 @@
+/*
+ * run.h — internals of `dtree run` shared by cmd_run.c (options, set-up, the loop), run_view.c
+ * (showing a step), run_answer.c (answers and commands) and run_pick.c (the tree picker).
+ */
+#ifndef DTREE_CLI_RUN_H
+#define DTREE_CLI_RUN_H
+
+#include "dtree.h"
+#include "json.h"
+#include "render.h"
+
+#include <stdint.h>
+
+typedef struct run_ctx {
+    dt_tree *tree;
+    dt_session *s;
+    dt_error *err;
+    rd_screen scr;        /* the human screen: stdout, or stderr with --json on a terminal */
+    int show;             /* 0: no human screen (--json with piped input) */
+    int tty;              /* input from a person on a terminal */
+    js_writer *json;      /* NULL without --json */
+    const char *agent;
+    int64_t start_ms;
+    int hinted;           /* the first-step hint was shown */
+    /* the choices of the current question as shown (audience "customer" left out) */
+    size_t nshown;
+    size_t *map;          /* shown position → index in the view's choices */
+    char **labels;        /* sanitised labels, as shown: what a person sees is what they type */
+    const char **ids;
+} run_ctx;
+
+typedef enum run_next {
+    RN_REDRAW = 0,   /* the step changed: show the current step */
+    RN_PROMPT,       /* same step: ask again */
+    RN_QUIT,         /* leave the session unfinished */
+    RN_FATAL         /* out of memory or an unexpected status */
+} run_next;
+
+/* run_view.c */
+int run_show_step(run_ctx *c);          /* 0, or -1 when out of memory */
+void run_show_end(run_ctx *c);
+void run_free_shown(run_ctx *c);
+void run_prompt(const run_ctx *c, char *buf, size_t size);
+void run_set_completion(const run_ctx *c);
+
+/* run_answer.c */
+run_next run_handle(run_ctx *c, const char *line);
+/* A refused answer or a fault: on the screen (terminal) or stderr (piped), and as a JSON event. */
+void run_error(run_ctx *c, const char *code, const char *input, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* run_pick.c: choose a tree from the library directory; *path (malloc) on DT_EXIT_OK. */
+int run_pick(const rd_screen *sc, const char *dir, char **path);
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * run_answer.c — what a typed line does in `dtree run`: a command (back, restart, note, history,
+ * vars, help, quit) or an answer to the current step.  Commands win over answers; a line starting
+ * with a backslash is always an answer ("\back" answers "back").  The engine decides whether an
+ * answer is valid; this file only turns text into a choice index and reports refusals.
+ */
+#define _XOPEN_SOURCE 700
+#include "input.h"
+#include "match.h"
+#include "run.h"
+#include "summary.h"
+#include "utf8.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help_text[] =
+    "Answer with a choice's number, or type part of its label (a unique start, or a word);\n"
+    "Tab completes labels and commands.  Commands, at every step:\n"
+    "  back        undo the last answer\n"
+    "  restart     start again from the first step (variables reset)\n"
+    "  note TEXT   keep a note with this step (it goes into the case summary)\n"
+    "  history     the steps so far with the answers given\n"
+    "  vars        the variables and their values (sensitive ones masked)\n"
+    "  help        this text\n"
+    "  quit        leave the call unfinished (asks first)\n"
+    "To answer with a word that is also a command, start it with a backslash: \\back\n"
+    "Ctrl-C clears the line; Ctrl-D on an empty line offers to quit.\n";
+
+void run_error(run_ctx *c, const char *code, const char *input, const char *fmt, ...)
+{
+    const dt_view *v = dt_session_view(c->s);
+    va_list ap;
+    char msg[2048];
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (c->json) js_error(c->json, code, msg, input);
+    if (c->tty && c->show)
+        rd_wrap(&c->scr, RD_ERROR, "  ! ", 4, msg);
+    else
+        rd_eprintf("step %s: %s", v ? v->step_id : "-", msg);
+}
+
+static void echo(const run_ctx *c, const char *what)
+{
+    if (c->show) rd_wrap(&c->scr, RD_ACCENT, "  \xe2\x86\x92 ", 4, what);
+}
+
+static const char *first_message(run_ctx *c)
+{
+    const dt_diag *d = dt_error_count(c->err) ? dt_error_get(c->err, 0) : NULL;
+    return d ? d->message : "refused";
+}
+
+/* Map an engine status after an action; `input` is shown in JSON errors (NULL when sensitive). */
+static run_next after(run_ctx *c, dt_status st, const char *input, const char *done)
+{
+    switch (st) {
+    case DT_OK:
+        if (done) echo(c, done);
+        return RN_REDRAW;
+    case DT_EANSWER:
+        run_error(c, "answer", input, "%s", first_message(c));
+        return RN_PROMPT;
+    case DT_ERUNTIME:
+        run_error(c, "runtime", input, "%s -- the tree has a fault here: try another answer, "
+                  "type back, or quit.", dt_error_text(c->err));
+        return RN_PROMPT;
+    case DT_ENOMEM:
+        rd_eprintf("out of memory");
+        return RN_FATAL;
+    default:
+        run_error(c, "state", input, "%s", first_message(c));
+        return RN_PROMPT;
+    }
+}
+
+static void list_candidates(run_ctx *c, const char *typed, const size_t *cands, size_t n)
+{
+    char msg[1024];
+    size_t i, o;
+
+    o = (size_t)snprintf(msg, sizeof msg, "'%s' fits several answers:", typed);
+    for (i = 0; i < n && o < sizeof msg; i++)
+        o += (size_t)snprintf(msg + o, sizeof msg - o, " %zu) %s%s", cands[i] + 1,
+                              c->labels[cands[i]], i + 1 < n ? ";" : ".");
+    run_error(c, "answer", typed, "%s Type more of the label, or its number.", msg);
+}
+
+static run_next answer_choice(run_ctx *c, const char *typed)
+{
+    size_t idx, nc, *cands = calloc(c->nshown ? c->nshown : 1, sizeof *cands);
+    mt_result r;
+    run_next rn = RN_PROMPT;
+
+    if (!cands) return RN_FATAL;
+    r = mt_match(typed, (const char *const *)c->labels, c->ids, c->nshown, &idx, cands, &nc);
+    if (r == MT_ONE) {
+        char *label = strdup(c->labels[idx]);
+        dt_error_clear(c->err);
+        rn = after(c, dt_session_choose(c->s, c->map[idx], c->err), typed, label ? label : "");
+        free(label);
+    } else if (r == MT_MANY) {
+        list_candidates(c, typed, cands, nc);
+    } else if (r == MT_RANGE) {
+        run_error(c, "answer", typed, "There is no choice %s: choose 1-%zu.", typed, c->nshown);
+    } else if (*typed) {
+        run_error(c, "answer", typed, "No answer matches '%s': type a number 1-%zu, part of a "
+                  "label, or help.", typed, c->nshown);
+    } else {
+        run_error(c, "answer", typed, "Type a number 1-%zu, part of a label, or help.", c->nshown);
+    }
+    free(cands);
+    return rn;
+}
+
+static int var_sensitive(const dt_session *s, const char *name)
+{
+    size_t i, n = dt_session_var_count(s);
+    const dt_var_view *v;
+    for (i = 0; i < n; i++)
+        if ((v = dt_session_var(s, i)) && strcmp(v->name, name) == 0) return v->sensitive;
+    return 0;
+}
+
+static run_next answer_input(run_ctx *c, const char *typed)
+{
+    const dt_view *v = dt_session_view(c->s);
+    int secret = var_sensitive(c->s, v->var);
+    char *shown = strdup(secret ? "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"
+                         : (*typed ? typed : "(left empty)"));
+    run_next rn;
+
+    if (!shown) return RN_FATAL;
+    dt_error_clear(c->err);
+    rn = after(c, dt_session_input(c->s, typed, c->err), secret ? NULL : typed, shown);
+    free(shown);
+    return rn;
+}
+
+static run_next answer_info(run_ctx *c, const char *typed)
+{
+    static const char *const go[] = {"", "continue", "c", "next", "ok"};
+    size_t i;
+    for (i = 0; i < sizeof go / sizeof go[0]; i++) {
+        if (u8_casecmp(typed, go[i]) == 0) {
+            dt_error_clear(c->err);
+            return after(c, dt_session_continue(c->s, c->err), typed, "continue");
+        }
+    }
+    run_error(c, "answer", typed, "This step needs no answer: press Enter to continue.");
+    return RN_PROMPT;
+}
+
+static run_next cmd_quit(run_ctx *c)
+{
+    if (c->tty && !in_confirm("Quit this call? (y/n) ")) return RN_PROMPT;
+    echo(c, "quit: the call is left unfinished");
+    return RN_QUIT;
+}
+
+static run_next cmd_note(run_ctx *c, const char *text)
+{
+    while (*text == ' ') text++;
+    if (!*text) {
+        run_error(c, "command", NULL, "Write the note after the word: note TEXT");
+        return RN_PROMPT;
+    }
+    dt_error_clear(c->err);
+    if (after(c, dt_session_note(c->s, text, c->err), NULL, "note kept with this step") == RN_FATAL)
+        return RN_FATAL;
+    return RN_PROMPT;   /* the step has not changed: no need to show it again */
+}
+
+static run_next cmd_back(run_ctx *c)
+{
+    dt_status st;
+    dt_error_clear(c->err);
+    st = dt_session_back(c->s, c->err);
+    if (st == DT_ESTATE) {
+        run_error(c, "state", NULL, "Nothing to go back to: this is the first step.");
+        return RN_PROMPT;
+    }
+    return after(c, st, NULL, "back to the previous step");
+}
+
+static void show_block(run_ctx *c, const char *title, void (*fn)(const rd_screen *,
+                                                                  const dt_session *))
+{
+    if (!c->show) return;
+    rd_text(&c->scr, RD_BOLD, title);
+    fn(&c->scr, c->s);
+}
+
+/* 1 and *rn set when `t` is a command. */
+static int command(run_ctx *c, const char *t, run_next *rn)
+{
+    if (u8_casecmp(t, "quit") == 0) *rn = cmd_quit(c);
+    else if (u8_casecmp(t, "back") == 0) *rn = cmd_back(c);
+    else if (u8_casecmp(t, "restart") == 0) {
+        dt_error_clear(c->err);
+        *rn = after(c, dt_session_restart(c->s, c->err), NULL, "restart from the first step");
+    } else if (u8_casecmp(t, "note") == 0 || u8_caseprefix("note ", t)) *rn = cmd_note(c, t + 4);
+    else if (u8_casecmp(t, "history") == 0) { show_block(c, "Path so far\n", sm_path); *rn = RN_PROMPT; }
+    else if (u8_casecmp(t, "vars") == 0) { show_block(c, "Variables\n", sm_vars); *rn = RN_PROMPT; }
+    else if (u8_casecmp(t, "help") == 0 || strcmp(t, "?") == 0) {
+        if (c->show) rd_text(&c->scr, RD_PLAIN, help_text);
+        *rn = RN_PROMPT;
+    } else return 0;
+    return 1;
+}
+
+run_next run_handle(run_ctx *c, const char *line)
+{
+    char *t = strdup(line);
+    const dt_view *v = dt_session_view(c->s);
+    run_next rn = RN_PROMPT;
+    const char *answer;
+    size_t n;
+
+    if (!t) return RN_FATAL;
+    n = strlen(t);
+    while (n > 0 && t[n - 1] == ' ') t[--n] = '\0';
+    answer = t + strspn(t, " ");
+    if (!command(c, answer, &rn)) {
+        if (*answer == '\\') answer++;
+        if (v->kind == DT_STEP_QUESTION) rn = answer_choice(c, answer);
+        else if (v->kind == DT_STEP_INPUT) rn = answer_input(c, answer);
+        else rn = answer_info(c, answer);
+    }
+    free(t);
+    return rn;
+}

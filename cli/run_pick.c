@@ -1,0 +1,93 @@
+/*
+ * run_pick.c — `dtree run` without TREE: list the library's trees (title, tags, id) and let the
+ * agent pick one by number or by typing part of a title (or the id).
+ */
+#define _XOPEN_SOURCE 700
+#include "exitcodes.h"
+#include "input.h"
+#include "library.h"
+#include "match.h"
+#include "run.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void list(const rd_screen *sc, const char *dir, const lib_list *l)
+{
+    char num[32];
+    size_t i;
+
+    rd_printf(sc, RD_BOLD, "Trees in %s\n", dir);
+    for (i = 0; i < l->count; i++) {
+        const lib_entry *e = &l->items[i];
+        snprintf(num, sizeof num, "  %zu) ", i + 1);
+        rd_printf(sc, RD_PLAIN, "%s%s", num, e->title);
+        rd_printf(sc, RD_DIM, "  (%s%s%s)\n", e->id, *e->tags ? "; " : "", e->tags);
+    }
+    if (l->failed)
+        rd_printf(sc, RD_DIM, "  (%zu file%s could not be loaded: see dtree check)\n", l->failed,
+                  l->failed == 1 ? "" : "s");
+}
+
+static int choose(const rd_screen *sc, const lib_list *l, size_t *idx)
+{
+    const char **titles = calloc(l->count, sizeof *titles), **ids = calloc(l->count, sizeof *ids);
+    size_t *cands = calloc(l->count, sizeof *cands), i, nc;
+    char *line = NULL;
+    int rc = DT_EXIT_UNFINISHED;
+    mt_result r;
+
+    if (!titles || !ids || !cands) goto out;
+    for (i = 0; i < l->count; i++) {
+        titles[i] = l->items[i].title;
+        ids[i] = l->items[i].id;
+    }
+    in_set_words(titles, l->count);
+    while (in_read("Tree (number or part of a title) > ", &line) == IN_LINE) {
+        r = mt_match(line + strspn(line, " "), titles, ids, l->count, idx, cands, &nc);
+        if (r == MT_ONE) { rc = DT_EXIT_OK; break; }
+        if (!in_interactive()) {   /* piped: a wrong pick must not swallow the answers after it */
+            rd_eprintf("no single tree fits '%s' (%s)", line, r == MT_MANY ? "several do" : "none does");
+            rc = DT_EXIT_TREE;
+            break;
+        }
+        free(line);
+        line = NULL;
+        if (r == MT_MANY) {
+            rd_text(sc, RD_ERROR, "  ! Several trees fit:\n");
+            for (i = 0; i < nc; i++) rd_printf(sc, RD_PLAIN, "    %zu) %s\n", cands[i] + 1, titles[cands[i]]);
+        } else {
+            rd_printf(sc, RD_ERROR, "  ! Type a number 1-%zu or part of a title.\n", l->count);
+        }
+    }
+out:
+    free(line);
+    free(titles);
+    free(ids);
+    free(cands);
+    return rc;
+}
+
+int run_pick(const rd_screen *sc, const char *dir, char **path)
+{
+    lib_list l;
+    size_t idx = 0;
+    int rc;
+
+    *path = NULL;
+    if (lib_list_load(dir, &l) != 0) {
+        rd_eprintf("cannot read the tree library %s: %s", dir, strerror(errno));
+        return errno == ENOMEM ? DT_EXIT_INTERNAL : DT_EXIT_IO;
+    }
+    if (l.count == 0) {
+        rd_eprintf("no trees in %s (give a tree file, or --trees DIR)", dir);
+        lib_list_free(&l);
+        return DT_EXIT_TREE;
+    }
+    list(sc, dir, &l);
+    rc = choose(sc, &l, &idx);
+    if (rc == DT_EXIT_OK && !(*path = strdup(l.items[idx].path))) rc = DT_EXIT_INTERNAL;
+    lib_list_free(&l);
+    return rc;
+}

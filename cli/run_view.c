@@ -1,0 +1,155 @@
+/*
+ * run_view.c — how `dtree run` shows a step: where we are, the words to say, the agent's note set
+ * apart, numbered choices or a typing hint.  Everything printed comes from the engine's view and
+ * goes through the renderer; nothing here knows the tree format.
+ */
+#define _XOPEN_SOURCE 700
+#include "input.h"
+#include "run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const command_words[] = {"back", "restart", "note ", "history",
+                                            "vars", "help", "quit"};
+#define NCOMMAND_WORDS (sizeof command_words / sizeof command_words[0])
+
+/* dtree run is the agent's view: customer-only text and choices belong to the kiosk. */
+static int for_agent(dt_audience a)
+{
+    return a != DT_AUD_CUSTOMER;
+}
+
+void run_free_shown(run_ctx *c)
+{
+    size_t i;
+    for (i = 0; i < c->nshown; i++) free(c->labels[i]);
+    free(c->labels);
+    free(c->map);
+    free(c->ids);
+    c->labels = NULL;
+    c->map = NULL;
+    c->ids = NULL;
+    c->nshown = 0;
+}
+
+static int build_shown(run_ctx *c, const dt_view *v)
+{
+    size_t i, n = v->choice_count ? v->choice_count : 1;
+
+    run_free_shown(c);
+    c->map = calloc(n, sizeof *c->map);
+    c->labels = calloc(n, sizeof *c->labels);
+    c->ids = calloc(n, sizeof *c->ids);
+    if (!c->map || !c->labels || !c->ids) return -1;
+    for (i = 0; i < v->choice_count; i++) {
+        if (!for_agent(v->choices[i].audience)) continue;
+        if (!(c->labels[c->nshown] = rd_sanitize(v->choices[i].label, 0))) return -1;
+        c->map[c->nshown] = i;
+        c->ids[c->nshown] = v->choices[i].id;
+        c->nshown++;
+    }
+    return 0;
+}
+
+static void header(const run_ctx *c, const dt_view *v, const char *where)
+{
+    const char *title = *v->step_title ? v->step_title : v->step_id;
+    rd_text(&c->scr, RD_PLAIN, "\n");
+    rd_printf(&c->scr, RD_BOLD, "%s \xe2\x80\xba %s (%s)\n", v->tree_title, title, where);
+}
+
+static void says(const run_ctx *c, const dt_view *v)
+{
+    size_t i;
+    for (i = 0; i < v->say_count; i++)
+        if (for_agent(v->say[i].audience)) rd_wrap(&c->scr, RD_PLAIN, "  ", 2, v->say[i].text);
+    if (*v->note) rd_wrap(&c->scr, RD_DIM, "  Note: ", 8, v->note);
+}
+
+static const char *type_hint(dt_var_type t)
+{
+    switch (t) {
+    case DT_VAR_NUMBER: return "a number, such as 3 or 2.5";
+    case DT_VAR_BOOLEAN: return "yes or no";
+    case DT_VAR_DATE: return "a date as YYYY-MM-DD";
+    case DT_VAR_EMAIL: return "an email address";
+    case DT_VAR_PHONE: return "a phone number";
+    case DT_VAR_CHOICE: return "one of the options below";
+    default: return "the answer";
+    }
+}
+
+static void input_hint(const run_ctx *c, const dt_view *v)
+{
+    size_t i;
+    rd_printf(&c->scr, RD_DIM, "  Type %s%s.\n", type_hint(v->input_type),
+              v->required ? "" : " (optional: Enter skips)");
+    for (i = 0; i < v->option_count; i++) rd_printf(&c->scr, RD_PLAIN, "   - %s\n", v->options[i]);
+}
+
+static void choices(const run_ctx *c)
+{
+    char num[32];
+    size_t i;
+    for (i = 0; i < c->nshown; i++) {
+        snprintf(num, sizeof num, "  %zu) ", i + 1);
+        rd_wrap(&c->scr, RD_PLAIN, num, (unsigned)strlen(num), c->labels[i]);
+    }
+}
+
+int run_show_step(run_ctx *c)
+{
+    const dt_view *v = dt_session_view(c->s);
+    char where[48];
+
+    if (build_shown(c, v) != 0) return -1;
+    if (c->json) js_prompt(c->json, v, DT_AUD_CUSTOMER);
+    if (!c->show) return 0;
+    snprintf(where, sizeof where, "step %zu", v->step_number);
+    header(c, v, where);
+    says(c, v);
+    if (v->kind == DT_STEP_QUESTION) choices(c);
+    if (v->kind == DT_STEP_INPUT) input_hint(c, v);
+    if (c->tty && !c->hinted) {
+        rd_text(&c->scr, RD_DIM, "  (Answer with a number or part of a label; Tab completes; "
+                                 "type help for commands.)\n");
+        c->hinted = 1;
+    }
+    return 0;
+}
+
+void run_show_end(run_ctx *c)
+{
+    const dt_view *v = dt_session_view(c->s);
+    if (!c->show || !v) return;
+    header(c, v, "end");
+    says(c, v);
+    rd_text(&c->scr, RD_PLAIN, "\n");
+    rd_printf(&c->scr, RD_GOOD, "Outcome: %s\n", v->outcome);
+}
+
+void run_prompt(const run_ctx *c, char *buf, size_t size)
+{
+    const dt_view *v = dt_session_view(c->s);
+    if (v->kind == DT_STEP_QUESTION)
+        snprintf(buf, size, "Choose 1-%zu > ", c->nshown);
+    else if (v->kind == DT_STEP_INPUT)
+        snprintf(buf, size, "%s > ", v->var);
+    else
+        snprintf(buf, size, "Enter to continue > ");
+}
+
+void run_set_completion(const run_ctx *c)
+{
+    const dt_view *v = dt_session_view(c->s);
+    size_t n = 0, i, extra = v->kind == DT_STEP_INPUT ? v->option_count : c->nshown;
+    const char **w = calloc(extra + NCOMMAND_WORDS, sizeof *w);
+
+    if (!w) return;
+    for (i = 0; i < extra; i++) w[n++] = v->kind == DT_STEP_INPUT ? v->options[i] : c->labels[i];
+    for (i = 0; i < NCOMMAND_WORDS; i++) w[n++] = command_words[i];
+    in_set_words(w, n);
+    free(w);
+}

@@ -1,0 +1,30 @@
+/*
+ * summary.h — the case summary printed when a session stops (and by `history`/`vars` during it):
+ * outcome or status, tree, agent, times, the path with the answers given and the notes, and the
+ * variables.  Sensitive values are masked by the engine ("••••", "[redacted]") before they get
+ * here.  Plain text meant to be pasted into a ticket; everything goes through the renderer.
+ */
+#ifndef DTREE_CLI_SUMMARY_H
+#define DTREE_CLI_SUMMARY_H
+
+#include "dtree.h"
+#include "render.h"
+
+#include <stdint.h>
+
+typedef struct sm_info {
+    const char *agent;
+    const char *status;   /* "completed", "unfinished", "failed" */
+    int64_t start_ms, end_ms;
+} sm_info;
+
+/* The path so far: one numbered line per step shown, with its answer and notes. */
+void sm_path(const rd_screen *sc, const dt_session *s);
+/* Variables that have a value, one per line ("name = value"). */
+void sm_vars(const rd_screen *sc, const dt_session *s);
+/* The whole summary. */
+void sm_print(const rd_screen *sc, const dt_session *s, const dt_tree *t, const sm_info *info);
+/* The whole summary into a new file `path` (no colour, 80 columns).  0, or -1 with errno set. */
+int sm_write_file(const char *path, const dt_session *s, const dt_tree *t, const sm_info *info);
+
+#endif
