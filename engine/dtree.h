@@ -338,7 +338,93 @@ DT_API const dt_path_entry *dt_session_path_get(const dt_session *s, size_t i);
 /* ---------------------------------------------------------------------------------------------
  * Checks and graphs for authors (dtree check, dtree graph, dtree test).
  */
-/* (section owned by the authors' toolkit; declarations follow) */
+/* (section owned by the authors' toolkit; declarations follow)
+ *
+ * -- Checks.  dt_tree_check looks at a tree the loader accepted and reports what is legal but
+ * probably wrong, each diagnostic with a check id (docs/checks.md lists every id with an example):
+ * unreachable-step, dead-end, no-exit-cycle (error), call-cycle, unused-var, unset-var, cond-type,
+ * duplicate-label, similar-label, empty-label, control-char, bidi-override, long-text,
+ * kiosk-no-customer-text, kiosk-no-customer-choice.  Hard errors (XML, duplicate ids, dangling
+ * targets, undeclared variables, expression syntax, missing or outside calls) are the loader's:
+ * dt_tree_load_file reports them with their own ids.  Diagnostics are appended to `diags` sorted by
+ * file, line and column.  Linear in the size of the tree (choice labels: pairwise within a step, up
+ * to 256 choices); no recursion, so any chain length is fine.
+ * Returns DT_OK (warnings may have been added), DT_EINVALID when an error-severity problem was
+ * found, DT_ENOMEM, or DT_EARG when tree is NULL. */
+#define DT_CHECK_ROOT_ONLY 1u  /* check only the root file, not the files it calls */
+DT_API dt_status dt_tree_check(const dt_tree *tree, unsigned flags, dt_error *diags);
+
+/* -- Graphs.  A picture of the tree for Graphviz (dot) or Mermaid: one node per step, shaped by
+ * kind (question: rounded box, info: note, input: parallelogram, decide: diamond, call: subroutine,
+ * jump: arrow, end: filled ellipse coloured by outcome), choice labels and conditions on edges, one
+ * cluster per file.  Output goes through `write` (returns 0 to go on, nonzero to stop: then
+ * DT_EIO).  `heat` (may be NULL) adds traffic: edge widths and node shades by count, and a red
+ * "drop-off N" mark on steps where sessions were abandoned. */
+typedef enum dt_graph_format { DT_GRAPH_DOT = 0, DT_GRAPH_MERMAID } dt_graph_format;
+typedef struct dt_graph_heat dt_graph_heat;
+/* Counts keyed by names as recordings store them (tree id, step id, choice id).  Names that the
+ * tree does not have are ignored.  Free with dt_graph_heat_free. */
+DT_API dt_graph_heat *dt_graph_heat_new(const dt_tree *tree);
+DT_API void dt_graph_heat_free(dt_graph_heat *heat);
+/* Add n visits of a step; choice_id NULL: the step itself, else that choice taken there.  tree_id
+ * NULL: the root file.  DT_ENOTFOUND when the tree has no such step or choice. */
+DT_API dt_status dt_graph_heat_add(dt_graph_heat *heat, const char *tree_id, const char *step_id,
+                                   const char *choice_id, uint64_t n);
+/* Add n sessions that stopped (abandoned or timed out) at this step. */
+DT_API dt_status dt_graph_heat_add_dropoff(dt_graph_heat *heat, const char *tree_id,
+                                           const char *step_id, uint64_t n);
+DT_API dt_status dt_tree_graph(const dt_tree *tree, dt_graph_format fmt, const dt_graph_heat *heat,
+                               int (*write)(void *ud, const char *s, size_t n), void *ud,
+                               dt_error *err);
+
+/* -- Scenario tests (docs/scenarios.md).  A dt_suite is one scenario file and the tree it names
+ * (loaded relative to the scenario file).  Coverage is gathered across suites by file path. */
+typedef struct dt_suite dt_suite;
+typedef struct dt_coverage dt_coverage;
+/* Parse scenario file `path` (same safety rules as tree files: no DOCTYPE, size cap, no network)
+ * and load its tree with `opts` (may be NULL).  On failure *out is NULL and err holds every problem
+ * found.  Free with dt_suite_free. */
+DT_API dt_status dt_suite_load_file(const char *path, const dt_load_options *opts, dt_suite **out,
+                                    dt_error *err);
+DT_API void dt_suite_free(dt_suite *suite);
+DT_API size_t dt_suite_count(const dt_suite *suite);            /* scenarios in the file */
+DT_API const char *dt_suite_name(const dt_suite *suite, size_t i);  /* borrowed; NULL if out of range */
+DT_API const dt_tree *dt_suite_tree(const dt_suite *suite);     /* borrowed */
+/* Run scenario i from a fresh session.  DT_OK when every expectation held; DT_ERUNTIME (sic: a
+ * failed test) with one error in `fails` at the file:line of the failing element otherwise.  `cov`
+ * (may be NULL) collects the steps and choices visited. */
+DT_API dt_status dt_suite_run(dt_suite *suite, size_t i, dt_coverage *cov, dt_error *fails);
+
+DT_API dt_coverage *dt_coverage_new(void);
+DT_API void dt_coverage_free(dt_coverage *cov);
+/* Register every step and choice of every file of `tree` (as unvisited); runs do this themselves. */
+DT_API dt_status dt_coverage_add_tree(dt_coverage *cov, const dt_tree *tree);
+typedef struct dt_coverage_file {
+    const char *path;             /* as first loaded; borrowed */
+    size_t steps, steps_hit;      /* every step kind counts */
+    size_t choices, choices_hit;  /* question choices and decide branches */
+} dt_coverage_file;
+/* Files seen, in the order first seen. */
+DT_API size_t dt_coverage_file_count(const dt_coverage *cov);
+DT_API dt_status dt_coverage_file_get(const dt_coverage *cov, size_t i, dt_coverage_file *out);
+/* The j-th thing file i never visited: "step-id" or "step-id/choice-id" (decide branches are
+ * "step-id/when N" and "step-id/otherwise"), with its line.  NULL when j is out of range. */
+DT_API const char *dt_coverage_missed(const dt_coverage *cov, size_t i, size_t j, unsigned *line);
+
+/* -- Random exploration: walk `walks` random paths (random offered choice, a generated valid value
+ * for each input) and report run-time faults as errors in `faults`, each once, at the step where
+ * it happened, with the walk that found it: a condition or computation that fails, an unset
+ * variable interpolated into shown text, a question with no choice offered (dead end), a call
+ * nesting too deep.  Walks longer than max_steps answers are cut (a warning).  The same seed gives
+ * the same walks.  Returns DT_OK when no fault was found, DT_ERUNTIME when some were. */
+typedef struct dt_explore_options {
+    uint64_t seed;        /* default 1 */
+    unsigned walks;       /* default 200 */
+    unsigned max_steps;   /* default 500 */
+} dt_explore_options;
+DT_API void dt_explore_options_init(dt_explore_options *o);
+DT_API dt_status dt_tree_explore(const dt_tree *tree, const dt_explore_options *opts,
+                                 dt_coverage *cov, dt_error *faults);
 
 /* ---------------------------------------------------------------------------------------------
  * Recording sessions (SQLite).

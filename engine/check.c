@@ -1,0 +1,318 @@
+/*
+ * check.c — dt_tree_check: the authors' diagnostics that go beyond what the loader refuses (text,
+ * labels, variables, condition types, kiosk text), plus the graph checks of check_graph.c.
+ * Reads a loaded tree only; every pass is linear in the model (labels: pairwise within one step,
+ * capped).  Diagnostics are collected, sorted by file and position, then handed to the caller.
+ */
+#include "check.h"
+#include "error.h"
+#include "interp.h"
+#include "mem.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LONG_TEXT 1000      /* characters in one say */
+#define LABEL_PAIRS_MAX 256 /* choices per step compared pairwise */
+#define NEAR_MIN 4          /* edit distance applies to normalised labels of this length ... */
+#define NEAR_MAX 30         /* ... up to this length */
+
+static const dt_pos nopos = {0, 0};
+
+int dt_chk_wants(const dt_chk *c, uint32_t unit)
+{
+    return !(c->flags & DT_CHECK_ROOT_ONLY) || unit == 0;
+}
+
+void dt_chk_add(dt_chk *c, dt_severity sev, uint32_t unit, dt_pos pos, const char *check,
+                const char *fmt, ...)
+{
+    if (dt_grow((void **)&c->p, &c->cap, c->n + 1, sizeof *c->p) != 0) {
+        c->oom = 1;
+        return;
+    }
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    dt_pend *p = &c->p[c->n];
+    *p = (dt_pend){unit, pos.line, pos.col, (uint32_t)c->n, sev, check, dt_strdup(buf)};
+    if (!p->msg) {
+        c->oom = 1;
+        return;
+    }
+    c->n++;
+}
+
+static int pend_cmp(const void *a, const void *b)
+{
+    const dt_pend *x = a, *y = b;
+    if (x->unit != y->unit)
+        return x->unit < y->unit ? -1 : 1;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void flush(dt_chk *c, dt_error *err)
+{
+    if (c->n)
+        qsort(c->p, c->n, sizeof *c->p, pend_cmp);
+    for (size_t i = 0; i < c->n; i++) {
+        const dt_pend *p = &c->p[i];
+        const char *file = DT_S(c->t, DT_UNIT(c->t, p->unit)->path);
+        dt_err_add(err, p->sev, p->sev == DT_SEV_ERROR ? DT_EINVALID : DT_OK, file, p->line, p->col,
+                   p->check, "%s", p->msg);
+        dt_free(p->msg);
+    }
+    dt_free(c->p);
+    c->p = NULL;
+    c->n = c->cap = 0;
+}
+
+/* ---- text: control characters, bidi overrides, length ------------------------------------- */
+
+/* Decode one UTF-8 sequence (the loader guarantees valid UTF-8); returns its length. */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+    if (s[0] < 0x80)
+        return *cp = s[0], 1;
+    if ((s[0] & 0xe0) == 0xc0 && s[1])
+        return *cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f), 2;
+    if ((s[0] & 0xf0) == 0xe0 && s[1] && s[2])
+        return *cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f), 3;
+    if (s[1] && s[2] && s[3])
+        return *cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
+                     (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f),
+               4;
+    return *cp = 0xfffd, 1;
+}
+
+static int is_bidi(uint32_t cp)
+{
+    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static int is_control(uint32_t cp)
+{
+    return (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029;
+}
+
+/* Check one text; `what` names it in messages ("say of step 'x'").  Returns its length in
+ * characters. */
+static size_t scan_text(dt_chk *c, uint32_t unit, dt_pos pos, const char *what, const char *text)
+{
+    size_t chars = 0;
+    int ctl = 0, bidi = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; chars++) {
+        uint32_t cp;
+        p += utf8_next(p, &cp);
+        if (is_control(cp) && !ctl++)
+            dt_chk_add(c, DT_SEV_WARNING, unit, pos, "control-char",
+                       "%s contains the control character U+%04X, which terminals may act on",
+                       what, (unsigned)cp);
+        if (is_bidi(cp) && !bidi++)
+            dt_chk_add(c, DT_SEV_WARNING, unit, pos, "bidi-override",
+                       "%s contains the bidi control U+%04X, which reorders how the text displays",
+                       what, (unsigned)cp);
+    }
+    return chars;
+}
+
+static void text_of_step(dt_chk *c, uint32_t i)
+{
+    const dt_tree *t = c->t;
+    const dt_step_rec *s = DT_STEP(t, i);
+    char what[160];
+    snprintf(what, sizeof what, "the title of step '%.60s'", DT_SID(t, i));
+    scan_text(c, s->unit, s->pos, what, DT_S(t, s->title));
+    snprintf(what, sizeof what, "the note of step '%.60s'", DT_SID(t, i));
+    scan_text(c, s->unit, s->pos, what, DT_S(t, s->note));
+    for (uint32_t k = 0; k < s->nsay; k++) {
+        snprintf(what, sizeof what, "say %u of step '%.60s'", k + 1, DT_SID(t, i));
+        size_t n = scan_text(c, s->unit, s->pos, what, DT_S(t, DT_SAY(t, s->first_say + k)->text));
+        if (n > LONG_TEXT)
+            dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "long-text",
+                       "%s is %zu characters long (more than %d): split it over steps", what, n,
+                       LONG_TEXT);
+    }
+    if (s->kind == DT_STEP_QUESTION)
+        for (uint32_t k = 0; k < s->nchoices; k++) {
+            const dt_choice_rec *ch = DT_CHOICE(t, s->first_choice + k);
+            snprintf(what, sizeof what, "choice '%.60s' of step '%.60s'", DT_S(t, ch->id),
+                     DT_SID(t, i));
+            scan_text(c, s->unit, ch->pos, what, DT_S(t, ch->label));
+        }
+    if (s->kind == DT_STEP_INPUT && s->input < t->inputs.len) {
+        const dt_input_rec *in = DT_INPUT(t, s->input);
+        snprintf(what, sizeof what, "the retry text of step '%.60s'", DT_SID(t, i));
+        scan_text(c, s->unit, s->pos, what, DT_S(t, in->retry));
+        for (uint32_t k = 0; k < in->noptions; k++) {
+            snprintf(what, sizeof what, "option %u of step '%.60s'", k + 1, DT_SID(t, i));
+            scan_text(c, s->unit, s->pos, what, DT_S(t, DT_OPTION(t, in->first_option + k)));
+        }
+    }
+}
+
+static void check_texts(dt_chk *c)
+{
+    const dt_tree *t = c->t;
+    for (uint32_t u = 0; u < t->units.len; u++) {
+        const dt_unit_rec *un = DT_UNIT(t, u);
+        if (!dt_chk_wants(c, u))
+            continue;
+        scan_text(c, u, nopos, "the tree title", DT_S(t, un->title));
+        scan_text(c, u, nopos, "the description", DT_S(t, un->description));
+        scan_text(c, u, nopos, "the handoff text", DT_S(t, un->handoff_text));
+    }
+    for (uint32_t i = 0; i < t->steps.len; i++)
+        if (dt_chk_wants(c, DT_STEP(t, i)->unit))
+            text_of_step(c, i);
+}
+
+/* ---- choice labels ---------------------------------------------------------------------------- */
+
+/* Lower-case letters and digits only: "Yes, it is!" -> "yesitis".  Non-ASCII bytes are kept. */
+static size_t normalise(const char *s, char *out, size_t size)
+{
+    size_t n = 0;
+    for (; *s && n + 1 < size; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch >= 'A' && ch <= 'Z')
+            out[n++] = (char)(ch - 'A' + 'a');
+        else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch >= 0x80)
+            out[n++] = (char)ch;
+    }
+    out[n] = 0;
+    return n;
+}
+
+/* 1 when a and b are at most one insertion, deletion or substitution apart (linear). */
+static int within_one_edit(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (na > nb)
+        return within_one_edit(b, nb, a, na);
+    if (nb - na > 1)
+        return 0;
+    size_t i = 0;
+    while (i < na && a[i] == b[i])
+        i++;
+    if (na == nb)
+        return i == na || strcmp(a + i + 1, b + i + 1) == 0;
+    return strcmp(a + i, b + i + 1) == 0;
+}
+
+static void compare_labels(dt_chk *c, uint32_t step, const dt_choice_rec *x, const dt_choice_rec *y)
+{
+    const dt_tree *t = c->t;
+    const char *lx = DT_S(t, x->label), *ly = DT_S(t, y->label);
+    const dt_step_rec *s = DT_STEP(t, step);
+    char nx[128], ny[128];
+    size_t ax = normalise(lx, nx, sizeof nx), ay = normalise(ly, ny, sizeof ny);
+    if (strcmp(lx, ly) == 0)
+        dt_chk_add(c, DT_SEV_WARNING, s->unit, y->pos, "duplicate-label",
+                   "choices '%s' and '%s' of step '%s' have the same label \"%.80s\"",
+                   DT_S(t, x->id), DT_S(t, y->id), DT_SID(t, step), ly);
+    else if (ax && ax == ay && strcmp(nx, ny) == 0)
+        dt_chk_add(c, DT_SEV_WARNING, s->unit, y->pos, "similar-label",
+                   "labels \"%.80s\" and \"%.80s\" of step '%s' differ only in case, spaces or "
+                   "punctuation", lx, ly, DT_SID(t, step));
+    else if (ax >= NEAR_MIN && ay >= NEAR_MIN && ax <= NEAR_MAX && ay <= NEAR_MAX &&
+             within_one_edit(nx, ax, ny, ay))
+        dt_chk_add(c, DT_SEV_WARNING, s->unit, y->pos, "similar-label",
+                   "labels \"%.80s\" and \"%.80s\" of step '%s' differ by one letter", lx, ly,
+                   DT_SID(t, step));
+}
+
+static void labels_of_step(dt_chk *c, uint32_t i)
+{
+    const dt_tree *t = c->t;
+    const dt_step_rec *s = DT_STEP(t, i);
+    for (uint32_t k = 0; k < s->nchoices; k++) {
+        const dt_choice_rec *ch = DT_CHOICE(t, s->first_choice + k);
+        char norm[8];
+        if (normalise(DT_S(t, ch->label), norm, sizeof norm) == 0)
+            dt_chk_add(c, DT_SEV_WARNING, s->unit, ch->pos, "empty-label",
+                       "choice '%s' of step '%s' has no letters or digits in its label",
+                       DT_S(t, ch->id), DT_SID(t, i));
+    }
+    if (s->nchoices > LABEL_PAIRS_MAX)
+        return;
+    for (uint32_t a = 0; a < s->nchoices; a++)
+        for (uint32_t b = a + 1; b < s->nchoices; b++)
+            compare_labels(c, i, DT_CHOICE(t, s->first_choice + a), DT_CHOICE(t, s->first_choice + b));
+}
+
+static void check_labels(dt_chk *c)
+{
+    for (uint32_t i = 0; i < c->t->steps.len; i++) {
+        const dt_step_rec *s = DT_STEP(c->t, i);
+        if (s->kind == DT_STEP_QUESTION && dt_chk_wants(c, s->unit))
+            labels_of_step(c, i);
+    }
+}
+
+/* ---- kiosk ----------------------------------------------------------------------------------- */
+
+static int customer_sees(uint8_t audience)
+{
+    return audience != DT_AUD_AGENT;
+}
+
+static void kiosk_step(dt_chk *c, uint32_t i)
+{
+    const dt_tree *t = c->t;
+    const dt_step_rec *s = DT_STEP(t, i);
+    int say = 0, choice = 0;
+    for (uint32_t k = 0; k < s->nsay; k++)
+        say |= customer_sees(DT_SAY(t, s->first_say + k)->audience);
+    for (uint32_t k = 0; s->kind == DT_STEP_QUESTION && k < s->nchoices; k++)
+        choice |= customer_sees(DT_CHOICE(t, s->first_choice + k)->audience);
+    int shown = s->kind == DT_STEP_QUESTION || s->kind == DT_STEP_INFO || s->kind == DT_STEP_INPUT ||
+                (s->kind == DT_STEP_END && s->nsay);
+    if (!shown)
+        return;
+    if (!customer_sees(s->audience) || !(say || choice))
+        dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "kiosk-no-customer-text",
+                   "step '%s' of a kiosk tree shows no text to the customer (give it a <say> with "
+                   "audience \"all\" or \"customer\")", DT_SID(t, i));
+    else if (s->kind == DT_STEP_QUESTION && !choice)
+        dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "kiosk-no-customer-choice",
+                   "question '%s' of a kiosk tree offers the customer no choice (every choice is "
+                   "for agents)", DT_SID(t, i));
+}
+
+static void check_kiosk(dt_chk *c)
+{
+    const dt_tree *t = c->t;
+    for (uint32_t i = 0; i < t->steps.len; i++) {
+        uint32_t u = DT_STEP(t, i)->unit;
+        if (u < t->units.len && DT_UNIT(t, u)->kiosk && dt_chk_wants(c, u))
+            kiosk_step(c, i);
+    }
+}
+
+/* ---- public entry ------------------------------------------------------------------------------ */
+
+dt_status dt_tree_check(const dt_tree *t, unsigned flags, dt_error *diags)
+{
+    if (!t || !t->units.len)
+        return DT_EARG;
+    dt_chk c = {t, flags, NULL, 0, 0, 0};
+    check_texts(&c);
+    check_labels(&c);
+    check_kiosk(&c);
+    dt_check_vars(&c);
+    dt_check_graph(&c);
+    int errors = 0;
+    for (size_t i = 0; i < c.n; i++)
+        errors += c.p[i].sev == DT_SEV_ERROR;
+    flush(&c, diags);
+    if (c.oom)
+        return dt_err_error(diags, DT_ENOMEM, DT_S(t, DT_UNIT(t, 0)->path), 0, 0, NULL,
+                            "out of memory while checking");
+    return errors ? DT_EINVALID : DT_OK;
+}
