@@ -429,7 +429,177 @@ DT_API dt_status dt_tree_explore(const dt_tree *tree, const dt_explore_options *
 /* ---------------------------------------------------------------------------------------------
  * Recording sessions (SQLite).
  */
-/* (section owned by the recorder; declarations follow) */
+/* (section owned by the recorder; declarations follow)
+ *
+ * A dt_recorder is one connection to a recording database (SQLite, docs/recording.md).  It records
+ * one session at a time: dt_recorder_begin creates the session row and installs an observer on the
+ * session; every event is then written in its own transaction (BEGIN IMMEDIATE ... COMMIT) before
+ * the engine call that caused it returns.  An observer cannot fail, so a write that fails (disk
+ * full, database locked for longer than the busy timeout, ...) keeps the event in memory, marks the
+ * recorder failed (dt_recorder_failed, dt_recorder_message) and is retried with the next event, by
+ * dt_recorder_flush and by dt_recorder_finish / dt_recorder_close.  Sensitive values are stored as
+ * "[redacted]", never in clear.  A recorder and the session it records are used from one thread. */
+typedef struct dt_recorder dt_recorder;
+
+#define DT_REC_READONLY 1u   /* open for queries only; the file must exist */
+#define DT_REC_NOCREATE 2u   /* open read-write but never create the file */
+#define DT_REC_SCHEMA_VERSION 2
+#define DT_REC_APPLICATION_ID 0x64547265 /* "dTre": PRAGMA application_id of every dtree database */
+
+/* Open (creating it with mode 0600 unless a flag forbids) the database at `path`, upgrade its
+ * schema, and set WAL, synchronous=FULL, a 10 s busy timeout and foreign keys.  Refuses, with a
+ * message naming the file: a file that is not a dtree database, a corrupt one, a read-only one
+ * (unless DT_REC_READONLY), one locked longer than the timeout, a schema newer than this build.
+ * On success *out owns the recorder (dt_recorder_close); on failure *out is NULL. */
+DT_API dt_status dt_recorder_open(const char *path, unsigned flags, dt_recorder **out,
+                                  dt_error *err);
+/* Flush what is buffered (see above), detach from the session being recorded (its status stays as
+ * it is: a session never finished stays "active" and can be resumed), close.  Call it before
+ * freeing that session.  NULL does nothing. */
+DT_API void dt_recorder_close(dt_recorder *rec);
+/* Milliseconds to wait for another writer (default 10000). */
+DT_API void dt_recorder_set_busy_timeout(dt_recorder *rec, int ms);
+/* Replace the clock used for session start and end times (default: real time, epoch ms). */
+DT_API void dt_recorder_set_clock(dt_recorder *rec, int64_t (*fn)(void *user), void *user);
+
+/* What the session row says about who records and how.  Strings are copied; NULL means "". */
+typedef struct dt_record_meta {
+    const char *agent;   /* the person (or program) answering */
+    const char *mode;    /* "agent", "kiosk" or "scripted"; NULL: "agent" */
+    const char *host;    /* machine name */
+} dt_record_meta;
+
+/* Start recording `s` (not yet started: call dt_session_start after this, so the start is
+ * recorded) on `tree` (the tree `s` walks).  Creates the session row with a new UUID v4, copied
+ * into id_out (37 bytes, NUL-terminated), and installs the recorder as the session's observer.
+ * DT_ESTATE when the recorder already records a session.  The session and the tree are borrowed
+ * until dt_recorder_finish or dt_recorder_close. */
+DT_API dt_status dt_recorder_begin(dt_recorder *rec, dt_session *s, const dt_tree *tree,
+                                   const dt_record_meta *meta, char id_out[37], dt_error *err);
+
+typedef enum dt_rec_status {
+    DT_REC_ACTIVE = 0,
+    DT_REC_COMPLETED,
+    DT_REC_ABANDONED,
+    DT_REC_TRANSFERRED,
+    DT_REC_TIMED_OUT
+} dt_rec_status;
+/* "active", "completed", ... (static, never NULL). */
+DT_API const char *dt_rec_status_name(dt_rec_status st);
+
+/* Write what is buffered, set the session's status, end time and outcome, and detach the observer
+ * (the session must still exist).  On failure the recorder stays attached and keeps its buffer, so
+ * the caller may retry; dt_recorder_close retries once more. */
+DT_API dt_status dt_recorder_finish(dt_recorder *rec, dt_rec_status status, dt_error *err);
+/* Retry writing buffered events now.  DT_OK when nothing is left. */
+DT_API dt_status dt_recorder_flush(dt_recorder *rec, dt_error *err);
+/* 1 while the last write failed and events wait in memory; dt_recorder_message says why
+ * (borrowed, "" when all is written).  dt_recorder_pending: events waiting. */
+DT_API int dt_recorder_failed(const dt_recorder *rec);
+DT_API const char *dt_recorder_message(const dt_recorder *rec);
+DT_API size_t dt_recorder_pending(const dt_recorder *rec);
+/* Id of the session being recorded, "" when none (borrowed). */
+DT_API const char *dt_recorder_session_id(const dt_recorder *rec);
+/* Record a kiosk customer's feedback (free text) on the current step of the recorded session. */
+DT_API dt_status dt_recorder_feedback(dt_recorder *rec, const char *text, dt_error *err);
+
+/* -- Queries.  Strings in the records below are borrowed for the callback call only; a callback
+ * returns 0 to go on, nonzero to stop (the query then returns DT_OK). */
+typedef struct dt_rec_filter {
+    int active_only;       /* status "active" only */
+    const char *agent;     /* exact; NULL: any */
+    const char *tree;      /* tree id, exact; NULL: any */
+    const char *mode;      /* NULL: any */
+    const char *status;    /* NULL: any */
+    int64_t since_ms;      /* sessions started at or after; 0: no bound */
+    int64_t until_ms;      /* sessions started before; 0: no bound */
+    size_t limit;          /* 0: no limit (lists newest first) */
+} dt_rec_filter;
+/* Fill `f` with "everything" (call before setting fields). */
+DT_API void dt_rec_filter_init(dt_rec_filter *f);
+
+typedef struct dt_rec_session {
+    const char *id, *tree_id, *tree_version, *tree_hash, *tree_path;
+    const char *agent, *mode, *host, *status;
+    const char *outcome;           /* "" while none */
+    const char *last_tree, *last_step; /* last interactive step shown, "" when none */
+    int64_t started_ms, ended_ms;  /* ended_ms 0 while not ended */
+    int64_t last_ms;               /* time of the last event recorded */
+    size_t steps;                  /* interactive steps shown (question, info, input, end) */
+    size_t events;
+} dt_rec_session;
+
+typedef struct dt_rec_event {
+    int64_t seq;                   /* 1, 2, ... in order within the session */
+    int64_t time_ms;
+    const char *kind;              /* start step answer set back restart jump note end handoff
+                                      feedback */
+    const char *tree_id, *step_id, *step_kind; /* "" when not applicable */
+    const char *choice_id, *label, *var, *value, *text, *outcome; /* "" when not applicable */
+    int sensitive;
+    size_t path_length;
+    /* Filled by dt_recorder_transcript only (0 / "" elsewhere): */
+    int on_path;       /* 1: this step or answer is on the final path, i.e. led to where it is */
+    const char *why;   /* decide steps on the path: the condition(s) that chose the branch taken,
+                          "otherwise", or "" when unknown (no tree given, or the tree changed) */
+} dt_rec_event;
+
+typedef int (*dt_rec_session_fn)(void *user, const dt_rec_session *s);
+typedef int (*dt_rec_event_fn)(void *user, const dt_rec_session *s, const dt_rec_event *ev);
+
+/* Sessions matching `f` (NULL: all), newest first. */
+DT_API dt_status dt_recorder_list(dt_recorder *rec, const dt_rec_filter *f, dt_rec_session_fn fn,
+                                  void *user, dt_error *err);
+/* The full id of the one session whose id starts with `prefix` (at least 4 characters) into id_out.
+ * DT_ENOTFOUND when none; DT_EARG when several match (the message says how many). */
+DT_API dt_status dt_recorder_lookup(dt_recorder *rec, const char *prefix, char id_out[37],
+                                    dt_error *err);
+/* Every event of session `id` in order, annotated with on_path and why.  `tree` (may be NULL) is
+ * the session's tree, used to name decide conditions when its hash matches the recording. */
+DT_API dt_status dt_recorder_transcript(dt_recorder *rec, const char *id, const dt_tree *tree,
+                                        dt_rec_event_fn fn, void *user, dt_error *err);
+/* Every event of every session matching `f`, session by session (oldest first), for export. */
+DT_API dt_status dt_recorder_events(dt_recorder *rec, const dt_rec_filter *f, dt_rec_event_fn fn,
+                                    void *user, dt_error *err);
+
+/* A report: named tables of text cells (NULL cell: no value).  Tables, in order: "summary",
+ * "outcomes", "drop_off", "paths", "step_time", "choices" (docs/recording.md defines each). */
+typedef struct dt_rec_table {
+    const char *name;
+    size_t ncols;
+    const char *const *cols;
+    const unsigned char *numeric;  /* per column: 1 when cells are numbers */
+    size_t nrows;
+    const char *const *cells;      /* row-major: cells[r * ncols + c] */
+} dt_rec_table;
+typedef struct dt_rec_report dt_rec_report;
+/* Compute the report over the sessions matching `f` (active_only and limit are ignored; `top`
+ * rows at most in paths, drop_off; 0: 10).  Free with dt_rec_report_free. */
+DT_API dt_status dt_recorder_report(dt_recorder *rec, const dt_rec_filter *f, size_t top,
+                                    dt_rec_report **out, dt_error *err);
+DT_API size_t dt_rec_report_count(const dt_rec_report *r);
+DT_API const dt_rec_table *dt_rec_report_table(const dt_rec_report *r, size_t i);
+DT_API void dt_rec_report_free(dt_rec_report *r);
+
+/* -- Resume.  Rebuild session `id` on `tree` by replaying its recorded answers (no observer
+ * attached meanwhile), then attach `rec` to the same session id and record a handoff event to
+ * `agent`.  If the tree's hash differs from the recording, the replay goes on only while every
+ * recorded step still exists and each answer lands on the recorded next step; otherwise
+ * DT_EINVALID with the reason.  Sensitive inputs were never stored: replay stops at the first one
+ * and the session continues there (later recorded answers are dropped and counted).
+ * DT_ESTATE for a completed session or when rec already records one.  On success *out owns the
+ * new session (free it after dt_recorder_finish/close) and *info (may be NULL) says what happened. */
+typedef struct dt_rec_resume {
+    int tree_changed;         /* 1: the hash differs; the recorded path was checked and holds */
+    size_t replayed;          /* answers replayed */
+    size_t dropped;           /* recorded answers not replayed (after a sensitive input) */
+    int stopped_sensitive;    /* 1: replay stopped at an input of a sensitive variable */
+    char previous_agent[128];
+    char note[512];           /* a line for the person resuming; "" when nothing to say */
+} dt_rec_resume;
+DT_API dt_status dt_recorder_resume(dt_recorder *rec, const char *id, const dt_tree *tree,
+                                    const dt_record_meta *meta, dt_session **out,
+                                    dt_rec_resume *info, dt_error *err);
 
 #ifdef __cplusplus
 }
