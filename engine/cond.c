@@ -19,6 +19,10 @@
 #define MAX_NEST 64          /* parentheses and calls; libxml2 itself gives up near 500 */
 #define ANY_ARGS 255
 #define TEXT_RESULT_MAX 65536 /* a computed text longer than this is refused (no doubling loops) */
+/* Text handed to libxml2 per evaluation.  The op limit counts a concat() as one operation, but
+ * libxml2's concat copies its whole result once per argument: `concat($b, $b, ...)` with a 64 KiB
+ * $b took 44 s.  Bounding the text read bounds that work (0.35 s at worst, measured). */
+#define TEXT_READ_MAX (1024 * 1024)
 
 /* ------------------------------------------------------------------------------------------- */
 /* Messages */
@@ -611,7 +615,7 @@ void dt_cond_free(void *comp)
 /* ------------------------------------------------------------------------------------------- */
 /* Evaluation */
 
-enum { LOOKUP_OK = 0, LOOKUP_UNKNOWN, LOOKUP_NOMEM };
+enum { LOOKUP_OK = 0, LOOKUP_UNKNOWN, LOOKUP_NOMEM, LOOKUP_TOO_MUCH };
 
 struct dt_cond_env {
     xmlXPathContextPtr ctx;
@@ -620,6 +624,7 @@ struct dt_cond_env {
     dt_cond_lookup_fn lookup;
     void *ud;
     int lookup_error;
+    size_t text_read; /* bytes of text variables read in this evaluation */
     char missing[48]; /* the variable the lookup did not know */
 };
 
@@ -633,6 +638,13 @@ static xmlXPathObjectPtr var_lookup(void *data, const xmlChar *name, const xmlCh
         return NULL;
     }
     const char *text = v.text ? v.text : "";
+    if (v.type != DT_VAR_NUMBER && v.type != DT_VAR_BOOLEAN) {
+        env->text_read += strlen(text);
+        if (env->text_read > TEXT_READ_MAX) {
+            env->lookup_error = LOOKUP_TOO_MUCH;
+            return NULL;
+        }
+    }
     xmlXPathObjectPtr o;
     if (v.type == DT_VAR_NUMBER) /* an unset number reads as 0 */
         o = xmlXPathNewFloat(*text ? dt_value_number(DT_VAR_NUMBER, text) : 0.0);
@@ -716,6 +728,7 @@ static xmlXPathObjectPtr run(dt_cond_env *env, void *comp, char msg[DT_COND_MSG]
     ctx->contextSize = -1;
     ctx->proximityPosition = -1;
     env->lookup_error = LOOKUP_OK;
+    env->text_read = 0;
     xmlXPathObjectPtr res = xmlXPathCompiledEval(comp, ctx);
     int code = last_xpath_error(&ctx->lastError);
     if (res && code == 0 && env->lookup_error == LOOKUP_OK)
@@ -725,6 +738,9 @@ static xmlXPathObjectPtr run(dt_cond_env *env, void *comp, char msg[DT_COND_MSG]
         set_msg(msg, "undefined variable $%s", env->missing);
     else if (env->lookup_error == LOOKUP_NOMEM)
         set_msg(msg, "out of memory");
+    else if (env->lookup_error == LOOKUP_TOO_MUCH)
+        set_msg(msg, "too much work: variables read add up to more than %d bytes of text",
+                TEXT_READ_MAX);
     else if (code == XPATH_OP_LIMIT_EXCEEDED)
         set_msg(msg, "too much work: more than %lu operations", ctx->opLimit);
     else if (code)

@@ -26,7 +26,10 @@ typedef struct tvar {
     const char *text;
 } tvar;
 
+static char bigtext[70001]; /* filled in main */
+
 static const tvar vars[] = {
+    {"big", DT_VAR_TEXT, bigtext},
     {"n", DT_VAR_NUMBER, "3"},          {"half", DT_VAR_NUMBER, "0.5"},
     {"zero", DT_VAR_NUMBER, ""},        {"yes", DT_VAR_BOOLEAN, "true"},
     {"no", DT_VAR_BOOLEAN, "false"},    {"plan", DT_VAR_CHOICE, "basic"},
@@ -523,6 +526,28 @@ static void test_silent(void **state)
     assert_int_equal(size, 0);
 }
 
+/* libxml2's concat() copies its result once per argument and counts as one operation: the text
+ * read per evaluation is bounded instead (1 MiB), and the environment works afterwards. */
+static void test_text_budget(void **state)
+{
+    (void)state;
+    char src[512];
+    size_t n = (size_t)sprintf(src, "string-length(concat($big");
+    for (int i = 0; i < 20; i++)
+        n += (size_t)sprintf(src + n, ", $big");
+    sprintf(src + n, ")) > 0");
+    void *comp = compile_ok(src);
+    int out = 5;
+    char msg[DT_COND_MSG];
+    assert_int_equal(dt_cond_eval_bool(env, comp, &out, msg), -1);
+    assert_string_equal(msg, "too much work: variables read add up to more than 1048576 bytes of "
+                             "text");
+    dt_cond_free(comp);
+    TRUE_("string-length($big) = 70000 and contains($big, 'aaa')");
+    check_value_error("concat($big, 'x')", DT_VAR_TEXT, "result longer than 65536 bytes");
+    check_value("substring($big, 1, 3)", DT_VAR_TEXT, "aaa");
+}
+
 static void test_null_args(void **state)
 {
     (void)state;
@@ -656,6 +681,7 @@ static void test_oom_libxml2_env(void **state)
 int main(void)
 {
     xmlMemSetup(x_f, x_m, x_r, x_s);
+    memset(bigtext, 'a', sizeof bigtext - 1);
     alarm(20); /* the time bound: a hang is a failure */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_arithmetic, setup, teardown),
@@ -670,6 +696,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_conversions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pathological, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_args, setup, teardown),
         cmocka_unit_test(test_oom_engine),
         cmocka_unit_test(test_oom_libxml2_env),
