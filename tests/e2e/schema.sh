@@ -1,7 +1,8 @@
 #!/bin/sh
 # Schema suite: every bundled tree (trees/*.xml) must validate against trees/dtree.rng, and every
 # broken tree in tests/cases/schema-bad/ must be rejected by it as a *validation* error (xmllint exit 3),
-# so a bad case that is merely not well-formed XML cannot pass for the wrong reason.
+# so a bad case that is merely not well-formed XML cannot pass for the wrong reason.  Every complete
+# example in docs/tree-format.md (an ```xml block starting with <?xml) must validate too.
 # Run from the repo root: sh tests/e2e/schema.sh.  Last line: "N passed, N failed".
 SCHEMA=trees/dtree.rng
 BAD=tests/cases/schema-bad
@@ -32,6 +33,28 @@ done
 if [ "$ntrees" -eq 0 ]; then
     echo "no trees found in trees/" >"$out"
     ko "bundled trees present"
+fi
+
+# Complete examples in the authors' guide: blocks from a ```xml line whose next line is <?xml, to ```.
+DOC=docs/tree-format.md
+tmpd=$(mktemp -d)
+trap 'rm -f "$out"; rm -rf "$tmpd"' EXIT
+if [ -f "$DOC" ]; then
+    awk -v dir="$tmpd" '
+        /^```xml$/ { pending = 1; next }
+        pending && /^<\?xml/ { n++; f = sprintf("%s/example-%02d.xml", dir, n); inb = 1 }
+        { pending = 0 }
+        inb && /^```$/ { inb = 0; close(f); next }
+        inb { print > f }
+    ' "$DOC"
+    for f in "$tmpd"/example-*.xml; do
+        [ -f "$f" ] || continue
+        if xmllint --noout --relaxng "$SCHEMA" "$f" >"$out" 2>&1; then
+            ok "valid: $DOC $(basename "$f" .xml)"
+        else
+            ko "valid: $DOC $(basename "$f" .xml)"
+        fi
+    done
 fi
 
 nbad=0
