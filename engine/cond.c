@@ -579,9 +579,13 @@ int dt_cond_compile(const char *src, dt_cond_known_fn known, void *ud, void **co
     *comp = NULL;
     *off = 0;
     msg[0] = '\0';
-    size_t len = strnlen(src, DT_COND_MAX_LEN + 1);
+    size_t len = src ? strnlen(src, DT_COND_MAX_LEN + 1) : 0;
     if (len > DT_COND_MAX_LEN) {
         set_msg(msg, "expression longer than %d bytes", DT_COND_MAX_LEN);
+        return -1;
+    }
+    if (len == 0) {
+        set_msg(msg, "empty expression");
         return -1;
     }
     lexer lx = {.src = src, .len = len, .known = known, .ud = ud, .off = off, .msg = msg,

@@ -556,6 +556,15 @@ static void test_null_args(void **state)
     assert_int_equal(dt_cond_eval_bool(env, NULL, &out, msg), -1);
     dt_cond_free(NULL);
     dt_cond_env_free(NULL);
+    void *comp = (void *)1;
+    size_t off = 9;
+    assert_int_equal(dt_cond_compile(NULL, known, NULL, &comp, &off, msg), -1);
+    assert_null(comp);
+    assert_int_equal(off, 0);
+    assert_string_equal(msg, "empty expression");
+    char *val = (char *)"x";
+    assert_int_equal(dt_cond_eval_value(NULL, NULL, DT_VAR_TEXT, &val, msg), -1);
+    assert_null(val);
 }
 
 /* Allocation failure injection for both hooks: the engine's (dt_set_allocator) and libxml2's
