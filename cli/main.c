@@ -21,6 +21,7 @@ typedef struct command {
 /* Add a line here when a cli/cmd_NAME.c lands. */
 static const command commands[] = {
     {"run", cmd_run, "walk a decision tree step by step with a caller (the agent's guide)"},
+    {"kiosk", cmd_kiosk, "locked-down self-service mode for customers at a shared terminal"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

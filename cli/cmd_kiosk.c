@@ -1,0 +1,323 @@
+/*
+ * cmd_kiosk.c — `dtree kiosk TREE`: the locked-down self-service mode (docs/kiosk.md).
+ * This file parses options, loads the tree, opens the recorder, owns the raw terminal and runs
+ * the one event loop: poll(stdin, signal pipe) with the idle machine's timeout.  It never uses
+ * readline.  Invariant: once the terminal is raw, nothing ends the process except SIGTERM/SIGHUP
+ * or the terminal going away, and every such end restores the terminal (kiosk_term.c).
+ */
+#define _DEFAULT_SOURCE 1
+#include "commands.h"
+#include "exitcodes.h"
+#include "kiosk_flow.h"
+#include "kiosk_term.h"
+#include "library.h"
+#include "render.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GAP_MS 300   /* a partial escape sequence not completed within this is abandoned */
+
+static const char usage_text[] =
+    "Usage: dtree kiosk TREE [--idle SECONDS] [--welcome TEXT] [--trees DIR] [--db PATH]\n"
+    "\n"
+    "Self-service mode for customers at a shared terminal: customer-facing text only, one step\n"
+    "per cleared screen, numbered answers, and always \"Start over\" and \"Talk to a person\".\n"
+    "Keyboard signals, history, completion and escape sequences are disabled; only SIGTERM or\n"
+    "SIGHUP end it.  See docs/kiosk.md for setting up a real kiosk.\n"
+    "\n"
+    "  TREE              a tree id in the library, or a tree file (.xml)\n"
+    "  --idle SECONDS    seconds without input before the \"are you still there?\" countdown\n"
+    "                    (default 120; the countdown lasts min(10, SECONDS) seconds)\n"
+    "  --welcome TEXT    the welcome screen's text\n"
+    "  --trees DIR       the tree library (default: $DTREE_TREES, then the bundled trees)\n"
+    "  --db PATH         record every customer's session in this database (mode kiosk)\n"
+    "  --any-tree        also run a tree whose root is not marked kiosk=\"true\"\n"
+    "  --no-tty          (tests only) read standard input even when it is not a terminal;\n"
+    "                    the kiosk then ends at end of input\n";
+
+typedef struct kiosk_opts {
+    const char *tree, *welcome, *trees, *db;
+    unsigned idle;
+    int any_tree, no_tty;
+} kiosk_opts;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int parse_idle(const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > 86400 || s[0] == '-') return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int value_opt(int argc, char **argv, int *i, const char *name, const char **out)
+{
+    if (strcmp(argv[*i], name) != 0) return 0;
+    if (*i + 1 >= argc) {
+        rd_eprintf("kiosk: %s needs a value", name);
+        return -1;
+    }
+    *out = argv[++*i];
+    return 1;
+}
+
+static int parse(int argc, char **argv, kiosk_opts *o)
+{
+    const char *idle = NULL;
+    int i, r;
+
+    memset(o, 0, sizeof *o);
+    o->idle = 120;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+        if ((r = value_opt(argc, argv, &i, "--idle", &idle)) != 0 ||
+            (r = value_opt(argc, argv, &i, "--welcome", &o->welcome)) != 0 ||
+            (r = value_opt(argc, argv, &i, "--trees", &o->trees)) != 0 ||
+            (r = value_opt(argc, argv, &i, "--db", &o->db)) != 0) {
+            if (r < 0) return -1;
+        } else if (strcmp(argv[i], "--any-tree") == 0) {
+            o->any_tree = 1;
+        } else if (strcmp(argv[i], "--no-tty") == 0) {
+            o->no_tty = 1;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            rd_eprintf("kiosk: unknown option '%s'; see 'dtree kiosk --help'", argv[i]);
+            return -1;
+        } else if (!o->tree) {
+            o->tree = argv[i];
+        } else {
+            rd_eprintf("kiosk: one tree only ('%s' is extra)", argv[i]);
+            return -1;
+        }
+    }
+    if (idle && parse_idle(idle, &o->idle) != 0) {
+        rd_eprintf("kiosk: --idle wants whole seconds from 1 to 86400, not '%s'", idle);
+        return -1;
+    }
+    if (!o->tree) {
+        rd_eprintf("kiosk: which tree? see 'dtree kiosk --help'");
+        return -1;
+    }
+    return 0;
+}
+
+/* Find and load the tree (a path, or an id in the library); print why not. */
+static int load_tree(const kiosk_opts *o, dt_tree **out)
+{
+    const char *source = NULL;
+    char *libdir = NULL, *path = NULL;
+    dt_load_options lo;
+    dt_error *err = dt_error_new();
+    int rc = DT_EXIT_TREE;
+
+    *out = NULL;
+    if (!err) return DT_EXIT_INTERNAL;
+    if (lib_is_path(o->tree)) {
+        path = strdup(o->tree);
+    } else if ((libdir = lib_dir(o->trees, &source)) != NULL) {
+        path = lib_find(libdir, o->tree);
+    }
+    dt_load_options_init(&lo);
+    lo.library_dir = libdir && !lib_is_path(o->tree) ? libdir : NULL;
+    if (!path) {
+        rd_eprintf("kiosk: no tree '%s'%s%s", o->tree, libdir ? " in " : " (no tree library found)",
+                   libdir ? libdir : "");
+    } else if (dt_tree_load_file(path, &lo, out, err) != DT_OK) {
+        for (size_t i = 0; i < dt_error_count(err); i++) {
+            char line[1024];
+            dt_diag_format(dt_error_get(err, i), line, sizeof line);
+            rd_eprintf("%s", line);
+        }
+        *out = NULL;
+    } else {
+        rc = DT_EXIT_OK;
+    }
+    free(path);
+    free(libdir);
+    dt_error_free(err);
+    return rc;
+}
+
+/* ---- the loop ------------------------------------------------------------------------------- */
+
+/* Bytes typed or pasted: no key ever ends the kiosk. */
+static void on_input(kiosk *k, const unsigned char *buf, size_t n, int64_t now)
+{
+    if (kiosk_idle_input(&k->idle, now)) {      /* "are you still there?" answered: any key */
+        kiosk_line_gap(&k->line);
+        kf_draw(k);
+        return;
+    }
+    if (k->idle.phase == KP_THANKS) {
+        kf_reset(k, KF_DONE, now);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        kl_result r = kiosk_line_feed(&k->line, buf[i]);
+        if (r == KL_CHANGED) {
+            kf_prompt(k);
+        } else if (r == KL_SUBMIT) {
+            char line[KL_MAX + 1];
+            memcpy(line, kiosk_line_text(&k->line), sizeof line);
+            kiosk_line_clear(&k->line);
+            kf_submit(k, line, now);
+            memset(line, 0, sizeof line);
+            return;   /* the rest of a paste is not typed into the next page */
+        }
+    }
+}
+
+static void on_clock(kiosk *k, int64_t now)
+{
+    switch (kiosk_idle_tick(&k->idle, now)) {
+    case KT_COUNTDOWN: ks_countdown(&k->scr, kiosk_idle_left(&k->idle, now)); break;
+    case KT_RESET: kf_timeout(k, now); break;
+    default: break;
+    }
+}
+
+/* Returns when the operator stops the kiosk or the terminal goes away. */
+static void loop(kiosk *k, int sig_fd)
+{
+    unsigned char buf[4096];
+
+    for (;;) {
+        int64_t now = now_ms();
+        int wait = kiosk_idle_wait(&k->idle, now);
+        struct pollfd pf[2] = {{0, POLLIN, 0}, {sig_fd, POLLIN, 0}};
+        int pending = kiosk_line_pending(&k->line), r;
+
+        if (pending && (wait < 0 || wait > GAP_MS)) wait = GAP_MS;
+        r = poll(pf, 2, wait);
+        now = now_ms();
+        if (r < 0 && errno != EINTR) return;
+        if (r > 0 && (pf[1].revents & POLLIN)) {
+            unsigned bits = kiosk_signals_take();
+            if (bits & KSIG_STOP) return;
+            if (bits & KSIG_CONT) kiosk_term_reraw();
+            if (bits & (KSIG_WINCH | KSIG_CONT)) {
+                if (k->idle.counting) ks_countdown(&k->scr, kiosk_idle_left(&k->idle, now));
+                else kf_draw(k);
+            }
+        }
+        if (r > 0 && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t n = read(0, buf, sizeof buf);
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return;  /* hung up */
+            if (n > 0) on_input(k, buf, (size_t)n, now);
+            memset(buf, 0, sizeof buf);
+        } else if (r == 0 && pending) {
+            kiosk_line_gap(&k->line);
+        }
+        on_clock(k, now_ms());
+    }
+}
+
+static int check_terminal(const kiosk_opts *o)
+{
+    if (o->no_tty || (isatty(0) && isatty(1))) return 0;
+    rd_eprintf("kiosk: standard input and output must be a terminal (the kiosk is for a screen "
+               "and a keyboard; --no-tty exists for tests only)");
+    return -1;
+}
+
+static int open_recorder(const kiosk_opts *o, dt_recorder **rec)
+{
+    dt_error *err = dt_error_new();
+    int rc = 0;
+
+    *rec = NULL;
+    if (!o->db) {
+        dt_error_free(err);
+        return 0;
+    }
+    if (!err) return DT_EXIT_INTERNAL;
+    if (dt_recorder_open(o->db, 0, rec, err) != DT_OK) {
+        rd_eprintf("kiosk: %s", dt_error_count(err) ? dt_error_get(err, 0)->message : o->db);
+        rc = DT_EXIT_IO;
+        *rec = NULL;
+    }
+    dt_error_free(err);
+    return rc;
+}
+
+/* Runs until stopped; owns (and closes) rec. */
+static int run_kiosk(const kiosk_opts *o, dt_tree *tree, dt_recorder *rec)
+{
+    char host[256] = "";
+    kiosk k;
+    int sig_fd, tty = !o->no_tty;
+
+    memset(&k, 0, sizeof k);
+    if ((sig_fd = kiosk_signals_init()) < 0 || !(k.err = dt_error_new())) {
+        rd_eprintf("kiosk: cannot set up signals");
+        dt_recorder_close(rec);
+        return DT_EXIT_INTERNAL;
+    }
+    if (tty && kiosk_term_enter(0) != 0) {
+        rd_eprintf("kiosk: cannot put the terminal in raw mode: %s", strerror(errno));
+        dt_error_free(k.err);
+        dt_recorder_close(rec);
+        return DT_EXIT_IO;
+    }
+    gethostname(host, sizeof host - 1);
+    k.tree = tree;
+    k.rec = rec;
+    k.db = o->db;
+    k.host = host;
+    k.welcome = o->welcome;
+    setvbuf(stdout, NULL, _IOFBF, 1 << 16);   /* one write per page: no flicker */
+    ks_init(&k.scr, stdout);
+    kiosk_idle_init(&k.idle, o->idle, now_ms());
+    kf_begin(&k, now_ms());
+    loop(&k, sig_fd);
+    kf_end(&k);
+    kiosk_term_leave();
+    free(k.error);
+    free(k.notice);
+    dt_recorder_close(k.rec);
+    dt_error_free(k.err);
+    return DT_EXIT_OK;
+}
+
+int cmd_kiosk(int argc, char **argv)
+{
+    kiosk_opts o;
+    dt_tree *tree = NULL;
+    dt_recorder *rec = NULL;
+    int rc = parse(argc, argv, &o);
+
+    if (rc > 0) {
+        fputs(usage_text, stdout);
+        fputs("\n" DT_EXIT_HELP, stdout);
+        return DT_EXIT_OK;
+    }
+    if (rc < 0) return DT_EXIT_USAGE;
+    kiosk_no_core();
+    if (check_terminal(&o) != 0) return DT_EXIT_USAGE;
+    if ((rc = load_tree(&o, &tree)) != 0) return rc;
+    if (!dt_tree_is_kiosk(tree) && !o.any_tree) {
+        rd_eprintf("kiosk: tree '%s' is not marked kiosk=\"true\" (its text may be meant for agents "
+                   "only); mark it, or pass --any-tree", dt_tree_id(tree));
+        dt_tree_free(tree);
+        return DT_EXIT_TREE;
+    }
+    if ((rc = open_recorder(&o, &rec)) == 0) rc = run_kiosk(&o, tree, rec);
+    dt_tree_free(tree);
+    return rc;
+}
