@@ -1,0 +1,634 @@
+/*
+ * load_steps.c — one handler per element of the tree format (docs/format-spec.md), called in
+ * document order by the reader pass.  Handlers append model records at once; references to steps and
+ * variables are stored as interned names and resolved when the file ends (load_resolve.c).
+ * A step's own <set>s wait in a scratch list so that each step's and each choice's sets stay contiguous.
+ */
+#include "interp.h"
+#include "load.h"
+#include "mem.h"
+#include "value.h"
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+
+#define STEP_ELEMS ((1u << E_QUESTION) | (1u << E_INFO) | (1u << E_INPUT) | (1u << E_DECIDE) | \
+                    (1u << E_CALL) | (1u << E_JUMP) | (1u << E_END))
+
+static int is_step(int e)
+{
+    return e < E_COUNT && (STEP_ELEMS & (1u << e));
+}
+
+/* ---- small validators ---- */
+
+static int is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Ids: [A-Za-z0-9][A-Za-z0-9_.-]* over s[0..n). */
+static int token_ok(const char *s, size_t n)
+{
+    if (n == 0 || !is_alnum(s[0]))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!is_alnum(s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+            return 0;
+    return 1;
+}
+
+static int outcome_ok(const char *s)
+{
+    if (!(s[0] >= 'a' && s[0] <= 'z'))
+        return 0;
+    for (const char *p = s + 1; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            return 0;
+    return 1;
+}
+
+/* BCP 47, loosely: a 2-8 letter language, then subtags of 1-8 letters or digits. */
+static int lang_ok(const char *s)
+{
+    size_t i = 0;
+    while ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))
+        i++;
+    if (i < 2 || i > 8)
+        return 0;
+    while (s[i] == '-') {
+        size_t j = ++i;
+        while (is_alnum(s[i]))
+            i++;
+        if (i == j || i - j > 8)
+            return 0;
+    }
+    return s[i] == '\0';
+}
+
+static int tokens_ok(const char *s)
+{
+    for (;;) {
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            return 1;
+        size_t n = strcspn(s, " ");
+        if (!token_ok(s, n))
+            return 0;
+        s += n;
+    }
+}
+
+/* true|false into *out (default when absent); 0, or -1 after reporting. */
+static int get_bool(dt_loader *L, const dt_attrs *at, int a, int def, uint8_t *out)
+{
+    const char *v = at->v[a];
+    *out = (uint8_t)def;
+    if (!v)
+        return 0;
+    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+        *out = v[0] == 't';
+        return 0;
+    }
+    dt_pos p = dt_attr_pos(at, a);
+    dt_load_error(L, DT_EINVALID, &p, "bad-value", "%s=\"%.60s\" must be \"true\" or \"false\"",
+                  dt_attr_names[a], v);
+    return -1;
+}
+
+static uint8_t get_audience(dt_loader *L, const dt_attrs *at)
+{
+    static const char *const names[] = {"all", "agent", "customer"};
+    const char *v = at->v[A_AUDIENCE];
+    if (!v)
+        return DT_AUD_ALL;
+    for (uint8_t i = 0; i < 3; i++)
+        if (strcmp(v, names[i]) == 0)
+            return i;
+    dt_pos p = dt_attr_pos(at, A_AUDIENCE);
+    dt_load_error(L, DT_EINVALID, &p, "bad-value",
+                  "audience=\"%.60s\" must be \"all\", \"agent\" or \"customer\"", v);
+    return DT_AUD_ALL;
+}
+
+/* Intern an id attribute after checking its syntax; 0 ("") when absent or invalid. */
+static dt_str get_id(dt_loader *L, const dt_attrs *at, int a, const char *what)
+{
+    const char *v = at->v[a];
+    dt_str s = 0;
+    if (!v)
+        return 0;
+    size_t n = strlen(v);
+    if (!token_ok(v, n)) {
+        dt_pos p = dt_attr_pos(at, a);
+        dt_load_error(L, DT_EINVALID, &p, "bad-id",
+                      "%s \"%.60s\" is not a valid id: use letters, digits, \"_\", \".\" and \"-\", "
+                      "starting with a letter or digit", what, v);
+        return 0;
+    }
+    dt_load_intern(L, v, n, &s);
+    return s;
+}
+
+static dt_str get_str(dt_loader *L, const dt_attrs *at, int a)
+{
+    dt_str s = 0;
+    if (at->v[a])
+        dt_load_intern(L, at->v[a], strlen(at->v[a]), &s);
+    return s;
+}
+
+/* A variable name attribute: syntax now, declaration when the file ends. */
+static dt_str get_var_ref(dt_loader *L, const dt_attrs *at, int a)
+{
+    const char *v = at->v[a];
+    if (!v)
+        return 0;
+    dt_pos p = dt_attr_pos(at, a);
+    if (!dt_name_valid(v, strlen(v))) {
+        dt_load_error(L, DT_EINVALID, &p, "bad-name",
+                      "\"%.60s\" is not a valid variable name (letters, digits and \"_\")", v);
+        return 0;
+    }
+    dt_str s = get_str(L, at, a);
+    if (s)
+        dt_load_use_var(L, s, &p, 2);
+    return s;
+}
+
+/* ---- <tree>, <description>, <handoff>, <var> ---- */
+
+static void on_tree(dt_loader *L, const dt_attrs *at)
+{
+    dt_unit_rec *u = DT_UNIT(L->t, L->unit);
+    L->saw_root = 1;
+    L->root_pos = at->tag;
+    u->id = get_id(L, at, A_ID, "tree id");
+    u->title = get_str(L, at, A_TITLE);
+    u->version = get_str(L, at, A_VERSION);
+    if (at->v[A_LANG] && !lang_ok(at->v[A_LANG])) {
+        dt_pos p = dt_attr_pos(at, A_LANG);
+        dt_load_error(L, DT_EINVALID, &p, "bad-value",
+                      "lang=\"%.60s\" is not a language tag such as \"en\" or \"pt-BR\"", at->v[A_LANG]);
+    }
+    u->lang = at->v[A_LANG] ? get_str(L, at, A_LANG) : 0;
+    if (!u->lang)
+        dt_load_intern(L, "en", 2, &u->lang);
+    if (at->v[A_TAGS] && !tokens_ok(at->v[A_TAGS])) {
+        dt_pos p = dt_attr_pos(at, A_TAGS);
+        dt_load_error(L, DT_EINVALID, &p, "bad-value",
+                      "tags=\"%.60s\" must be words separated by spaces (letters, digits, \"_\", \".\", \"-\")",
+                      at->v[A_TAGS]);
+    }
+    u->tags = get_str(L, at, A_TAGS);
+    get_bool(L, at, A_KIOSK, 0, &u->kiosk);
+    L->start_id = get_id(L, at, A_START, "start step");
+    L->start_pos = dt_attr_pos(at, A_START);
+}
+
+static int once(dt_loader *L, int *seen, const dt_pos *pos, const char *elem)
+{
+    if (*seen) {
+        dt_load_error(L, DT_EINVALID, pos, "duplicate-element", "only one <%s> is allowed", elem);
+        return 0;
+    }
+    *seen = 1;
+    return 1;
+}
+
+static void on_handoff(dt_loader *L, const dt_attrs *at)
+{
+    if (!once(L, &L->saw_handoff, &at->tag, "handoff"))
+        return;
+    dt_unit_rec *u = DT_UNIT(L->t, L->unit);
+    dt_str to = get_id(L, at, A_TO, "handoff step");
+    u->handoff_to = to ? to : DT_NONE; /* an id until the file ends */
+    L->handoff_pos = at->tag;
+}
+
+static char *scratch(dt_loader *L, size_t n)
+{
+    if (dt_grow((void **)&L->scratch, &L->scap, n, 1) != 0) {
+        dt_load_oom(L);
+        return NULL;
+    }
+    return L->scratch;
+}
+
+static void on_var(dt_loader *L, const dt_attrs *at)
+{
+    const char *name = at->v[A_NAME];
+    dt_pos np = dt_attr_pos(at, A_NAME);
+    if (!name || !dt_name_valid(name, strlen(name))) {
+        if (name)
+            dt_load_error(L, DT_EINVALID, &np, "bad-name",
+                          "variable name \"%.60s\" is not valid: use letters, digits and \"_\" "
+                          "(no \"-\" or \".\"), starting with a letter or \"_\"", name);
+        return;
+    }
+    int type = DT_VAR_TEXT;
+    if (at->v[A_TYPE] && (type = dt_var_type_parse(at->v[A_TYPE])) < 0) {
+        dt_pos p = dt_attr_pos(at, A_TYPE);
+        dt_load_error(L, DT_EINVALID, &p, "bad-value",
+                      "unknown type \"%.40s\" (use text, number, boolean, date, email, phone or choice)",
+                      at->v[A_TYPE]);
+        return;
+    }
+    dt_var_rec v = {0};
+    v.type = (uint8_t)type;
+    v.unit = (uint16_t)L->unit;
+    v.pos = np;
+    if (get_bool(L, at, A_SENSITIVE, 0, &v.sensitive) != 0)
+        return;
+    /* value="" leaves a typed variable unset (an empty default only makes sense as text) */
+    if (at->v[A_VALUE] && (at->v[A_VALUE][0] || type == DT_VAR_TEXT || type == DT_VAR_CHOICE)) {
+        size_t n = strlen(at->v[A_VALUE]);
+        const char *why = NULL;
+        char *out = scratch(L, n + 32);
+        if (!out)
+            return;
+        if (dt_value_parse((dt_var_type)type, at->v[A_VALUE], out, n + 32, &why) != 0) {
+            dt_pos p = dt_attr_pos(at, A_VALUE);
+            dt_load_error(L, DT_EINVALID, &p, "bad-value", "default value \"%.60s\" of variable \"%s\" "
+                          "is not a valid %s: %s", at->v[A_VALUE], name, dt_var_type_name(type), why);
+            return;
+        }
+        v.has_default = 1;
+        if (dt_load_intern(L, out, strlen(out), &v.def) != 0)
+            return;
+    }
+    if (dt_load_intern(L, name, strlen(name), &v.name) == 0)
+        dt_load_declare_var(L, &v);
+}
+
+/* ---- steps ---- */
+
+static dt_step_rec *cur_step(dt_loader *L, const dt_frame *f)
+{
+    return DT_STEP(L->t, f->index);
+}
+
+/* A step reference attribute: its id now, the index when the file ends. */
+static uint32_t step_ref(dt_loader *L, const dt_attrs *at, int a, const char *what)
+{
+    dt_str s = get_id(L, at, a, what);
+    return s ? s : DT_NONE;
+}
+
+static void on_input(dt_loader *L, dt_step_rec *s, const dt_attrs *at)
+{
+    dt_input_rec *in = dt_vec_push(&L->t->inputs, sizeof *in);
+    dt_inputfix *fx = dt_vec_push(&L->inputfix, sizeof *fx);
+    if (!in || !fx) {
+        dt_load_oom(L);
+        return;
+    }
+    s->input = L->t->inputs.len - 1;
+    s->var = get_var_ref(L, at, A_VAR);
+    s->var = s->var ? s->var : DT_NONE;
+    s->next = step_ref(L, at, A_NEXT, "next step");
+    in->first_option = L->t->options.len;
+    get_bool(L, at, A_REQUIRED, 1, &in->required);
+    *fx = (dt_inputfix){s->input, (uint32_t)(s - DT_STEP(L->t, 0)), s->var, get_str(L, at, A_MIN),
+                        get_str(L, at, A_MAX), at->tag, dt_attr_pos(at, A_MIN),
+                        dt_attr_pos(at, A_MAX), 0};
+    const char *pat = at->v[A_PATTERN];
+    if (!pat)
+        return;
+    dt_pos pp = dt_attr_pos(at, A_PATTERN);
+    size_t n = strlen(pat);
+    if (n > DT_MAX_PATTERN) {
+        dt_load_error(L, DT_ELIMIT, &pp, "too-long", "pattern is %zu bytes long; the limit is %d",
+                      n, DT_MAX_PATTERN);
+        return;
+    }
+    char *full = scratch(L, n + 8);
+    regex_t *re = full ? dt_malloc(sizeof *re) : NULL;
+    if (!re) {
+        dt_load_oom(L);
+        return;
+    }
+    snprintf(full, n + 8, "^(%s)$", pat);
+    int rc = regcomp(re, full, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char why[120];
+        regerror(rc, re, why, sizeof why);
+        dt_free(re);
+        dt_load_error(L, DT_EINVALID, &pp, "bad-pattern", "pattern \"%.60s\" is not a valid regular "
+                      "expression: %s", pat, why);
+        return;
+    }
+    DT_INPUT(L->t, s->input)->re = re;
+    DT_INPUT(L->t, s->input)->pattern = get_str(L, at, A_PATTERN);
+}
+
+static void on_call_or_jump(dt_loader *L, dt_step_rec *s, const dt_attrs *at, int is_jump)
+{
+    if (is_jump) {
+        if (!at->v[A_TO] == !at->v[A_TREE]) {
+            dt_load_error(L, DT_EINVALID, &at->tag, "missing-attribute",
+                          "<jump> needs either a \"to\" step or a \"tree\" file (not both)");
+            return;
+        }
+        if (at->v[A_TO]) {
+            if (at->v[A_START]) {
+                dt_pos p = dt_attr_pos(at, A_START);
+                dt_load_error(L, DT_EINVALID, &p, "unknown-attribute",
+                              "\"start\" only goes with \"tree\" on <jump>");
+            }
+            s->next = step_ref(L, at, A_TO, "jump target");
+            return;
+        }
+    } else {
+        s->next = step_ref(L, at, A_NEXT, "next step");
+        if (at->v[A_RESULT])
+            s->var = get_var_ref(L, at, A_RESULT);
+        s->var = (s->var && s->var != DT_NONE) ? s->var : DT_NONE;
+    }
+    if (!at->v[A_TREE])
+        return;
+    dt_pos tp = dt_attr_pos(at, A_TREE);
+    dt_callfix fx = {(uint32_t)(s - DT_STEP(L->t, 0)), L->unit, DT_NONE,
+                     get_id(L, at, A_START, "start step"), s->var == DT_NONE ? 0 : s->var, tp,
+                     (uint8_t)is_jump};
+    if (!(L->flags & DT_LOAD_NO_CALLS))
+        fx.callee = dt_load_callee(L, at->v[A_TREE], &tp);
+    dt_callfix *p = dt_vec_push(&L->callfix, sizeof *p);
+    if (!p) {
+        dt_load_oom(L);
+        return;
+    }
+    *p = fx;
+}
+
+static void on_step(dt_loader *L, dt_frame *f, const dt_attrs *at)
+{
+    dt_tree *t = L->t;
+    if (t->steps.len - DT_UNIT(t, L->unit)->first_step >= DT_MAX_STEPS) {
+        dt_load_error(L, DT_ELIMIT, &at->tag, "too-many-steps", "more than %u steps in one file",
+                      DT_MAX_STEPS);
+        f->elem = E_UNKNOWN;
+        return;
+    }
+    dt_step_rec *s = dt_vec_push(&t->steps, sizeof *s);
+    if (!s) {
+        dt_load_oom(L);
+        return;
+    }
+    f->index = t->steps.len - 1;
+    static const uint8_t kinds[E_COUNT] = {[E_QUESTION] = DT_STEP_QUESTION, [E_INFO] = DT_STEP_INFO,
+        [E_INPUT] = DT_STEP_INPUT, [E_DECIDE] = DT_STEP_DECIDE, [E_CALL] = DT_STEP_CALL,
+        [E_JUMP] = DT_STEP_JUMP, [E_END] = DT_STEP_END};
+    s->kind = kinds[f->elem];
+    s->unit = (uint16_t)L->unit;
+    s->pos = at->tag;
+    s->next = s->target = s->var = s->input = DT_NONE;
+    s->first_say = t->says.len;
+    s->first_choice = t->choices.len;
+    s->audience = get_audience(L, at);
+    s->title = get_str(L, at, A_TITLE);
+    s->id = get_id(L, at, A_ID, "step id");
+    dt_load_declare_step(L, f->index, &at->tag);
+    s = cur_step(L, f);
+    switch (f->elem) {
+    case E_INFO: s->next = step_ref(L, at, A_NEXT, "next step"); break;
+    case E_INPUT: on_input(L, s, at); break;
+    case E_CALL: on_call_or_jump(L, s, at, 0); break;
+    case E_JUMP: on_call_or_jump(L, s, at, 1); break;
+    case E_END:
+        if (at->v[A_OUTCOME] && !outcome_ok(at->v[A_OUTCOME])) {
+            dt_pos p = dt_attr_pos(at, A_OUTCOME);
+            dt_load_error(L, DT_EINVALID, &p, "bad-value", "outcome \"%.60s\" is not valid: use resolved, "
+                          "escalated, abandoned, or a lower-case word of your own such as \"call-back\"",
+                          at->v[A_OUTCOME]);
+        } else {
+            s->outcome = get_str(L, at, A_OUTCOME);
+        }
+        break;
+    default: break;
+    }
+}
+
+/* ---- children of steps ---- */
+
+static void on_set(dt_loader *L, dt_frame *parent, const dt_attrs *at)
+{
+    dt_set_rec r = {0, DT_NONE};
+    dt_str v = get_var_ref(L, at, A_VAR);
+    r.var = v ? v : DT_NONE;
+    if (at->v[A_VALUE])
+        r.expr = dt_load_cond(L, at, A_VALUE);
+    dt_vec *to = is_step(parent->elem) ? &L->stepsets : &L->t->sets;
+    dt_set_rec *p = dt_vec_push(to, sizeof *p);
+    if (!p) {
+        dt_load_oom(L);
+        return;
+    }
+    *p = r;
+}
+
+static void on_branch(dt_loader *L, dt_frame *f, dt_frame *parent, const dt_attrs *at)
+{
+    if (f->elem != E_CHOICE && parent->otherwise) {
+        parent->after_otherwise = 1;
+        dt_load_error(L, DT_EINVALID, &at->tag, "misplaced-element",
+                      "<%s> after <otherwise>: <otherwise> must be the last branch",
+                      f->elem == E_WHEN ? "when" : "otherwise");
+    }
+    dt_choice_rec *c = dt_vec_push(&L->t->choices, sizeof *c);
+    if (!c) {
+        dt_load_oom(L);
+        return;
+    }
+    f->index = L->t->choices.len - 1;
+    c->pos = at->tag;
+    c->to = step_ref(L, at, A_TO, "target step");
+    c->cond = DT_NONE;
+    c->first_set = L->t->sets.len;
+    if (f->elem == E_OTHERWISE) {
+        parent->otherwise = 1;
+        return;
+    }
+    uint32_t cond = at->v[f->elem == E_WHEN ? A_TEST : A_WHEN] ? dt_load_cond(L, at, f->elem == E_WHEN ? A_TEST : A_WHEN) : DT_NONE;
+    c = DT_CHOICE(L->t, f->index);
+    c->cond = cond;
+    if (f->elem == E_CHOICE) {
+        c->audience = get_audience(L, at);
+        c->id = get_id(L, at, A_ID, "choice id");
+        if (!c->id) {
+            char num[16];
+            snprintf(num, sizeof num, "%u", f->index - cur_step(L, parent)->first_choice + 1);
+            dt_load_intern(L, num, strlen(num), &DT_CHOICE(L->t, f->index)->id);
+        }
+    }
+}
+
+void dt_on_start(dt_loader *L, dt_frame *f, dt_frame *parent, dt_attrs *at)
+{
+    switch (f->elem) {
+    case E_TREE: on_tree(L, at); break;
+    case E_DESCRIPTION: once(L, &L->saw_description, &at->tag, "description"); break;
+    case E_HANDOFF: on_handoff(L, at); break;
+    case E_VAR: on_var(L, at); break;
+    case E_SAY: f->index = get_audience(L, at); break;
+    case E_NOTE:
+        if (parent->notes++)
+            dt_load_error(L, DT_EINVALID, &at->tag, "duplicate-element", "only one <note> per step");
+        break;
+    case E_RETRY:
+        if (parent->retries++)
+            dt_load_error(L, DT_EINVALID, &at->tag, "duplicate-element", "only one <retry> per step");
+        break;
+    case E_SET: on_set(L, parent, at); break;
+    case E_CHOICE:
+    case E_WHEN:
+    case E_OTHERWISE: on_branch(L, f, parent, at); break;
+    case E_OPTION: break;
+    default:
+        if (is_step(f->elem))
+            on_step(L, f, at);
+        break;
+    }
+}
+
+/* ---- element ends: text and counts ---- */
+
+/* Normalise the frame's text in place: trim, collapse white space runs to one space, and keep a
+ * blank line (two or more newlines) as one paragraph break "\n". */
+static size_t normalise(char *s, size_t n)
+{
+    size_t o = 0, i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    while (i < n) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') {
+            s[o++] = s[i++];
+            continue;
+        }
+        int nl = 0;
+        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+            nl += s[i++] == '\n';
+        if (i < n)
+            s[o++] = nl >= 2 ? '\n' : ' ';
+    }
+    return o;
+}
+
+/* The frame's text, normalised, interned in *out; *text points at it in the text buffer (valid
+ * until the next text node).  -1 when out of memory. */
+static int frame_text(dt_loader *L, const dt_frame *f, dt_str *out, const char **text)
+{
+    if (dt_grow((void **)&L->tbuf, &L->tcap, L->tlen + 1, 1) != 0) {
+        dt_load_oom(L);
+        return -1;
+    }
+    char *s = L->tbuf + f->text_start;
+    size_t n = normalise(s, L->tlen - f->text_start);
+    s[n] = '\0';
+    *text = s;
+    if (memchr(s, '\0', n)) /* cannot come from XML, but never let it cut a string short */
+        n = strlen(s);
+    return dt_load_intern(L, s, n, out);
+}
+
+static void step_end(dt_loader *L, dt_frame *f)
+{
+    dt_tree *t = L->t;
+    dt_step_rec *s = cur_step(L, f);
+    s->nsay = t->says.len - s->first_say;
+    s->nchoices = t->choices.len - s->first_choice;
+    s->first_set = t->sets.len;
+    for (uint32_t i = 0; i < L->stepsets.len; i++) {
+        dt_set_rec *r = dt_vec_push(&t->sets, sizeof *r);
+        if (!r) {
+            dt_load_oom(L);
+            return;
+        }
+        *r = *DT_VEC_AT(L->stepsets, dt_set_rec, i);
+    }
+    s = cur_step(L, f);
+    s->nsets = L->stepsets.len;
+    L->stepsets.len = 0;
+    if (f->elem == E_QUESTION && s->nchoices == 0)
+        dt_load_error(L, DT_EINVALID, &f->pos, "missing-element",
+                      "<question> needs at least one <choice>");
+    if (f->elem == E_DECIDE && !f->otherwise)
+        dt_load_error(L, DT_EINVALID, &f->pos, "missing-element",
+                      "<decide> needs an <otherwise> as its last branch");
+    if (f->elem == E_INPUT && s->input != DT_NONE) {
+        dt_input_rec *in = DT_INPUT(t, s->input);
+        in->noptions = t->options.len - in->first_option;
+    }
+}
+
+static void text_end(dt_loader *L, dt_frame *f, dt_frame *parent)
+{
+    dt_str s;
+    const char *text;
+    if (frame_text(L, f, &s, &text) != 0)
+        return;
+    dt_load_check_interp(L, text, &f->pos, dt_elem_names[f->elem]);
+    dt_tree *t = L->t;
+    switch (f->elem) {
+    case E_SAY: {
+        dt_text_rec *r = dt_vec_push(&t->says, sizeof *r);
+        if (!r) {
+            dt_load_oom(L);
+            return;
+        }
+        r->text = s;
+        r->audience = (uint8_t)f->index;
+        break;
+    }
+    case E_NOTE: cur_step(L, parent)->note = s; break;
+    case E_RETRY:
+        if (cur_step(L, parent)->input != DT_NONE)
+            DT_INPUT(t, cur_step(L, parent)->input)->retry = s;
+        break;
+    case E_OPTION: {
+        dt_str *o = s ? dt_vec_push(&t->options, sizeof *o) : NULL;
+        if (!s)
+            dt_load_error(L, DT_EINVALID, &f->pos, "missing-text", "an <option> needs its text");
+        else if (!o)
+            dt_load_oom(L);
+        else
+            *o = s;
+        break;
+    }
+    case E_DESCRIPTION: DT_UNIT(t, L->unit)->description = s; break;
+    case E_HANDOFF: DT_UNIT(t, L->unit)->handoff_text = s; break;
+    case E_CHOICE:
+        if (!s)
+            dt_load_error(L, DT_EINVALID, &f->pos, "missing-text",
+                          "a <choice> needs a label: the text the person picks");
+        DT_CHOICE(t, f->index)->label = s;
+        break;
+    default: break;
+    }
+}
+
+void dt_on_end(dt_loader *L, dt_frame *f, dt_frame *parent)
+{
+    if (L->oom)
+        return;
+    switch (f->elem) {
+    case E_SAY:
+    case E_NOTE:
+    case E_RETRY:
+    case E_OPTION:
+    case E_DESCRIPTION:
+    case E_HANDOFF: text_end(L, f, parent); break;
+    case E_CHOICE:
+        text_end(L, f, parent);
+        /* fall through */
+    case E_WHEN:
+    case E_OTHERWISE:
+        DT_CHOICE(L->t, f->index)->nsets = L->t->sets.len - DT_CHOICE(L->t, f->index)->first_set;
+        break;
+    default:
+        if (is_step(f->elem))
+            step_end(L, f);
+        break;
+    }
+}

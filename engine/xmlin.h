@@ -1,0 +1,83 @@
+/*
+ * xmlin.h — reading one tree file for libxml2 (internal): the file is opened and read by us (regular
+ * file, size cap, no decompression), and every byte passes a pre-scan before libxml2 sees it.  The
+ * pre-scan refuses what libxml2 would handle dangerously or slowly (DOCTYPE, bad UTF-8, too many
+ * attributes, deep nesting) and records the exact line:col of each start tag and attribute value in a
+ * FIFO that the reader pass pops in the same document order.
+ */
+#ifndef DT_XMLIN_H
+#define DT_XMLIN_H
+
+#include "dtree.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#define DT_MAX_DEPTH 8
+#define DT_MAX_ATTRS 32
+#define DT_DEFAULT_MAX_BYTES ((size_t)16 << 20)
+
+/* One queued position: a start tag ('<') or an attribute (name and first character of the value). */
+typedef struct dt_xpos {
+    uint32_t line, col;     /* tag: of '<'; attribute: of the name */
+    uint32_t vline, vcol;   /* attribute: of the value's first character */
+    uint64_t voff;          /* attribute: byte offset of the value's first character */
+    uint8_t is_attr;
+} dt_xpos;
+
+typedef struct dt_xmlin {
+    /* source: a file descriptor, or a memory buffer when fd < 0 */
+    int fd;
+    const unsigned char *mem;
+    size_t memlen;
+    uint64_t off;            /* bytes delivered so far */
+    size_t max_bytes;
+    uint64_t hash;           /* FNV-1a 64 of the bytes delivered */
+    /* pre-scan state */
+    int state, quote, dashes, depth, nattrs, in_name, name_len;
+    char name[8];            /* first bytes of the current attribute name (xmlns detection) */
+    uint32_t line;
+    uint64_t line_start;     /* byte offset where the current line starts */
+    uint64_t line_cont;      /* UTF-8 continuation bytes on the current line before the cursor */
+    int prev_cr;
+    unsigned u8_need;        /* continuation bytes still expected */
+    uint32_t u8_cp, u8_min;  /* code point so far, smallest legal value for the sequence length */
+    uint32_t u8_line, u8_col;
+    uint8_t u8_lead;
+    char decl[256];          /* the XML declaration, when the file starts with one */
+    size_t decl_len;
+    int in_decl;
+    uint32_t decl_col;       /* column of the declaration's first character after "<?" */
+    dt_xpos cur;             /* attribute being scanned */
+    /* position queue */
+    dt_xpos *q;
+    size_t qhead, qlen, qcap;
+    /* first failure (pre-scan, I/O, size): reported by the caller after the reader stops */
+    int failed;
+    dt_status code;
+    uint32_t fline, fcol;
+    const char *check;
+    char msg[160];
+} dt_xmlin;
+
+/* Open `path` for reading: must be a non-empty regular file within max_bytes, not compressed.
+ * On failure returns the status and fills in->check/msg (line 0: no position). */
+dt_status dt_xmlin_open_file(dt_xmlin *in, const char *path, size_t max_bytes);
+/* Read from memory (borrowed for the life of `in`). */
+dt_status dt_xmlin_open_memory(dt_xmlin *in, const char *data, size_t len, size_t max_bytes);
+void dt_xmlin_close(dt_xmlin *in);
+
+/* libxml2 read callback: fills buf with pre-scanned bytes; 0 at the end, -1 on failure (see in->failed). */
+int dt_xmlin_read(void *ctx, char *buf, int len);
+/* libxml2 close callback: does nothing (dt_xmlin_close releases the source). */
+int dt_xmlin_noclose(void *ctx);
+
+/* Pop the next start tag position and then its attributes', in document order.  Return 0, or -1 when
+ * the queue does not hold the expected kind (the caller falls back to no position). */
+int dt_xmlin_pop_tag(dt_xmlin *in, dt_xpos *out);
+int dt_xmlin_pop_attr(dt_xmlin *in, dt_xpos *out);
+
+/* Map byte offset `k` of an attribute's decoded value (entities replaced, line ends normalised) to
+ * the line and column of the source character, by re-reading the raw value from voff. */
+void dt_xmlin_value_pos(dt_xmlin *in, const dt_xpos *attr, size_t k, uint32_t *line, uint32_t *col);
+
+#endif
