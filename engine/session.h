@@ -15,10 +15,10 @@
 /* Automatic steps allowed in one walk beyond the number of steps in the bundle (counting loops). */
 #define DT_AUTO_SLACK 1000u
 
-typedef struct dt_frame {
+typedef struct dt_call_frame {
     uint32_t ret;      /* step to continue at when the callee ends */
     uint32_t var;      /* result variable or DT_NONE */
-} dt_frame;
+} dt_call_frame;
 
 enum { DT_U_VAR = 0, DT_U_PUSH, DT_U_POP };
 
@@ -29,7 +29,7 @@ typedef struct dt_undo {
     uint8_t was_set;   /* DT_U_VAR: is_set flag of the other state */
     uint32_t var;
     char *old;         /* DT_U_VAR: the other value (owned; NULL = unset) */
-    dt_frame frame;    /* DT_U_PUSH / DT_U_POP */
+    dt_call_frame frame;    /* DT_U_PUSH / DT_U_POP */
 } dt_undo;
 
 #define DT_P_ACTED 1u      /* an answer or jump was taken here; act_mark is valid */
@@ -96,7 +96,7 @@ struct dt_session {
     char **init;           /* defaults and values set before start: what restart returns to */
     uint8_t *init_set;
     dt_var_view *vv;
-    dt_frame stack[DT_MAX_CALL_DEPTH];
+    dt_call_frame stack[DT_MAX_CALL_DEPTH];
     unsigned depth;
     dt_prec *path;
     size_t npath, path_cap;
@@ -131,8 +131,8 @@ dt_status dt_sess_mark_acted(dt_session *s, uint32_t choice, const char *answer,
 
 /* session_undo.c */
 dt_status dt_sess_assign(dt_session *s, uint32_t v, char *val, int is_set, dt_error *err);
-dt_status dt_sess_push_frame(dt_session *s, dt_frame f, dt_error *err);
-dt_status dt_sess_pop_frame(dt_session *s, dt_frame *out, dt_error *err);
+dt_status dt_sess_push_frame(dt_session *s, dt_call_frame f, dt_error *err);
+dt_status dt_sess_pop_frame(dt_session *s, dt_call_frame *out, dt_error *err);
 void dt_sess_undo_to(dt_session *s, size_t mark);
 void dt_sess_redo_from(dt_session *s, size_t mark);
 void dt_sess_undo_drop(dt_session *s, size_t mark);

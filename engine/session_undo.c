@@ -35,7 +35,7 @@ dt_status dt_sess_assign(dt_session *s, uint32_t v, char *val, int is_set, dt_er
     return DT_OK;
 }
 
-dt_status dt_sess_push_frame(dt_session *s, dt_frame f, dt_error *err)
+dt_status dt_sess_push_frame(dt_session *s, dt_call_frame f, dt_error *err)
 {
     dt_undo *u = undo_push(s);
     if (!u)
@@ -46,7 +46,7 @@ dt_status dt_sess_push_frame(dt_session *s, dt_frame f, dt_error *err)
     return DT_OK;
 }
 
-dt_status dt_sess_pop_frame(dt_session *s, dt_frame *out, dt_error *err)
+dt_status dt_sess_pop_frame(dt_session *s, dt_call_frame *out, dt_error *err)
 {
     dt_undo *u = undo_push(s);
     if (!u)
@@ -164,7 +164,7 @@ static dt_status reset_state(dt_session *s, dt_error *err)
         if (st)
             return st;
     }
-    dt_frame f;
+    dt_call_frame f;
     while (s->depth) {
         dt_status st = dt_sess_pop_frame(s, &f, err);
         if (st)

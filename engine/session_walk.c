@@ -91,7 +91,7 @@ static dt_status call(dt_session *s, const dt_step_rec *r, uint32_t *next, dt_er
         return dt_sess_err(s, err, DT_ERUNTIME, r->unit, r->pos,
                            "call `%s`: calls nested deeper than %d (a call cycle?)",
                            DT_S(s->t, r->id), DT_MAX_CALL_DEPTH);
-    dt_frame f = {r->next, r->var};
+    dt_call_frame f = {r->next, r->var};
     *next = r->target;
     return dt_sess_push_frame(s, f, err);
 }
@@ -99,7 +99,7 @@ static dt_status call(dt_session *s, const dt_step_rec *r, uint32_t *next, dt_er
 /* An end inside a call: back to the caller, with the outcome in the result variable. */
 static dt_status ret(dt_session *s, const dt_step_rec *r, uint32_t *next, dt_error *err)
 {
-    dt_frame f;
+    dt_call_frame f;
     dt_status st = dt_sess_pop_frame(s, &f, err);
     if (st)
         return st;
@@ -235,7 +235,7 @@ static uint32_t find_unit(const dt_tree *t, const char *tree_id)
 /* Unwind every call frame (logged): a jump into another file leaves the calls it was in. */
 static dt_status unwind(dt_session *s, dt_error *err)
 {
-    dt_frame f;
+    dt_call_frame f;
     while (s->depth) {
         dt_status st = dt_sess_pop_frame(s, &f, err);
         if (st)
