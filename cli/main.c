@@ -22,6 +22,9 @@ typedef struct command {
 static const command commands[] = {
     {"run", cmd_run, "walk a decision tree step by step with a caller (the agent's guide)"},
     {"kiosk", cmd_kiosk, "locked-down self-service mode for customers at a shared terminal"},
+    {"check", cmd_check, "check tree files and report every problem (gcc-style or JSON)"},
+    {"graph", cmd_graph, "draw a tree as Graphviz dot or Mermaid, optionally with recorded traffic"},
+    {"test", cmd_test, "run scenario tests on trees, with coverage; or explore random paths"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
