@@ -135,7 +135,9 @@ static int locate(run_ctx *c, const run_opts *o, char **path, char **libdir)
     *libdir = NULL;
     if (o->tree && lib_is_path(o->tree)) return (*path = strdup(o->tree)) ? 0 : DT_EXIT_INTERNAL;
     if (!(*libdir = lib_dir(o->trees, &source))) {
-        if (source) rd_eprintf("the tree library given by %s is not a directory", source);
+        if (source)
+            rd_eprintf("the tree library %s (from %s) is not a directory",
+                       source[0] == '-' ? o->trees : getenv("DTREE_TREES"), source);
         else rd_eprintf("no tree library found: give a tree file, --trees DIR or DTREE_TREES");
         return DT_EXIT_TREE;
     }

@@ -17,17 +17,17 @@
 #include <string.h>
 
 static const char help_text[] =
-    "Answer with a choice's number, or type part of its label (a unique start, or a word);\n"
-    "Tab completes labels and commands.  Commands, at every step:\n"
-    "  back        undo the last answer\n"
-    "  restart     start again from the first step (variables reset)\n"
-    "  note TEXT   keep a note with this step (it goes into the case summary)\n"
-    "  history     the steps so far with the answers given\n"
-    "  vars        the variables and their values (sensitive ones masked)\n"
-    "  help        this text\n"
-    "  quit        leave the call unfinished (asks first)\n"
-    "To answer with a word that is also a command, start it with a backslash: \\back\n"
-    "Ctrl-C clears the line; Ctrl-D on an empty line offers to quit.\n";
+    "  Answer with a choice's number, or type part of its label: a unique start, or a\n"
+    "  word.  Tab completes labels and commands.  Commands, at every step:\n"
+    "    back        undo the last answer\n"
+    "    restart     start again from the first step (variables reset)\n"
+    "    note TEXT   keep a note with this step (it goes into the case summary)\n"
+    "    history     the steps so far with the answers given\n"
+    "    vars        the variables and their values (sensitive ones masked)\n"
+    "    help        this text\n"
+    "    quit        leave the call unfinished (asks first)\n"
+    "  To answer with a word that is also a command, start it with a backslash: \\back\n"
+    "  Ctrl-C clears the line; Ctrl-D on an empty line offers to quit.\n";
 
 void run_error(run_ctx *c, const char *code, const char *input, const char *fmt, ...)
 {

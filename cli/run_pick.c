@@ -23,7 +23,8 @@ static void list(const rd_screen *sc, const char *dir, const lib_list *l)
         const lib_entry *e = &l->items[i];
         snprintf(num, sizeof num, "  %zu) ", i + 1);
         rd_printf(sc, RD_PLAIN, "%s%s", num, e->title);
-        rd_printf(sc, RD_DIM, "  (%s%s%s)\n", e->id, *e->tags ? "; " : "", e->tags);
+        rd_printf(sc, RD_DIM, "%s%s%s  id: %s\n", *e->tags ? "  [" : "", e->tags,
+                  *e->tags ? "]" : "", e->id);
     }
     if (l->failed)
         rd_printf(sc, RD_DIM, "  (%zu file%s could not be loaded: see dtree check)\n", l->failed,

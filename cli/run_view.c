@@ -65,7 +65,10 @@ static void says(const run_ctx *c, const dt_view *v)
     size_t i;
     for (i = 0; i < v->say_count; i++)
         if (for_agent(v->say[i].audience)) rd_wrap(&c->scr, RD_PLAIN, "  ", 2, v->say[i].text);
-    if (*v->note) rd_wrap(&c->scr, RD_DIM, "  Note: ", 8, v->note);
+    if (*v->note) {   /* set apart: a blank line, a prefix, and dim on a terminal */
+        rd_text(&c->scr, RD_PLAIN, "\n");
+        rd_wrap(&c->scr, RD_DIM, "  Note: ", 8, v->note);
+    }
 }
 
 static const char *type_hint(dt_var_type t)
@@ -77,7 +80,7 @@ static const char *type_hint(dt_var_type t)
     case DT_VAR_EMAIL: return "an email address";
     case DT_VAR_PHONE: return "a phone number";
     case DT_VAR_CHOICE: return "one of the options below";
-    default: return "the answer";
+    default: return "the answer as text";
     }
 }
 
@@ -110,6 +113,7 @@ int run_show_step(run_ctx *c)
     snprintf(where, sizeof where, "step %zu", v->step_number);
     header(c, v, where);
     says(c, v);
+    if (v->kind != DT_STEP_INFO) rd_text(&c->scr, RD_PLAIN, "\n");
     if (v->kind == DT_STEP_QUESTION) choices(c);
     if (v->kind == DT_STEP_INPUT) input_hint(c, v);
     if (c->tty && !c->hinted) {
@@ -141,15 +145,22 @@ void run_prompt(const run_ctx *c, char *buf, size_t size)
         snprintf(buf, size, "Enter to continue > ");
 }
 
+/* Tab candidates: the labels (or an input's options) as shown, sanitised, since readline lists
+ * them on the terminal itself; then the commands. */
 void run_set_completion(const run_ctx *c)
 {
     const dt_view *v = dt_session_view(c->s);
-    size_t n = 0, i, extra = v->kind == DT_STEP_INPUT ? v->option_count : c->nshown;
-    const char **w = calloc(extra + NCOMMAND_WORDS, sizeof *w);
+    int opts = v->kind == DT_STEP_INPUT;
+    size_t n = 0, i, extra = opts ? v->option_count : c->nshown;
+    char **w = calloc(extra + NCOMMAND_WORDS, sizeof *w);
 
     if (!w) return;
-    for (i = 0; i < extra; i++) w[n++] = v->kind == DT_STEP_INPUT ? v->options[i] : c->labels[i];
-    for (i = 0; i < NCOMMAND_WORDS; i++) w[n++] = command_words[i];
-    in_set_words(w, n);
+    for (i = 0; i < extra; i++) {
+        w[n] = opts ? rd_sanitize(v->options[i], 0) : strdup(c->labels[i]);
+        if (w[n]) n++;
+    }
+    for (i = 0; i < NCOMMAND_WORDS; i++) w[n++] = (char *)command_words[i];
+    in_set_words((const char *const *)w, n);
+    for (i = 0; i < n - NCOMMAND_WORDS; i++) free(w[i]);
     free(w);
 }

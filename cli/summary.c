@@ -23,7 +23,7 @@ static void path_entry(const rd_screen *sc, const dt_path_entry *e, size_t n)
 
     snprintf(num, sizeof num, "  %2zu. ", n);
     if (e->kind == DT_STEP_END)
-        rd_wrap(sc, RD_PLAIN, num, 6, title);
+        rd_printf(sc, RD_PLAIN, "%s%s (end)\n", num, title);
     else if (e->answer)
         rd_printf(sc, RD_PLAIN, "%s%s: %s\n", num, title, e->answer);
     else
