@@ -3,12 +3,15 @@
  * recording of one session, and turning SQLite failures into messages a person can act on.
  * Invariant: rec->session is non-NULL exactly while the recorder is the session's observer.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "error.h"
 #include "mem.h"
 #include "record.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -227,9 +230,11 @@ static dt_status insert_session(dt_recorder *rec, const dt_tree *tree, const dt_
                             "mode '%s' is not one of agent, kiosk, scripted", mode);
     sqlite3_stmt *st = NULL;
     int64_t now = dt_rec_now(rec);
+    char abs[PATH_MAX]; /* so that show and resume find the file from any directory */
+    const char *path = realpath(dt_tree_path(tree), abs) ? abs : dt_tree_path(tree);
     int rc = sqlite3_prepare_v2(rec->db, sql, -1, &st, NULL);
     const char *txt[] = {rec->uuid,          dt_tree_id(tree),   dt_tree_version(tree),
-                         dt_tree_hash(tree), dt_tree_path(tree), m ? nz(m->agent) : "",
+                         dt_tree_hash(tree), path,               m ? nz(m->agent) : "",
                          mode,               m ? nz(m->host) : ""};
     for (int i = 0; rc == SQLITE_OK && i < 8; i++)
         rc = sqlite3_bind_text(st, i + 1, txt[i], -1, SQLITE_STATIC);

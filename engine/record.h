@@ -43,6 +43,8 @@ struct dt_recorder {
     int failed;
     char msg[512];
     sqlite3_stmt *ins_event, *upd_session;
+    dt_observer_fn next_fn;  /* chained observer, called after each write */
+    void *next_user;
 };
 
 /* record.c */
@@ -62,9 +64,10 @@ dt_status dt_rec_schema_upgrade(dt_recorder *rec, int to, dt_error *err);
 
 /* record_write.c */
 void dt_rec_observer(void *user, const dt_event *ev);
-/* Queue an event built by the recorder itself (handoff, feedback). */
+/* Queue an event built by the recorder itself: handoff (label: the agent before, text: the agent
+ * after), feedback (text). */
 int dt_rec_queue(dt_recorder *rec, const char *kind, const char *tree_id, const char *step_id,
-                 const char *text, const char *extra);
+                 const char *text, const char *label);
 /* Queue the variables set before start that differ from their defaults ("set", extra "initial"). */
 int dt_rec_queue_initial_vars(dt_recorder *rec);
 /* Write the queue in one transaction; 0 on success, else -1 with rec->failed/msg set. */

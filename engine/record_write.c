@@ -102,13 +102,13 @@ static int queue_event(dt_recorder *rec, const dt_event *ev)
 }
 
 int dt_rec_queue(dt_recorder *rec, const char *kind, const char *tree_id, const char *step_id,
-                 const char *text, const char *extra)
+                 const char *text, const char *label)
 {
     dt_rec_pending *p = push(rec);
     if (!p)
         return -1;
-    const char *src[DT_REC_NFIELDS] = {kind, tree_id, step_id, NULL, NULL, NULL,
-                                       NULL, NULL,    text,    NULL, extra};
+    const char *src[DT_REC_NFIELDS] = {kind, tree_id, step_id, NULL, NULL, label,
+                                       NULL, NULL,    text,    NULL, NULL};
     p->time_ms = dt_rec_now(rec);
     p->path_length = rec->session ? (int64_t)dt_session_path_count(rec->session) : 0;
     return commit_entry(rec, p, src);
@@ -219,9 +219,19 @@ void dt_rec_observer(void *user, const dt_event *ev)
         rec->failed = 1;
         snprintf(rec->msg, sizeof rec->msg,
                  "recording failed: out of memory, a %s event was lost", kind_name(ev->kind));
-        return;
+    } else {
+        dt_rec_write_pending(rec);
     }
-    dt_rec_write_pending(rec);
+    if (rec->next_fn)
+        rec->next_fn(rec->next_user, ev);
+}
+
+void dt_recorder_chain(dt_recorder *rec, dt_observer_fn fn, void *user)
+{
+    if (rec) {
+        rec->next_fn = fn;
+        rec->next_user = fn ? user : NULL;
+    }
 }
 
 dt_status dt_rec_attach(dt_recorder *rec, dt_session *s, const dt_tree *tree, int64_t sid,
