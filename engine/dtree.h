@@ -487,6 +487,10 @@ typedef enum dt_rec_status {
 /* "active", "completed", ... (static, never NULL). */
 DT_API const char *dt_rec_status_name(dt_rec_status st);
 
+/* Pass every event on to `fn` (e.g. a JSON writer) after it has been written (or queued when the
+ * write failed): the session has one observer, and the recorder takes that place.  NULL: none. */
+DT_API void dt_recorder_chain(dt_recorder *rec, dt_observer_fn fn, void *user);
+
 /* Write what is buffered, set the session's status, end time and outcome, and detach the observer
  * (the session must still exist).  On failure the recorder stays attached and keeps its buffer, so
  * the caller may retry; dt_recorder_close retries once more. */
