@@ -29,6 +29,7 @@ static int64_t fake_clock(void *user)
     return fake_now += 10;
 }
 
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
 {
     size_t n = strlen(evlog);
@@ -958,6 +959,115 @@ static void test_long_chain(void **state)
     dt_tree_free(t);
 }
 
+
+/* ---- out of memory inside each action: DT_ENOMEM, and the session exactly as before ----------- */
+
+static long budget = -1;
+static long oom_points; /* failures injected and survived */
+
+static void *o_malloc(size_t n)
+{
+    if (budget == 0)
+        return NULL;
+    if (budget > 0)
+        budget--;
+    return malloc(n);
+}
+
+static void *o_realloc(void *p, size_t n)
+{
+    if (budget == 0)
+        return NULL;
+    if (budget > 0)
+        budget--;
+    return realloc(p, n);
+}
+
+typedef struct snap {
+    char step[64];
+    size_t npath, answered;
+    char vars[256];
+    int ended;
+} snap;
+
+static void take(dt_session *s, snap *sn)
+{
+    memset(sn, 0, sizeof *sn);
+    snprintf(sn->step, sizeof sn->step, "%s", step_id(s));
+    sn->npath = dt_session_path_count(s);
+    for (size_t i = 0; i < sn->npath; i++)
+        sn->answered += dt_session_path_get(s, i)->answer != NULL;
+    for (size_t i = 0; i < dt_session_var_count(s); i++) {
+        size_t n = strlen(sn->vars);
+        snprintf(sn->vars + n, sizeof sn->vars - n, "%s=%s;", dt_session_var(s, i)->name,
+                 dt_session_var(s, i)->value);
+    }
+    sn->ended = dt_session_ended(s);
+}
+
+typedef dt_status (*action_fn)(dt_session *s);
+static dt_status a_choose0(dt_session *s) { return dt_session_choose(s, 0, err); }
+static dt_status a_choose1(dt_session *s) { return dt_session_choose(s, 1, err); }
+static dt_status a_label(dt_session *s) { return dt_session_choose_label(s, "go", err); }
+static dt_status a_continue(dt_session *s) { return dt_session_continue(s, err); }
+static dt_status a_back(dt_session *s) { return dt_session_back(s, err); }
+static dt_status a_restart(dt_session *s) { return dt_session_restart(s, err); }
+static dt_status a_jump(dt_session *s) { return dt_session_jump(s, NULL, "d1", err); }
+static dt_status a_note(dt_session *s) { return dt_session_note(s, "a note", err); }
+static dt_status a_setvar(dt_session *s) { return dt_session_set_var(s, "who", "Zed", err); }
+
+/* Fail allocation k of `a` for k = 0, 1, ... until it succeeds; each failure changes nothing. */
+static void oom_step(dt_session *s, action_fn a, const char *name)
+{
+    snap before, after;
+    take(s, &before);
+    for (long k = 0; k < 10000; k++) {
+        clear_log();
+        dt_error_clear(err);
+        budget = k;
+        dt_status st = a(s);
+        budget = -1;
+        if (st == DT_OK)
+            return;
+        if (st != DT_ENOMEM)
+            fail_msg("%s with %ld allocations: %s", name, k, dt_error_text(err));
+        assert_true(dt_error_count(err) > 0);
+        oom_points++;
+        take(s, &after);
+        if (memcmp(&before, &after, sizeof before) != 0 || evlog[0])
+            fail_msg("%s changed the session when allocation %ld failed", name, k);
+    }
+    fail_msg("%s never succeeded", name);
+}
+
+static void test_oom_actions(void **state)
+{
+    (void)state;
+    dt_allocator al = {o_malloc, o_realloc, free};
+    dt_set_allocator(&al);
+    dt_tree *t = load(main_xml);
+    dt_session *s = open_session(t);
+    oom_step(s, a_setvar, "set_var before start");
+    OK(dt_session_start(s, err));
+    oom_step(s, a_note, "note");
+    oom_step(s, a_setvar, "set_var");
+    oom_step(s, a_choose1, "choose (automatic chain)");
+    oom_step(s, a_back, "back");
+    oom_step(s, a_label, "choose_label");
+    oom_step(s, a_continue, "continue (to the end)");
+    oom_step(s, a_back, "back from the end");
+    oom_step(s, a_restart, "restart");
+    oom_step(s, a_jump, "jump");
+    oom_step(s, a_back, "back over a jump");
+    oom_step(s, a_choose0, "choose");
+    print_message("session OOM: %ld failing allocations, each left the session unchanged\n",
+                  oom_points);
+    assert_true(oom_points >= 12);
+    dt_session_free(s);
+    dt_tree_free(t);
+    dt_set_allocator(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -980,6 +1090,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_call_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oom_actions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
