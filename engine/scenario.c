@@ -82,9 +82,11 @@ typedef struct pctx {
     int errors;
 } pctx;
 
+/* libxml2 hands its handlers ctxt->userData, which SAX2 needs to be the parser context itself:
+ * our state rides in ctxt->_private. */
 static void on_xml_error(void *ud, xmlErrorPtr e)
 {
-    pctx *p = ud;
+    pctx *p = ((xmlParserCtxtPtr)ud)->_private;
     if (!e || e->level == XML_ERR_WARNING)
         return;
     char msg[300];
@@ -100,7 +102,7 @@ static void on_xml_error(void *ud, xmlErrorPtr e)
 static void on_generic(void *ud, const char *fmt, ...)
 {
     (void)fmt;
-    ((pctx *)ud)->errors++;
+    ((pctx *)((xmlParserCtxtPtr)ud)->_private)->errors++;
 }
 
 static xmlDocPtr parse(pctx *p, const char *buf, size_t len)
@@ -113,7 +115,7 @@ static xmlDocPtr parse(pctx *p, const char *buf, size_t len)
     ctxt->sax->serror = on_xml_error;
     ctxt->sax->error = on_generic;
     ctxt->sax->warning = NULL;
-    ctxt->userData = p;
+    ctxt->_private = p;
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf, (int)len, p->su->path, "UTF-8",
                                       XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
     int bad = !doc || !ctxt->wellFormed || !ctxt->nsWellFormed || ctxt->errNo != 0 || p->errors;
@@ -316,17 +318,45 @@ static void parse_root(pctx *p, xmlNodePtr root, char **tree, int *oom)
         bad(p, root, "%s holds no <scenario>", "<scenarios>");
 }
 
+/* Remove "./" and "dir/../" segments in place (lexically: the path is only shown and loaded). */
+static void tidy_path(char *p)
+{
+    char *out = p, *seg = p;
+    int abs = p[0] == '/';
+    while (*seg) {
+        char *end = strchr(seg, '/');
+        size_t n = end ? (size_t)(end - seg) : strlen(seg);
+        char *prev = out > p + abs ? out - 1 : NULL; /* the '/' ending the last kept segment */
+        while (prev && prev > p && prev[-1] != '/')
+            prev--;
+        if (n == 1 && seg[0] == '.') {
+        } else if (n == 2 && !strncmp(seg, "..", 2) && prev && strncmp(prev, "../", 3) != 0) {
+            out = prev;
+        } else if (n || (seg == p && abs)) {
+            memmove(out, seg, n);
+            out += n;
+            if (end)
+                *out++ = '/';
+        }
+        seg = end ? end + 1 : seg + n;
+        if (seg == p + 1 && abs)
+            out = p + 1;
+    }
+    if (out > p + 1 && out[-1] == '/')
+        out--;
+    *out = 0;
+}
+
 /* Path of `rel` relative to the directory of `base` (absolute paths stay as they are). */
 static char *relative_to(const char *base, const char *rel)
 {
     const char *slash = strrchr(base, '/');
-    if (rel[0] == '/' || !slash)
-        return dt_strdup(rel);
-    size_t d = (size_t)(slash - base) + 1, n = strlen(rel);
+    size_t d = (rel[0] == '/' || !slash) ? 0 : (size_t)(slash - base) + 1, n = strlen(rel);
     char *out = dt_malloc(d + n + 1);
     if (out) {
         memcpy(out, base, d);
         memcpy(out + d, rel, n + 1);
+        tidy_path(out);
     }
     return out;
 }
