@@ -252,7 +252,20 @@ typedef struct dt_event {
 } dt_event;
 
 /* Receives every event as it happens.  The event and its strings are borrowed for the call only.
- * The observer must not call back into the session. */
+ * The observer must not call back into the session.
+ * Events of one action are delivered together, after the action has fully succeeded: a refused
+ * (DT_EANSWER), failing (DT_ERUNTIME) or out-of-memory action emits nothing.  All events of one
+ * action carry the same time_ms (the clock is read once per action).  Order, for example:
+ *   start:    START, STEP s0, SET (entry sets of s0), STEP s1, ...
+ *   choose:   ANSWER (choice_id, label), SET (the choice's sets), then for each step entered:
+ *             STEP, SET (its entry sets; a decide's branch sets follow), ... and END last when a
+ *             top-level end is reached (text: its say texts joined by "\n").
+ *   input:    ANSWER (var, value), SET (var) — no SET for an empty optional answer.
+ *   continue: ANSWER (label "continue"), STEP ...
+ *   call/return: STEP call, STEP callee steps..., STEP end (of the callee), SET result var, STEP next.
+ *   back:     BACK (step returned to).  restart: RESTART, START, STEP start, ... (variables go back
+ *             to their initial values without SET events).  jump: JUMP (target), STEP target, ...
+ *   note:     NOTE.   set_var after start: SET. */
 typedef void (*dt_observer_fn)(void *user, const dt_event *ev);
 
 /* A new session on `tree` (borrowed: it must outlive the session).  Not started: set an observer,
@@ -261,10 +274,13 @@ DT_API dt_status dt_session_new(const dt_tree *tree, dt_session **out, dt_error 
 DT_API void dt_session_free(dt_session *s);
 
 DT_API void dt_session_set_observer(dt_session *s, dt_observer_fn fn, void *user);
-/* Replace the clock (default: real time).  fn returns Unix epoch milliseconds. */
+/* Replace the clock (default: real time; NULL restores it).  fn returns Unix epoch milliseconds. */
 DT_API void dt_session_set_clock(dt_session *s, int64_t (*fn)(void *user), void *user);
 
-/* Enter the start step and run automatic steps until an interactive one. */
+/* Enter the start step and run automatic steps until an interactive one.  DT_ESTATE when already
+ * started; DT_ERUNTIME when a condition fails or automatic steps loop (the session then stays not
+ * started).  Automatic steps (decide, call, jump, an end inside a call) are bounded per action by
+ * the number of steps in the bundle + 1000, and calls by DT_MAX_CALL_DEPTH. */
 DT_API dt_status dt_session_start(dt_session *s, dt_error *err);
 
 /* The current step; NULL before start.  Borrowed until the next non-const call on the session. */
@@ -277,27 +293,44 @@ DT_API const char *dt_session_outcome(const dt_session *s);
 /* Answers.  Each applies the answer, runs automatic steps and stops at the next interactive step.
  * DT_EANSWER means the answer was refused and nothing changed: the message in err says why (the
  * author's retry text for inputs).  DT_ERUNTIME means a condition failed: the session stays on the
- * step it was on before the answer. */
+ * step it was on before the answer (everything the answer did is rolled back) and the error points
+ * at the expression's file:line:col.  DT_ESTATE: not started, ended, or the wrong kind of step.
+ * DT_ENOMEM leaves the session unchanged.
+ * dt_session_choose: `index` among the offered choices, in view order; out of range: DT_EANSWER. */
 DT_API dt_status dt_session_choose(dt_session *s, size_t index, dt_error *err);
-/* By label: case-insensitive exact label, else exact choice id, else a unique label prefix. */
+/* By label: case-insensitive exact label, else exact choice id, else a unique case-insensitive
+ * label prefix (several: DT_EANSWER listing them).  Surrounding spaces are ignored.  Labels are
+ * compared as interpolated in the view; case folding is ASCII only. */
 DT_API dt_status dt_session_choose_label(dt_session *s, const char *label, dt_error *err);
-/* The typed value for an input step (validated and converted to the variable's type). */
+/* The typed value for an input step (validated and converted to the variable's type).  Checks, in
+ * order: required (an empty answer to an optional input leaves the variable unchanged and moves on),
+ * type, pattern (on the trimmed answer, whole match), min/max; type choice: one of the options,
+ * case-insensitively, stored as the option is written. */
 DT_API dt_status dt_session_input(dt_session *s, const char *value, dt_error *err);
 /* Go on from an info step. */
 DT_API dt_status dt_session_continue(dt_session *s, dt_error *err);
 
-/* Undo the last answer, variable changes included.  DT_ESTATE at the first step. */
+/* Undo the last answer (or jump), variable and call-stack changes included, with every automatic
+ * step it ran.  Also works after the end.  DT_ESTATE at the first step and on the first step after a
+ * restart (back never crosses a restart). */
 DT_API dt_status dt_session_back(dt_session *s, dt_error *err);
-/* Back to the start step with default variables (the path keeps a RESTART mark). */
+/* Back to the start step with default variables (defaults, or the values given with
+ * dt_session_set_var before start), no calls open.  The path keeps going: its next entry carries
+ * DT_PATH_RESTART.  Works after the end.  DT_ESTATE before start. */
 DT_API dt_status dt_session_restart(dt_session *s, dt_error *err);
-/* Go to step `step_id` of the tree file `tree_id` (NULL: the current file); recorded as JUMP. */
+/* Go to step `step_id` of the tree file `tree_id` (NULL: the current file); recorded as JUMP and
+ * undone by dt_session_back.  A jump to another file leaves every open call; within the same file
+ * the calls stay open.  Works after the end (the session goes on).  DT_ENOTFOUND for an unknown
+ * tree or step. */
 DT_API dt_status dt_session_jump(dt_session *s, const char *tree_id, const char *step_id,
                                  dt_error *err);
 /* Attach a free-text note to the current step. */
 DT_API dt_status dt_session_note(dt_session *s, const char *text, dt_error *err);
 
 /* Set a variable from text (converted and validated by type), as a --var option does.  Works
- * before or after start; before start the value replaces the default. */
+ * before or after start; before start the value replaces the default (and restart returns to it).
+ * After start it is an undoable change (the next back undoes it with the answer before it) and the
+ * view is rebuilt.  DT_ENOTFOUND for an unknown name, DT_EARG for a value of the wrong type. */
 DT_API dt_status dt_session_set_var(dt_session *s, const char *name, const char *value,
                                     dt_error *err);
 
