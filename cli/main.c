@@ -25,6 +25,11 @@ static const command commands[] = {
     {"check", cmd_check, "check tree files and report every problem (gcc-style or JSON)"},
     {"graph", cmd_graph, "draw a tree as Graphviz dot or Mermaid, optionally with recorded traffic"},
     {"test", cmd_test, "run scenario tests on trees, with coverage; or explore random paths"},
+    {"sessions", cmd_sessions, "list recorded sessions (filters: --active, --agent, --tree, --since)"},
+    {"show", cmd_show, "one recorded session's transcript, and why it ended where it did"},
+    {"resume", cmd_resume, "continue a recorded session as another agent (hand-off)"},
+    {"report", cmd_report, "outcomes, durations, drop-off, paths and choices from the recordings"},
+    {"export", cmd_export, "every recorded session and event as JSON Lines or CSV"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -614,6 +614,11 @@ typedef struct dt_rec_report dt_rec_report;
  * rows at most in paths, drop_off; 0: 10).  Free with dt_rec_report_free. */
 DT_API dt_status dt_recorder_report(dt_recorder *rec, const dt_rec_filter *f, size_t top,
                                     dt_rec_report **out, dt_error *err);
+/* The SQL of report table i (0 .. dt_rec_report_count-1) into buf, for running the very same query
+ * elsewhere (sqlite3, benchmarks); filter values appear as :agent, :tree, :mode, :status, :since,
+ * :until parameters.  DT_EARG for a bad index, DT_ELIMIT when buf is too small. */
+DT_API dt_status dt_recorder_report_sql(size_t i, const dt_rec_filter *f, size_t top, char *buf,
+                                        size_t size);
 DT_API size_t dt_rec_report_count(const dt_rec_report *r);
 DT_API const dt_rec_table *dt_rec_report_table(const dt_rec_report *r, size_t i);
 DT_API void dt_rec_report_free(dt_rec_report *r);

@@ -209,6 +209,14 @@ dt_status dt_recorder_report(dt_recorder *rec, const dt_rec_filter *f, size_t to
     return DT_OK;
 }
 
+dt_status dt_recorder_report_sql(size_t i, const dt_rec_filter *f, size_t top, char *buf,
+                                 size_t size)
+{
+    if (i >= DT_REC_NTABLES || !buf)
+        return DT_EARG;
+    return dt_rec_report_sql(i, f, top, buf, size) == 0 ? DT_OK : DT_ELIMIT;
+}
+
 size_t dt_rec_report_count(const dt_rec_report *r)
 {
     return r ? DT_REC_NTABLES : 0;

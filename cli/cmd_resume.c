@@ -1,0 +1,247 @@
+/*
+ * cmd_resume.c — `dtree resume ID`: a colleague continues a recorded session where it stopped.
+ * The engine replays the recorded answers on the tree file (checking the path if the file
+ * changed) and records the hand-off; from there the step loop is `dtree run`'s (run.h pieces:
+ * run_show_step, run_handle, the summary), with the recording checked after every answer.
+ */
+#define _XOPEN_SOURCE 700
+#include "commands.h"
+#include "exitcodes.h"
+#include "input.h"
+#include "library.h"
+#include "record_hook.h"
+#include "run.h"
+#include "summary.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char resume_help[] =
+    "Usage: dtree resume ID [OPTIONS]\n"
+    "Continue a recorded session (ID or a unique prefix; see 'dtree sessions --active') with its\n"
+    "whole history and variables, as another agent.  The hand-off is recorded.  If the tree file\n"
+    "changed since, the session goes on only when every recorded step still exists and each\n"
+    "answer still leads to the same step.  Sensitive answers were never recorded: the replay\n"
+    "stops at the first one, which you ask again (later recorded answers are dropped).\n\n"
+    "Options:\n"
+    "  --agent NAME       who continues (default: $USER)\n"
+    "  --tree FILE        the tree file to use (default: the recorded path, else the library)\n"
+    "  --trees DIR        the tree library (default: $DTREE_TREES, else the bundled trees)\n"
+    "  --db PATH          the database (default: $DTREE_DB, else "
+    "$XDG_DATA_HOME/dtree/sessions.db)\n"
+    "  --json             print events as JSON Lines on stdout, as 'dtree run --json'\n"
+    "  -h, --help         this help\n\n" DT_EXIT_HELP;
+
+typedef struct res_opts {
+    const char *id, *agent, *tree, *trees, *db;
+    int json;
+} res_opts;
+
+static int parse(int argc, char **argv, res_opts *o)
+{
+    static const char *const names[] = {"--agent", "--tree", "--trees", "--db"};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+            return fputs(resume_help, stdout), -1;
+        if (!strcmp(a, "--json")) {
+            o->json = 1;
+            continue;
+        }
+        if (a[0] != '-') {
+            if (o->id)
+                return rd_eprintf("resume: one session id only, not also '%s'", a), DT_EXIT_USAGE;
+            o->id = a;
+            continue;
+        }
+        const char **dst[] = {&o->agent, &o->tree, &o->trees, &o->db};
+        size_t k = 0;
+        for (; k < 4 && strcmp(a, names[k]) != 0; k++)
+            ;
+        if (k == 4)
+            return rd_eprintf("resume: unknown option '%s'; see 'dtree help resume'", a),
+                   DT_EXIT_USAGE;
+        if (i + 1 >= argc)
+            return rd_eprintf("resume: missing value after '%s'", a), DT_EXIT_USAGE;
+        *dst[k] = argv[++i];
+    }
+    if (!o->id)
+        return rd_eprintf("resume: which session? give its id (see 'dtree sessions --active')"),
+               DT_EXIT_USAGE;
+    return 0;
+}
+
+typedef struct found {
+    char id[37], tree_id[256], path[4096];
+} found;
+
+static int probe(void *user, const dt_rec_session *s, const dt_rec_event *e)
+{
+    found *f = user;
+    (void)e;
+    snprintf(f->tree_id, sizeof f->tree_id, "%s", s->tree_id);
+    snprintf(f->path, sizeof f->path, "%s", s->tree_path);
+    return 1;
+}
+
+/* The full id, tree id and recorded tree path of the session. */
+static int find_session(const res_opts *o, found *f)
+{
+    dt_recorder *rec = NULL;
+    int rc = rh_open_query(o->db, &rec);
+    if (rc)
+        return rc;
+    dt_error *err = dt_error_new();
+    dt_status st = dt_recorder_lookup(rec, o->id, f->id, err);
+    if (st == DT_OK)
+        st = dt_recorder_transcript(rec, f->id, NULL, probe, f, err);
+    if (st != DT_OK)
+        rd_eprintf("resume: %s", dt_error_count(err) ? dt_error_get(err, 0)->message
+                                                     : dt_status_str(st));
+    dt_error_free(err);
+    dt_recorder_close(rec);
+    return st == DT_OK ? 0 : st == DT_ENOMEM ? DT_EXIT_INTERNAL : DT_EXIT_FAIL;
+}
+
+static int load_tree(const res_opts *o, const found *f, dt_tree **t, dt_error *err)
+{
+    char *libdir = NULL, *path = NULL;
+    const char *source = NULL;
+    if (o->tree)
+        path = strdup(o->tree);
+    else if (f->path[0] && access(f->path, R_OK) == 0)
+        path = strdup(f->path);
+    else if ((libdir = lib_dir(o->trees, &source)) != NULL)
+        path = lib_find(libdir, f->tree_id);
+    if (!path) {
+        rd_eprintf("resume: the tree '%s' is not at %s any more and not in the library; give "
+                   "--tree FILE", f->tree_id, f->path);
+        free(libdir);
+        return DT_EXIT_TREE;
+    }
+    dt_load_options lo;
+    dt_load_options_init(&lo);
+    dt_status st = dt_tree_load_file(path, &lo, t, err);
+    if (st != DT_OK)
+        rd_eprintf("resume: %s", dt_error_count(err) ? dt_error_text(err) : dt_status_str(st));
+    free(path);
+    free(libdir);
+    return st == DT_OK ? 0 : st == DT_ENOMEM ? DT_EXIT_INTERNAL : DT_EXIT_TREE;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The step loop of `dtree run` (cmd_run.c), plus the recording check after every answer. */
+static int loop(run_ctx *c, rh_recording *r)
+{
+    run_next rn = RN_REDRAW;
+    char prompt[64], *line;
+    while (!dt_session_ended(c->s)) {
+        if (rn == RN_REDRAW) {
+            if (run_show_step(c) != 0)
+                return DT_EXIT_INTERNAL;
+            run_set_completion(c);
+        }
+        run_prompt(c, prompt, sizeof prompt);
+        fflush(c->scr.out);
+        in_status st = in_read(prompt, &line);
+        if (st == IN_ERROR)
+            return DT_EXIT_IO;
+        if (st == IN_EOF) {
+            if (!c->tty || in_confirm("Quit this call? (y/n) "))
+                return DT_EXIT_UNFINISHED;
+            rn = RN_PROMPT;
+            continue;
+        }
+        rn = run_handle(c, line);
+        free(line);
+        rh_check(r);
+        if (rn == RN_QUIT)
+            return DT_EXIT_UNFINISHED;
+        if (rn == RN_FATAL)
+            return DT_EXIT_INTERNAL;
+    }
+    return DT_EXIT_OK;
+}
+
+static int finish(run_ctx *c, int rc)
+{
+    sm_info info = {c->agent, rc == DT_EXIT_OK ? "completed" : rc == DT_EXIT_UNFINISHED
+                    ? "unfinished" : "failed", c->start_ms, now_ms()};
+    if (rc == DT_EXIT_OK)
+        run_show_end(c);
+    if (c->show) {
+        rd_text(&c->scr, RD_PLAIN, "\n");
+        sm_print(&c->scr, c->s, c->tree, &info);
+    }
+    if (c->json) {
+        js_exit(c->json, rc == DT_EXIT_OK ? "ended" : info.status, dt_session_outcome(c->s), rc);
+        if (js_failed(c->json) && rc == DT_EXIT_OK)
+            rc = DT_EXIT_IO;
+    }
+    return rc;
+}
+
+static void setup_io(run_ctx *c, int json)
+{
+    in_options io;
+    c->tty = isatty(STDIN_FILENO);
+    c->show = !json || c->tty;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    rd_screen_init(&c->scr, json ? stderr : stdout, 1);
+    in_options_init(&io);
+    io.prompt_out = c->scr.out;
+    in_open(&io);
+}
+
+static int run_resumed(run_ctx *c, const res_opts *o, const found *f)
+{
+    rh_recording *r = NULL;
+    int rc = rh_resume(o->db, f->id, c->tree, c->agent, &c->s, &r);
+    if (rc)
+        return rc;
+    if (o->json && !(c->json = js_new(stdout)))
+        return rh_end(r, DT_EXIT_INTERNAL);
+    if (c->json) {
+        js_session(c->json, c->tree, c->agent, c->tty ? "agent" : "scripted");
+        rh_chain(r, js_observer, c->json);
+    }
+    c->start_ms = now_ms();
+    rc = finish(c, loop(c, r));
+    return rh_end(r, rc);
+}
+
+int cmd_resume(int argc, char **argv)
+{
+    res_opts o;
+    run_ctx c;
+    found f;
+    memset(&o, 0, sizeof o);
+    memset(&c, 0, sizeof c);
+    memset(&f, 0, sizeof f);
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? DT_EXIT_OK : rc;
+    c.agent = o.agent ? o.agent : getenv("USER") ? getenv("USER") : "unknown";
+    if (!(c.err = dt_error_new()))
+        return DT_EXIT_INTERNAL;
+    if ((rc = find_session(&o, &f)) == 0 && (rc = load_tree(&o, &f, &c.tree, c.err)) == 0) {
+        setup_io(&c, o.json);
+        rc = run_resumed(&c, &o, &f);
+        run_free_shown(&c);
+        in_close();
+    }
+    dt_session_free(c.s);
+    dt_tree_free(c.tree);
+    dt_error_free(c.err);
+    js_free(c.json);
+    return rc;
+}
