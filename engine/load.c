@@ -258,17 +258,17 @@ static int placement_ok(dt_loader *L, const dt_frame *parent, int e, const xmlCh
 {
     if (parent && parent->elem == E_UNKNOWN)
         return 0; /* inside a subtree already reported */
-    if (e < 0) {
-        dt_load_error(L, DT_EINVALID, pos, "unknown-element", "unknown element <%s>%s%s%s",
-                      (const char *)name, parent ? " inside <" : "",
-                      parent ? dt_elem_names[parent->elem] : "", parent ? ">" : "");
-        return 0;
-    }
     if (!parent) {
         if (e == E_TREE)
             return 1;
         dt_load_error(L, DT_EINVALID, pos, "misplaced-element",
-                      "the document must start with <tree>, not <%s>", dt_elem_names[e]);
+                      "the document must start with <tree>, not <%.40s>", (const char *)name);
+        return 0;
+    }
+    if (e < 0) {
+        dt_load_error(L, DT_EINVALID, pos, "unknown-element", "unknown element <%.40s> inside <%s>%s",
+                      (const char *)name, dt_elem_names[parent->elem],
+                      is_text_elem(parent->elem) ? ", which holds only text" : "");
         return 0;
     }
     if (children_of[parent->elem] & (1u << e))

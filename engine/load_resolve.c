@@ -270,7 +270,7 @@ dt_str dt_load_suggest(dt_loader *L, uint32_t unit, const char *id)
         if (m > 64 || (m > n ? m - n : n - m) >= best)
             continue;
         unsigned d = distance(id, n, c, m);
-        if (d < best) {
+        if (d < best && d < n && d < m) { /* "x" is not a typo of "j" */
             best = d;
             found = DT_STEP(L->t, i)->id;
         }
@@ -466,6 +466,34 @@ static int inside(const char *root, const char *path)
     return strncmp(path, root, n) == 0 && path[n] == '/';
 }
 
+/* Resolve "." and ".." in an absolute path in place, without looking at the file system, so that
+ * "../../etc/passwd" is refused for leaving the library whether or not the file exists. */
+static void lexical_normalise(char *p)
+{
+    char *out = p, *in = p;
+    while (*in) {
+        while (*in == '/')
+            in++;
+        char *seg = in;
+        while (*in && *in != '/')
+            in++;
+        size_t n = (size_t)(in - seg);
+        if (n == 0 || (n == 1 && seg[0] == '.'))
+            continue;
+        if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (out > p && *--out != '/')
+                ;
+            continue;
+        }
+        *out++ = '/';
+        memmove(out, seg, n);
+        out += n;
+    }
+    if (out == p)
+        *out++ = '/';
+    *out = '\0';
+}
+
 uint32_t dt_load_callee(dt_loader *L, const char *tree_attr, const dt_pos *pos)
 {
     if (library_root(L, pos) != 0)
@@ -477,14 +505,19 @@ uint32_t dt_load_callee(dt_loader *L, const char *tree_attr, const dt_pos *pos)
     char *display = ddir ? join(ddir, tree_attr) : NULL;
     char rp[PATH_MAX];
     uint32_t unit = DT_NONE;
+    if (path)
+        lexical_normalise(path);
     if (!path || !display) {
         dt_load_oom(L);
+    } else if (!inside(L->root, path)) {
+        dt_load_error(L, DT_EINVALID, pos, "call-outside-library", "called tree \"%s\" is outside the "
+                      "tree library: calls must stay inside the directory of the first tree", tree_attr);
     } else if (!realpath(path, rp)) {
         dt_load_error(L, DT_EINVALID, pos, "call-missing-file", "called tree \"%s\" not found (looked "
                       "for %s)", tree_attr, display);
     } else if (!inside(L->root, rp)) {
-        dt_load_error(L, DT_EINVALID, pos, "call-outside-library", "called tree \"%s\" is outside the "
-                      "tree library (%s): calls must stay inside it", tree_attr, L->root);
+        dt_load_error(L, DT_EINVALID, pos, "call-outside-library", "called tree \"%s\" leads outside the "
+                      "tree library through a symbolic link: calls must stay inside it", tree_attr);
     } else {
         for (uint32_t i = 0; i < L->nfiles && unit == DT_NONE; i++)
             if (L->files[i].real && strcmp(L->files[i].real, rp) == 0)
@@ -494,8 +527,12 @@ uint32_t dt_load_callee(dt_loader *L, const char *tree_attr, const dt_pos *pos)
                           "trees", DT_MAX_FILES);
         } else if (unit == DT_NONE) {
             char *real = dt_strdup(rp);
-            unit = real ? dt_load_add_file(L, real, display) : (dt_load_oom(L), DT_NONE);
-            display = NULL; /* owned by the file list now (or freed) */
+            if (!real) {
+                dt_load_oom(L);
+            } else {
+                unit = dt_load_add_file(L, real, display);
+                display = NULL; /* owned by the file list now (or freed) */
+            }
         }
     }
     dt_free(cdir);

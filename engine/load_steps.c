@@ -350,8 +350,8 @@ static void on_call_or_jump(dt_loader *L, dt_step_rec *s, const dt_attrs *at, in
         return;
     dt_pos tp = dt_attr_pos(at, A_TREE);
     dt_callfix fx = {(uint32_t)(s - DT_STEP(L->t, 0)), L->unit, DT_NONE,
-                     get_id(L, at, A_START, "start step"), s->var == DT_NONE ? 0 : s->var, tp,
-                     (uint8_t)is_jump};
+                     get_id(L, at, A_START, "start step"), s->var == DT_NONE ? 0 : s->var,
+                     dt_attr_pos(at, at->v[A_START] ? A_START : A_TREE), (uint8_t)is_jump};
     if (!(L->flags & DT_LOAD_NO_CALLS))
         fx.callee = dt_load_callee(L, at->v[A_TREE], &tp);
     dt_callfix *p = dt_vec_push(&L->callfix, sizeof *p);
