@@ -122,38 +122,73 @@ static size_t scan_text(dt_chk *c, uint32_t unit, dt_pos pos, const char *what, 
     return chars;
 }
 
+/* Cheap pre-test so that clean text (nearly all of it) costs one pass and no formatting: only a
+ * text holding a control byte, DEL, or a lead byte of C1 (0xC2) or U+2xxx (0xE2) is scanned. */
+static int suspicious(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f || *p == 0xc2 || *p == 0xe2)
+            return 1;
+    return 0;
+}
+
+static size_t count_chars(const char *text)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        n += (*p & 0xc0) != 0x80;
+    return n;
+}
+
+enum { W_TITLE, W_NOTE, W_SAY, W_CHOICE, W_RETRY, W_OPTION };
+
+static void describe(char *buf, size_t size, int what, unsigned k, const char *id)
+{
+    switch (what) {
+    case W_TITLE: snprintf(buf, size, "the title of step '%.60s'", id); break;
+    case W_NOTE: snprintf(buf, size, "the note of step '%.60s'", id); break;
+    case W_SAY: snprintf(buf, size, "say %u of step '%.60s'", k, id); break;
+    case W_CHOICE: snprintf(buf, size, "choice %u of step '%.60s'", k, id); break;
+    case W_RETRY: snprintf(buf, size, "the retry text of step '%.60s'", id); break;
+    default: snprintf(buf, size, "option %u of step '%.60s'", k, id); break;
+    }
+}
+
+/* Scan one text of step i; the description is only formatted for suspicious text. */
+static void step_text(dt_chk *c, uint32_t i, dt_pos pos, int what, unsigned k, const char *text)
+{
+    if (!suspicious(text))
+        return;
+    char desc[200];
+    describe(desc, sizeof desc, what, k, DT_SID(c->t, i));
+    scan_text(c, DT_STEP(c->t, i)->unit, pos, desc, text);
+}
+
 static void text_of_step(dt_chk *c, uint32_t i)
 {
     const dt_tree *t = c->t;
     const dt_step_rec *s = DT_STEP(t, i);
-    char what[160];
-    snprintf(what, sizeof what, "the title of step '%.60s'", DT_SID(t, i));
-    scan_text(c, s->unit, s->pos, what, DT_S(t, s->title));
-    snprintf(what, sizeof what, "the note of step '%.60s'", DT_SID(t, i));
-    scan_text(c, s->unit, s->pos, what, DT_S(t, s->note));
+    step_text(c, i, s->pos, W_TITLE, 0, DT_S(t, s->title));
+    step_text(c, i, s->pos, W_NOTE, 0, DT_S(t, s->note));
     for (uint32_t k = 0; k < s->nsay; k++) {
-        snprintf(what, sizeof what, "say %u of step '%.60s'", k + 1, DT_SID(t, i));
-        size_t n = scan_text(c, s->unit, s->pos, what, DT_S(t, DT_SAY(t, s->first_say + k)->text));
+        const char *text = DT_S(t, DT_SAY(t, s->first_say + k)->text);
+        step_text(c, i, s->pos, W_SAY, k + 1, text);
+        size_t n = strlen(text) > LONG_TEXT ? count_chars(text) : 0;
         if (n > LONG_TEXT)
             dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "long-text",
-                       "%s is %zu characters long (more than %d): split it over steps", what, n,
-                       LONG_TEXT);
+                       "say %u of step '%s' is %zu characters long (more than %d): split it over "
+                       "steps", k + 1, DT_SID(t, i), n, LONG_TEXT);
     }
-    if (s->kind == DT_STEP_QUESTION)
-        for (uint32_t k = 0; k < s->nchoices; k++) {
-            const dt_choice_rec *ch = DT_CHOICE(t, s->first_choice + k);
-            snprintf(what, sizeof what, "choice '%.60s' of step '%.60s'", DT_S(t, ch->id),
-                     DT_SID(t, i));
-            scan_text(c, s->unit, ch->pos, what, DT_S(t, ch->label));
-        }
+    for (uint32_t k = 0; s->kind == DT_STEP_QUESTION && k < s->nchoices; k++) {
+        const dt_choice_rec *ch = DT_CHOICE(t, s->first_choice + k);
+        step_text(c, i, ch->pos, W_CHOICE, k + 1, DT_S(t, ch->label));
+    }
     if (s->kind == DT_STEP_INPUT && s->input < t->inputs.len) {
         const dt_input_rec *in = DT_INPUT(t, s->input);
-        snprintf(what, sizeof what, "the retry text of step '%.60s'", DT_SID(t, i));
-        scan_text(c, s->unit, s->pos, what, DT_S(t, in->retry));
-        for (uint32_t k = 0; k < in->noptions; k++) {
-            snprintf(what, sizeof what, "option %u of step '%.60s'", k + 1, DT_SID(t, i));
-            scan_text(c, s->unit, s->pos, what, DT_S(t, DT_OPTION(t, in->first_option + k)));
-        }
+        step_text(c, i, s->pos, W_RETRY, 0, DT_S(t, in->retry));
+        for (uint32_t k = 0; k < in->noptions; k++)
+            step_text(c, i, s->pos, W_OPTION, k + 1,
+                      DT_S(t, DT_OPTION(t, in->first_option + k)));
     }
 }
 
