@@ -197,6 +197,7 @@ static int start(run_ctx *c, const run_opts *o)
     int rc;
 
     if (dt_session_new(c->tree, &c->s, c->err) != DT_OK) return DT_EXIT_INTERNAL;
+    if (sm_baseline_take(&c->base, c->s) != 0) return DT_EXIT_INTERNAL;   /* before --var */
     if ((rc = set_vars(c, o)) != 0) return rc;
     if (c->json) {
         dt_session_set_observer(c->s, js_observer, c->json);
@@ -260,9 +261,9 @@ static int finish(run_ctx *c, int rc, const run_opts *o)
     if (rc == DT_EXIT_OK) run_show_end(c);
     if (c->show) {
         rd_text(&c->scr, RD_PLAIN, "\n");
-        sm_print(&c->scr, c->s, c->tree, &info);
+        sm_print_since(&c->scr, c->s, c->tree, &info, &c->base);
     }
-    if (o->summary && sm_write_file(o->summary, c->s, c->tree, &info) != 0) {
+    if (o->summary && sm_write_file_since(o->summary, c->s, c->tree, &info, &c->base) != 0) {
         rd_eprintf("cannot write the summary to %s: %s", o->summary, strerror(errno));
         if (rc == DT_EXIT_OK) rc = DT_EXIT_IO;
     }
@@ -306,6 +307,7 @@ int cmd_run(int argc, char **argv)
     if (rc == 0 && (rc = start(&c, &o)) == 0) rc = finish(&c, loop(&c), &o);
     else if (c.json) js_exit(c.json, "failed", NULL, rc);
     run_free_shown(&c);
+    sm_baseline_free(&c.base);
     in_close();
     dt_session_free(c.s);
     dt_tree_free(c.tree);

@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     const command *c;
 
     if (argc < 2) {
-        usage(stderr);
+        rd_eprintf("no command given; see 'dtree --help' (to walk a tree: dtree run)");
         return DT_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return usage(stdout);

@@ -8,6 +8,7 @@
 #include "dtree.h"
 #include "json.h"
 #include "render.h"
+#include "summary.h"
 
 #include <stdint.h>
 
@@ -27,6 +28,7 @@ typedef struct run_ctx {
     size_t *map;          /* shown position → index in the view's choices */
     char **labels;        /* sanitised labels, as shown: what a person sees is what they type */
     const char **ids;
+    sm_baseline base;     /* variables before the call: `vars` and the summary show changes */
 } run_ctx;
 
 typedef enum run_next {
@@ -42,6 +44,8 @@ void run_show_end(run_ctx *c);
 void run_free_shown(run_ctx *c);
 void run_prompt(const run_ctx *c, char *buf, size_t size);
 void run_set_completion(const run_ctx *c);
+/* Only the choices (question) or the typing hint (input): after a listing scrolled them away. */
+void run_show_choices(const run_ctx *c);
 
 /* run_answer.c */
 run_next run_handle(run_ctx *c, const char *line);

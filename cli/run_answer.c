@@ -127,18 +127,47 @@ static int var_sensitive(const dt_session *s, const char *name)
     return 0;
 }
 
+/* A choice-typed input also takes an option's number or a unique part of it, as questions do;
+ * anything else goes to the engine as typed, which refuses it with the author's message. */
+static const char *pick_option(run_ctx *c, const dt_view *v, const char *typed, int *stop)
+{
+    size_t idx, nc, *cands;
+    mt_result r;
+
+    *stop = 0;
+    if (v->input_type != DT_VAR_CHOICE || v->option_count == 0) return typed;
+    if (!(cands = calloc(v->option_count, sizeof *cands))) return typed;
+    r = mt_match(typed, v->options, NULL, v->option_count, &idx, cands, &nc);
+    if (r == MT_MANY) {
+        run_error(c, "answer", typed, "'%s' fits several options: type more of it, or its number.",
+                  typed);
+        *stop = 1;
+    }
+    free(cands);
+    return r == MT_ONE ? v->options[idx] : typed;
+}
+
 static run_next answer_input(run_ctx *c, const char *typed)
 {
     const dt_view *v = dt_session_view(c->s);
-    int secret = var_sensitive(c->s, v->var);
-    char *shown = strdup(secret ? "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"
-                         : (*typed ? typed : "(left empty)"));
+    int secret = var_sensitive(c->s, v->var), stop;
+    const char *value = pick_option(c, v, typed, &stop);
+    char *shown, *val;
     run_next rn;
 
-    if (!shown) return RN_FATAL;
+    if (stop) return RN_PROMPT;
+    val = strdup(value);   /* the view (and the option) is gone after the answer */
+    shown = strdup(secret ? "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"
+                   : (*value ? value : "(left empty)"));
+    if (!shown || !val) {
+        free(shown);
+        free(val);
+        return RN_FATAL;
+    }
     dt_error_clear(c->err);
-    rn = after(c, dt_session_input(c->s, typed, c->err), secret ? NULL : typed, shown);
+    rn = after(c, dt_session_input(c->s, val, c->err), secret ? NULL : typed, shown);
     free(shown);
+    free(val);
     return rn;
 }
 
@@ -188,12 +217,23 @@ static run_next cmd_back(run_ctx *c)
     return after(c, st, NULL, "back to the previous step");
 }
 
-static void show_block(run_ctx *c, const char *title, void (*fn)(const rd_screen *,
-                                                                  const dt_session *))
+enum { L_HISTORY, L_VARS, L_HELP };
+
+/* history / vars / help: a listing, then the choices again (the listing pushed them away). */
+static run_next listing(run_ctx *c, int which)
 {
-    if (!c->show) return;
-    rd_text(&c->scr, RD_BOLD, title);
-    fn(&c->scr, c->s);
+    if (!c->show) return RN_PROMPT;
+    if (which == L_HISTORY) {
+        rd_text(&c->scr, RD_BOLD, "Path so far\n");
+        sm_path(&c->scr, c->s);
+    } else if (which == L_VARS) {
+        rd_text(&c->scr, RD_BOLD, "Variables changed during the call\n");
+        sm_vars(&c->scr, c->s, c->base.values ? &c->base : NULL);
+    } else {
+        rd_text(&c->scr, RD_PLAIN, help_text);
+    }
+    run_show_choices(c);
+    return RN_PROMPT;
 }
 
 /* 1 and *rn set when `t` is a command. */
@@ -205,12 +245,10 @@ static int command(run_ctx *c, const char *t, run_next *rn)
         dt_error_clear(c->err);
         *rn = after(c, dt_session_restart(c->s, c->err), NULL, "restart from the first step");
     } else if (u8_casecmp(t, "note") == 0 || u8_caseprefix("note ", t)) *rn = cmd_note(c, t + 4);
-    else if (u8_casecmp(t, "history") == 0) { show_block(c, "Path so far\n", sm_path); *rn = RN_PROMPT; }
-    else if (u8_casecmp(t, "vars") == 0) { show_block(c, "Variables\n", sm_vars); *rn = RN_PROMPT; }
-    else if (u8_casecmp(t, "help") == 0 || strcmp(t, "?") == 0) {
-        if (c->show) rd_text(&c->scr, RD_PLAIN, help_text);
-        *rn = RN_PROMPT;
-    } else return 0;
+    else if (u8_casecmp(t, "history") == 0) *rn = listing(c, L_HISTORY);
+    else if (u8_casecmp(t, "vars") == 0) *rn = listing(c, L_VARS);
+    else if (u8_casecmp(t, "help") == 0 || strcmp(t, "?") == 0) *rn = listing(c, L_HELP);
+    else return 0;
     return 1;
 }
 

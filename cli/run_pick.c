@@ -8,6 +8,7 @@
 #include "library.h"
 #include "match.h"
 #include "run.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +32,23 @@ static void list(const rd_screen *sc, const char *dir, const lib_list *l)
                   l->failed == 1 ? "" : "s");
 }
 
+/* 1 when the line is a picker command: help (*rc = DT_EXIT_OK, go on) or quit (*rc set). */
+static int picker_command(const rd_screen *sc, const char *line, int *rc)
+{
+    const char *t = line + strspn(line, " ");
+    if (u8_casecmp(t, "help") == 0 || strcmp(t, "?") == 0) {
+        rd_text(sc, RD_PLAIN, "  Type the number of a tree, or a word of its title (or its id);\n"
+                              "  Tab completes titles.  quit leaves.\n");
+        *rc = DT_EXIT_OK;
+        return 1;
+    }
+    if (u8_casecmp(t, "quit") == 0) {
+        *rc = DT_EXIT_UNFINISHED;
+        return 1;
+    }
+    return 0;
+}
+
 static int choose(const rd_screen *sc, const lib_list *l, size_t *idx)
 {
     const char **titles = calloc(l->count, sizeof *titles), **ids = calloc(l->count, sizeof *ids);
@@ -46,6 +64,13 @@ static int choose(const rd_screen *sc, const lib_list *l, size_t *idx)
     }
     in_set_words(titles, l->count);
     while (in_read("Tree (number or part of a title) > ", &line) == IN_LINE) {
+        if (picker_command(sc, line, &rc)) {   /* help or quit, before any title match */
+            if (rc != DT_EXIT_OK) break;
+            rc = DT_EXIT_UNFINISHED;
+            free(line);
+            line = NULL;
+            continue;
+        }
         r = mt_match(line + strspn(line, " "), titles, ids, l->count, idx, cands, &nc);
         if (r == MT_ONE) { rc = DT_EXIT_OK; break; }
         if (!in_interactive()) {   /* piped: a wrong pick must not swallow the answers after it */

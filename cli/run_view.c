@@ -79,17 +79,31 @@ static const char *type_hint(dt_var_type t)
     case DT_VAR_DATE: return "a date as YYYY-MM-DD";
     case DT_VAR_EMAIL: return "an email address";
     case DT_VAR_PHONE: return "a phone number";
-    case DT_VAR_CHOICE: return "one of the options below";
     default: return "the answer as text";
     }
 }
 
+/* Plain required text needs no hint: the words to say already ask for it. */
+static int has_hint(const dt_view *v)
+{
+    return v->kind == DT_STEP_INPUT && (v->input_type != DT_VAR_TEXT || !v->required);
+}
+
 static void input_hint(const run_ctx *c, const dt_view *v)
 {
+    char num[32];
     size_t i;
-    rd_printf(&c->scr, RD_DIM, "  Type %s%s.\n", type_hint(v->input_type),
-              v->required ? "" : " (optional: Enter skips)");
-    for (i = 0; i < v->option_count; i++) rd_printf(&c->scr, RD_PLAIN, "   - %s\n", v->options[i]);
+
+    if (v->input_type == DT_VAR_CHOICE) {
+        rd_text(&c->scr, RD_DIM, "  Type the number or the name of one of these:\n");
+        for (i = 0; i < v->option_count; i++) {
+            snprintf(num, sizeof num, "  %zu) ", i + 1);
+            rd_wrap(&c->scr, RD_PLAIN, num, (unsigned)strlen(num), v->options[i]);
+        }
+    } else if (has_hint(v)) {
+        rd_printf(&c->scr, RD_DIM, "  Type %s%s.\n", type_hint(v->input_type),
+                  v->required ? "" : " (optional: Enter skips)");
+    }
 }
 
 static void choices(const run_ctx *c)
@@ -99,6 +113,19 @@ static void choices(const run_ctx *c)
     for (i = 0; i < c->nshown; i++) {
         snprintf(num, sizeof num, "  %zu) ", i + 1);
         rd_wrap(&c->scr, RD_PLAIN, num, (unsigned)strlen(num), c->labels[i]);
+    }
+}
+
+void run_show_choices(const run_ctx *c)
+{
+    const dt_view *v = dt_session_view(c->s);
+    if (!c->show || !v) return;
+    if (v->kind == DT_STEP_QUESTION) {
+        rd_text(&c->scr, RD_PLAIN, "\n");
+        choices(c);
+    } else if (has_hint(v)) {
+        rd_text(&c->scr, RD_PLAIN, "\n");
+        input_hint(c, v);
     }
 }
 
@@ -113,7 +140,7 @@ int run_show_step(run_ctx *c)
     snprintf(where, sizeof where, "step %zu", v->step_number);
     header(c, v, where);
     says(c, v);
-    if (v->kind != DT_STEP_INFO) rd_text(&c->scr, RD_PLAIN, "\n");
+    if (v->kind == DT_STEP_QUESTION || has_hint(v)) rd_text(&c->scr, RD_PLAIN, "\n");
     if (v->kind == DT_STEP_QUESTION) choices(c);
     if (v->kind == DT_STEP_INPUT) input_hint(c, v);
     if (c->tty && !c->hinted) {

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -43,18 +44,50 @@ void sm_path(const rd_screen *sc, const dt_session *s)
     if (n == 0) rd_text(sc, RD_PLAIN, "  (no steps yet)\n");
 }
 
-void sm_vars(const rd_screen *sc, const dt_session *s)
+int sm_baseline_take(sm_baseline *b, const dt_session *s)
+{
+    size_t i, count = dt_session_var_count(s);
+    const dt_var_view *v;
+
+    b->n = 0;
+    if (!(b->values = calloc(count ? count : 1, sizeof *b->values))) return -1;
+    for (i = 0; i < count; i++, b->n++) {
+        v = dt_session_var(s, i);
+        if (!(b->values[i] = strdup(v && v->is_set ? v->value : ""))) {
+            sm_baseline_free(b);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void sm_baseline_free(sm_baseline *b)
+{
+    size_t i;
+    for (i = 0; b->values && i < b->n; i++) free(b->values[i]);
+    free(b->values);
+    b->values = NULL;
+    b->n = 0;
+}
+
+static int unchanged(const sm_baseline *base, size_t i, const char *value)
+{
+    if (!base || !base->values) return *value == '\0';
+    return i < base->n && strcmp(base->values[i], value) == 0;
+}
+
+void sm_vars(const rd_screen *sc, const dt_session *s, const sm_baseline *base)
 {
     size_t i, n = 0, count = dt_session_var_count(s);
     const dt_var_view *v;
 
     for (i = 0; i < count; i++) {
-        if (!(v = dt_session_var(s, i)) || !v->is_set) continue;
+        if (!(v = dt_session_var(s, i)) || !v->is_set || unchanged(base, i, v->value)) continue;
         rd_printf(sc, RD_PLAIN, "  %s = %s%s\n", v->name, v->value,
                   v->sensitive ? "  (sensitive)" : "");
         n++;
     }
-    if (n == 0) rd_text(sc, RD_PLAIN, "  (none set)\n");
+    if (n == 0) rd_text(sc, RD_PLAIN, "  (none)\n");
 }
 
 static void when(char *buf, size_t size, int64_t ms)
@@ -66,6 +99,12 @@ static void when(char *buf, size_t size, int64_t ms)
 }
 
 void sm_print(const rd_screen *sc, const dt_session *s, const dt_tree *t, const sm_info *info)
+{
+    sm_print_since(sc, s, t, info, NULL);
+}
+
+void sm_print_since(const rd_screen *sc, const dt_session *s, const dt_tree *t,
+                    const sm_info *info, const sm_baseline *base)
 {
     const char *outcome = dt_session_outcome(s);
     long secs = (long)((info->end_ms - info->start_ms) / 1000);
@@ -84,11 +123,17 @@ void sm_print(const rd_screen *sc, const dt_session *s, const dt_tree *t, const 
     rd_printf(sc, RD_PLAIN, "  Duration: %ldm %02lds\n", secs / 60, secs % 60);
     rd_text(sc, RD_BOLD, "Path\n");
     sm_path(sc, s);
-    rd_text(sc, RD_BOLD, "Variables\n");
-    sm_vars(sc, s);
+    rd_text(sc, RD_BOLD, base ? "Variables changed during the call\n" : "Variables\n");
+    sm_vars(sc, s, base);
 }
 
 int sm_write_file(const char *path, const dt_session *s, const dt_tree *t, const sm_info *info)
+{
+    return sm_write_file_since(path, s, t, info, NULL);
+}
+
+int sm_write_file_since(const char *path, const dt_session *s, const dt_tree *t,
+                        const sm_info *info, const sm_baseline *base)
 {
     FILE *f = fopen(path, "w");
     rd_screen sc;
@@ -97,7 +142,7 @@ int sm_write_file(const char *path, const dt_session *s, const dt_tree *t, const
     if (!f) return -1;
     rd_screen_init(&sc, f, 0);
     sc.tty = 0;
-    sm_print(&sc, s, t, info);
+    sm_print_since(&sc, s, t, info, base);
     if (ferror(f)) {
         saved = errno;
         fclose(f);
