@@ -197,7 +197,9 @@ typedef struct dt_choice_view {
 } dt_choice_view;
 
 /* What the current step shows.  Borrowed from the session until its next non-const call.  Only
- * interactive steps are ever current: question, info, input, and end (once the session is over). */
+ * interactive steps are ever current: question, info, input, and end (once the session is over).
+ * An end inside a called tree that has words is shown with kind DT_STEP_INFO (outcome set):
+ * dt_session_continue returns to the caller.  One without words returns at once. */
 typedef struct dt_view {
     dt_step_kind kind;
     const char *tree_id;     /* the file the step belongs to */

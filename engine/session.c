@@ -208,7 +208,7 @@ void dt_txn_commit(dt_session *s)
         s->cur ^= 1;
     s->built = 0;
     const dt_prec *tail = dt_sess_tail(s);
-    s->ended = tail && DT_STEP(s->t, tail->step)->kind == DT_STEP_END;
+    s->ended = tail && DT_STEP(s->t, tail->step)->kind == DT_STEP_END && s->depth == 0;
     flush_queue(s);
 }
 

@@ -188,7 +188,8 @@ dt_status dt_sess_view_build(dt_session *s, uint32_t step, size_t shown, dt_erro
     arena_reset(vb);
     memset(v, 0, sizeof *v);
     vb->end_text = "";
-    v->kind = (dt_step_kind)r->kind;
+    /* A called tree's end with words is answered by continue, exactly like an info step. */
+    v->kind = dt_sess_called_end_shown(s, r) ? DT_STEP_INFO : (dt_step_kind)r->kind;
     v->tree_id = DT_S(s->t, u->id);
     v->tree_title = DT_S(s->t, u->title);
     v->step_id = DT_S(s->t, r->id);

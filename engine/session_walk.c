@@ -40,10 +40,18 @@ dt_status dt_sess_apply_sets(dt_session *s, uint32_t first, uint32_t n, dt_error
     return DT_OK;
 }
 
-static int interactive(const dt_session *s, dt_step_kind k)
+/* An end inside a call with closing words is shown like an info step (the caller's customer must
+ * still hear them); one without words returns at once. */
+int dt_sess_called_end_shown(const dt_session *s, const dt_step_rec *r)
 {
+    return r->kind == DT_STEP_END && s->depth > 0 && r->nsay > 0;
+}
+
+static int interactive(const dt_session *s, const dt_step_rec *r)
+{
+    dt_step_kind k = (dt_step_kind)r->kind;
     return k == DT_STEP_QUESTION || k == DT_STEP_INFO || k == DT_STEP_INPUT ||
-           (k == DT_STEP_END && s->depth == 0);
+           (k == DT_STEP_END && (s->depth == 0 || r->nsay > 0));
 }
 
 static dt_status enter(dt_session *s, uint32_t step, uint8_t mark, dt_error *err)
@@ -58,7 +66,7 @@ static dt_status enter(dt_session *s, uint32_t step, uint8_t mark, dt_error *err
     p->choice = DT_NONE;
     p->mark = mark;
     p->time_ms = s->now;
-    p->shown = shown + (size_t)interactive(s, (dt_step_kind)r->kind);
+    p->shown = shown + (size_t)interactive(s, r);
     if (dt_sess_queue(s, DT_EV_STEP, step, DT_NONE, DT_NONE, NULL, NULL, NULL) != 0)
         return dt_sess_oom(err);
     return dt_sess_apply_sets(s, r->first_set, r->nsets, err);
@@ -120,7 +128,7 @@ static dt_status ret(dt_session *s, const dt_step_rec *r, uint32_t *next, dt_err
 static dt_status arrive(dt_session *s, uint32_t step, dt_error *err)
 {
     dt_status st = dt_sess_view_build(s, step, s->path[s->npath - 1].shown, err);
-    if (st || DT_STEP(s->t, step)->kind != DT_STEP_END)
+    if (st || DT_STEP(s->t, step)->kind != DT_STEP_END || s->depth > 0)
         return st;
     const dt_vbuf *vb = &s->vb[!s->cur];
     if (dt_sess_queue(s, DT_EV_END, step, DT_NONE, DT_NONE, NULL, NULL, vb->end_text) != 0)
@@ -148,7 +156,7 @@ dt_status dt_sess_walk(dt_session *s, uint32_t step, uint8_t mark, dt_error *err
         case DT_STEP_CALL: st = call(s, r, &step, err); break;
         case DT_STEP_JUMP: step = r->next; break;
         case DT_STEP_END:
-            if (s->depth == 0)
+            if (s->depth == 0 || r->nsay > 0)
                 return arrive(s, step, err);
             st = ret(s, r, &step, err);
             break;
@@ -209,18 +217,22 @@ dt_status dt_session_choose(dt_session *s, size_t index, dt_error *err)
 
 dt_status dt_session_continue(dt_session *s, dt_error *err)
 {
-    dt_status st = dt_sess_check_answerable(s, DT_STEP_INFO, err);
+    const dt_step_rec *r = s && s->started && !s->ended ? DT_STEP(s->t, dt_sess_tail(s)->step) : NULL;
+    int called_end = r && dt_sess_called_end_shown(s, r);
+    dt_status st = called_end ? DT_OK : dt_sess_check_answerable(s, DT_STEP_INFO, err);
     if (st)
         return st;
     dt_txn x;
     dt_txn_begin(s, &x);
-    const dt_step_rec *r = DT_STEP(s->t, dt_sess_tail(s)->step);
+    uint32_t next = r->next;
     dt_sess_mark_acted(s, DT_NONE, "continue", 0);
     if (dt_sess_queue(s, DT_EV_ANSWER, dt_sess_tail(s)->step, DT_NONE, DT_NONE, "continue", NULL,
                       NULL) != 0)
         st = dt_sess_oom(err);
+    if (!st && called_end)
+        st = ret(s, r, &next, err);
     if (!st)
-        st = dt_sess_walk(s, r->next, 0, err);
+        st = dt_sess_walk(s, next, 0, err);
     return dt_txn_end(s, &x, st);
 }
 

@@ -804,7 +804,7 @@ static const char sub_xml[] =
     " <question id='sq'><say>In sub</say><set var='k' value='$k + 1'/>\n"
     "  <choice to='ok'>Fine</choice><choice to='deep'>Deeper</choice></question>\n"
     " <call id='deep' tree='leaf.xml' next='ok'/>\n"
-    " <end id='ok' outcome='sub-done'><say>unused</say></end>\n"
+    " <end id='ok' outcome='sub-done'><say>Sub is done.</say></end>\n"
     "</tree>\n";
 
 static const char leaf_xml[] =
@@ -830,21 +830,38 @@ static void test_calls(void **state)
     assert_string_equal(v->tree_title, "Sub");
     assert_int_equal(v->call_depth, 1);
     clear_log();
-    OK(dt_session_choose(s, 1, err)); /* deeper: leaf ends at once, then sub ends */
-    assert_string_equal(evlog, "answer:sq:2=Deeper step:deep step:l step:ok set:res=sub-done "
-                               "step:after");
+    OK(dt_session_choose(s, 1, err)); /* deeper: leaf's wordless end returns at once */
+    assert_string_equal(evlog, "answer:sq:2=Deeper step:deep step:l step:ok");
+    v = dt_session_view(s); /* sub's end has words: shown like an info step, not the end */
+    assert_int_equal(v->kind, DT_STEP_INFO);
+    assert_int_equal(v->call_depth, 1);
+    assert_string_equal(v->say[0].text, "Sub is done.");
+    assert_false(dt_session_ended(s));
+    FAILS(DT_ESTATE, dt_session_choose(s, 0, err));
+    clear_log();
+    OK(dt_session_continue(s, err));
+    assert_string_equal(evlog, "answer:ok:=continue set:res=sub-done step:after");
     v = dt_session_view(s);
     assert_int_equal(v->call_depth, 0);
     assert_string_equal(v->say[0].text, "Result sub-done, k=1");
-    assert_int_equal(v->step_number, 3); /* q, sq, after: ends inside calls are not shown */
+    assert_int_equal(v->step_number, 4); /* q, sq, ok, after: a wordless called end is not shown */
+    OK(dt_session_back(s, err)); /* back to the called end, still inside the call */
+    assert_string_equal(step_id(s), "ok");
+    assert_int_equal(dt_session_view(s)->call_depth, 1);
+    assert_string_equal(dt_session_var_get(s, "res"), "");
+    OK(dt_session_continue(s, err));
     assert_string_equal(dt_session_path_get(s, 4)->tree_id, "leaf");
-    OK(dt_session_back(s, err)); /* back into the callee, result restored */
+    OK(dt_session_back(s, err));
+    OK(dt_session_back(s, err)); /* back into the callee's question, result restored */
     assert_string_equal(step_id(s), "sq");
     assert_int_equal(dt_session_view(s)->call_depth, 1);
     assert_string_equal(dt_session_var_get(s, "res"), "");
     assert_int_equal(dt_session_var(s, 0)->is_set, 0);
     OK(dt_session_choose(s, 0, err));
+    assert_string_equal(step_id(s), "ok");
+    OK(dt_session_continue(s, err));
     assert_int_equal(dt_session_view(s)->call_depth, 0);
+    OK(dt_session_back(s, err));
     OK(dt_session_back(s, err));
     OK(dt_session_back(s, err)); /* back out of the call */
     assert_string_equal(step_id(s), "q");
