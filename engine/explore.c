@@ -9,6 +9,7 @@
 #include "mem.h"
 #include "scenario.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define TRAIL 400 /* characters of the answers kept to describe a walk */
@@ -84,8 +85,9 @@ static const char *session_why(explorer *x)
 static void runtime_fault(explorer *x, uint32_t step)
 {
     const char *why = session_why(x);
-    int depth = strstr(why, "depth") != NULL;
-    fault(x, depth ? 2 : 1, step, DT_SEV_ERROR, depth ? "call-depth" : "runtime-error", why);
+    int depth = strstr(why, "depth") != NULL, dead = strstr(why, "no choice") != NULL;
+    fault(x, depth ? 2 : dead ? 5 : 1, step, DT_SEV_ERROR,
+          depth ? "call-depth" : dead ? "dead-end" : "runtime-error", why);
 }
 
 static void add_trail(explorer *x, const char *step, const char *answer)
@@ -147,6 +149,82 @@ static void check_unset(explorer *x, uint32_t g)
 
 /* ---- answering -------------------------------------------------------------------------------- */
 
+/* Pick one character of the bracket expression at p ('[' ... ']'); returns the position after it. */
+static const char *pick_class(explorer *x, const char *p, char *ch)
+{
+    char opts[96];
+    size_t n = 0;
+    int neg = *++p == '^';
+    p += neg;
+    do { /* a ']' first in the class is literal */
+        if (p[1] == '-' && p[2] && p[2] != ']') {
+            for (int c = (unsigned char)p[0]; c <= (unsigned char)p[2] && n < sizeof opts; c++)
+                opts[n++] = (char)c;
+            p += 3;
+        } else {
+            if (n < sizeof opts)
+                opts[n++] = *p;
+            p++;
+        }
+    } while (*p && *p != ']');
+    *ch = neg ? 'x' : n ? opts[pick(x, (uint32_t)n)] : 'a';
+    return *p ? p + 1 : p;
+}
+
+/* Read a quantifier at p into [lo, hi]; returns the position after it. */
+static const char *quantifier(const char *p, unsigned *lo, unsigned *hi)
+{
+    *lo = *hi = 1;
+    if (*p == '?' || *p == '*')
+        return *lo = 0, *hi = 1, p + 1;
+    if (*p == '+')
+        return *hi = 2, p + 1;
+    if (*p != '{')
+        return p;
+    char *end;
+    *lo = *hi = (unsigned)strtoul(p + 1, &end, 10);
+    if (*end == ',')
+        *hi = end[1] == '}' ? *lo + 2 : (unsigned)strtoul(end + 1, &end, 10);
+    while (*end && *end != '}')
+        end++;
+    return *end ? end + 1 : end;
+}
+
+/* A string matching a simple POSIX ERE (literals, classes, '.', quantifiers, first alternative of
+ * a group).  Good enough for the patterns authors write (account numbers, codes, postcodes); when
+ * it is not, the session refuses the answer and other candidates are tried. */
+static void from_pattern(explorer *x, const char *p, char *out, size_t size)
+{
+    size_t n = 0;
+    int depth = 0;
+    while (*p && n + 1 < size) {
+        char ch = *p;
+        if (ch == '^' || ch == '$' || ch == '(' || ch == ')') {
+            depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+            p++;
+            continue;
+        }
+        if (ch == '|') { /* skip the other alternatives of this group */
+            int d = 0;
+            while (*p && !(d == 0 && *p == ')'))
+                d += *p == '(' ? 1 : *p == ')' ? -1 : 0, p++;
+            continue;
+        }
+        if (ch == '[')
+            p = pick_class(x, p, &ch);
+        else if (ch == '\\' && p[1])
+            ch = p[1], p += 2;
+        else
+            ch = ch == '.' ? 'a' : ch, p++;
+        unsigned lo, hi;
+        p = quantifier(p, &lo, &hi);
+        for (unsigned k = 0; k < lo + (hi > lo ? pick(x, hi - lo + 1) : 0) && n + 1 < size; k++)
+            out[n++] = ch;
+    }
+    (void)depth;
+    out[n] = 0;
+}
+
 static void gen_value(explorer *x, const dt_view *v, const dt_input_rec *in, unsigned attempt,
                       char *out, size_t size)
 {
@@ -160,9 +238,11 @@ static void gen_value(explorer *x, const dt_view *v, const dt_input_rec *in, uns
     case DT_VAR_BOOLEAN:
         snprintf(out, size, "%s", pick(x, 2) ? "yes" : "no");
         break;
-    case DT_VAR_DATE:
-        snprintf(out, size, "%s", attempt == 0 ? "2026-06-15" : attempt == 1 ? "2030-01-01" : "2020-01-01");
+    case DT_VAR_DATE: { /* min/max are yyyymmdd numbers: a bound is a valid date */
+        long d = in->has_min && attempt % 2 == 0 ? (long)in->min : in->has_max ? (long)in->max : 20260615;
+        snprintf(out, size, "%04ld-%02ld-%02ld", d / 10000, d / 100 % 100, d % 100);
         break;
+    }
     case DT_VAR_EMAIL:
         snprintf(out, size, "test@example.com");
         break;
@@ -173,7 +253,10 @@ static void gen_value(explorer *x, const dt_view *v, const dt_input_rec *in, uns
         snprintf(out, size, "%s", v->option_count ? v->options[pick(x, (uint32_t)v->option_count)] : "");
         break;
     default:
-        snprintf(out, size, "%s", texts[(attempt + pick(x, 2)) % 8]);
+        if (in->pattern && attempt < 6)
+            from_pattern(x, DT_S(x->t, in->pattern), out, size);
+        else
+            snprintf(out, size, "%s", texts[(attempt + pick(x, 2)) % 8]);
     }
 }
 

@@ -199,10 +199,12 @@ static void expect(runner *r, const sc_op *o)
         fail(r, o, "expected step '%s' to show text containing \"%s\"", v->step_id, o->text);
     if (!r->failed && o->var)
         expect_var(r, o);
-    if (!r->failed && o->outcome && (!ended || strcmp(dt_session_outcome(r->s), o->outcome) != 0))
-        fail(r, o, "expected the outcome '%s', but %s%s", o->outcome,
-             ended ? "the session ended with " : "the session has not ended (at step ",
-             ended ? dt_session_outcome(r->s) : v->step_id);
+    if (!r->failed && o->outcome && !ended)
+        fail(r, o, "expected the outcome '%s', but the session has not ended (at step '%s')",
+             o->outcome, v->step_id);
+    else if (!r->failed && o->outcome && strcmp(dt_session_outcome(r->s), o->outcome) != 0)
+        fail(r, o, "expected the outcome '%s', but the session ended with '%s'", o->outcome,
+             dt_session_outcome(r->s));
     if (!r->failed && o->ended && (!strcmp(o->ended, "true")) != ended)
         fail(r, o, "expected the session %sto have ended (at step '%s')",
              ended ? "not " : "", v->step_id);
