@@ -114,9 +114,10 @@ void rd_text(const rd_screen *sc, rd_style st, const char *s)
         fputc('\n', sc->out);
     }
     put_clean(sc, st, line, strlen(line));
+    free(c);
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
     va_list again;
     char *buf;
