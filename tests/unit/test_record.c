@@ -512,6 +512,32 @@ static void test_resume_sensitive_and_changed_tree(void **state)
     dt_tree_free(t);
 }
 
+/* A crash between the events of one action: the answer is recorded, the next step is not. */
+static void test_resume_after_cut(void **state)
+{
+    (void)state;
+    dt_recorder *rec = open_rec();
+    dt_tree *t = load_tree();
+    char id[37];
+    dt_session *s = begin(rec, t, "alice", id);
+    dt_session_choose(s, 0, NULL); /* a: route (decide) -> ask-pin */
+    dt_recorder_close(rec);
+    dt_session_free(s);
+    sqlite3 *db = NULL;
+    sqlite3_open(dbpath, &db);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM events WHERE seq > (SELECT seq FROM events"
+                                      " WHERE kind = 'answer')", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    rec = open_rec();
+    dt_rec_resume info;
+    s = resume(rec, id, t, &info, DT_OK);
+    assert_string_equal(cur(s), "ask-pin");
+    assert_int_equal(info.replayed, 1);
+    dt_recorder_close(rec);
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +551,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_plain_and_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_sensitive_and_changed_tree, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_after_cut, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
