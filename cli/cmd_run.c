@@ -12,6 +12,7 @@
 #include "summary.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +275,17 @@ static int finish(run_ctx *c, int rc, const run_opts *o)
     return rc;
 }
 
+/* $USER, else $LOGNAME, else the login name of the user id, else "unknown". */
+static const char *default_agent(void)
+{
+    const char *u = getenv("USER");
+    struct passwd *pw;
+
+    if (!u || !*u) u = getenv("LOGNAME");
+    if ((!u || !*u) && (pw = getpwuid(getuid())) != NULL) u = pw->pw_name;
+    return u && *u ? u : "unknown";
+}
+
 static void setup_io(run_ctx *c, const run_opts *o)
 {
     in_options io;
@@ -300,7 +312,7 @@ int cmd_run(int argc, char **argv)
         free(o.vars);
         return rc < 0 ? DT_EXIT_OK : rc;
     }
-    c.agent = o.agent ? o.agent : getenv("USER") ? getenv("USER") : "unknown";
+    c.agent = o.agent ? o.agent : default_agent();
     setup_io(&c, &o);
     if (!(c.err = dt_error_new()) || (o.json && !(c.json = js_new(stdout)))) rc = DT_EXIT_INTERNAL;
     if (rc == 0) rc = load(&c, &o);

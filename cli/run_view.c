@@ -144,8 +144,8 @@ int run_show_step(run_ctx *c)
     if (v->kind == DT_STEP_QUESTION) choices(c);
     if (v->kind == DT_STEP_INPUT) input_hint(c, v);
     if (c->tty && !c->hinted) {
-        rd_text(&c->scr, RD_DIM, "  (Answer with a number or part of a label; Tab completes; "
-                                 "type help for commands.)\n");
+        rd_wrap(&c->scr, RD_DIM, "  ", 2, "(Answer with a number or part of a label; Tab "
+                                          "completes; type help for commands.)");
         c->hinted = 1;
     }
     return 0;
