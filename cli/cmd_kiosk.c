@@ -25,6 +25,8 @@
 
 #define GAP_MS 300   /* a partial escape sequence not completed within this is abandoned */
 
+static int keep_typeahead;   /* --no-tty (tests): piped lines answer page after page */
+
 static const char usage_text[] =
     "Usage: dtree kiosk TREE [--idle SECONDS] [--welcome TEXT] [--trees DIR] [--db PATH]\n"
     "\n"
@@ -168,19 +170,23 @@ static void on_input(kiosk *k, const unsigned char *buf, size_t n, int64_t now)
         kf_reset(k, KF_DONE, now);
         return;
     }
+    int changed = 0;
+
     for (size_t i = 0; i < n; i++) {
         kl_result r = kiosk_line_feed(&k->line, buf[i]);
         if (r == KL_CHANGED) {
-            kf_prompt(k);
+            changed = 1;   /* drawn once after the whole read: a long paste costs one redraw */
         } else if (r == KL_SUBMIT) {
+            changed = 0;
             char line[KL_MAX + 1];
             memcpy(line, kiosk_line_text(&k->line), sizeof line);
             kiosk_line_clear(&k->line);
             kf_submit(k, line, now);
             memset(line, 0, sizeof line);
-            return;   /* the rest of a paste is not typed into the next page */
+            if (!keep_typeahead) return;   /* the rest of a paste never answers the next page */
         }
     }
+    if (changed) kf_prompt(k);
 }
 
 static void on_clock(kiosk *k, int64_t now)
@@ -263,6 +269,7 @@ static int run_kiosk(const kiosk_opts *o, dt_tree *tree, dt_recorder *rec)
     kiosk k;
     int sig_fd, tty = !o->no_tty;
 
+    keep_typeahead = !tty;
     memset(&k, 0, sizeof k);
     if ((sig_fd = kiosk_signals_init()) < 0 || !(k.err = dt_error_new())) {
         rd_eprintf("kiosk: cannot set up signals");

@@ -87,12 +87,16 @@ void ks_prompt(kiosk_screen *ks, const char *typed)
 
 static void draw_items(kiosk_screen *ks, const ks_page *p)
 {
-    char prefix[32];
+    char prefix[40];
+    int w = 3;   /* keys line up: numbers, or the words of a typed-answer step */
 
+    for (size_t i = 0; i < p->nitems; i++)
+        if ((int)strlen(p->items[i].key) > w) w = (int)strlen(p->items[i].key);
+    if (w > 12) w = 12;
     for (size_t i = 0; i < p->nitems; i++) {
-        snprintf(prefix, sizeof prefix, MARGIN "%3s   ", p->items[i].key);
+        snprintf(prefix, sizeof prefix, MARGIN "%*.12s   ", w, p->items[i].key);
         rd_wrap(&ks->rd, RD_PLAIN, prefix, (unsigned)strlen(prefix), p->items[i].label);
-        fputc('\n', ks->rd.out);
+        if (p->nitems <= 6) fputc('\n', ks->rd.out);   /* airy when it fits a small screen */
     }
 }
 
@@ -109,6 +113,7 @@ void ks_draw(kiosk_screen *ks, const ks_page *p, const char *typed)
         fputc('\n', ks->rd.out);
     }
     draw_items(ks, p);
+    if (p->nitems > 6) fputc('\n', ks->rd.out);
     if (p->error && *p->error) {
         rd_wrap(&ks->rd, RD_ERROR, MARGIN, 2, p->error);
         fputc('\n', ks->rd.out);
