@@ -92,6 +92,8 @@ static dt_status do_answer(runner *r, const sc_op *o)
     char list[300];
     if (o->kind == SC_CHOICE) {
         size_t i = v ? find_choice(v, o->a) : (size_t)-1;
+        if (i == (size_t)-1 && o->refused)
+            return DT_EANSWER; /* not offered: refused, as expected */
         if (i == (size_t)-1) {
             if (v)
                 offered_list(v, list, sizeof list);
