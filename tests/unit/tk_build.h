@@ -9,14 +9,14 @@
 #include "model.h"
 #include <string.h>
 
-static dt_str tk_str(dt_tree *t, const char *s)
+static inline dt_str tk_str(dt_tree *t, const char *s)
 {
     dt_str off = 0;
     dt_strtab_add(&t->strs, s, strlen(s), &off);
     return off;
 }
 
-static uint32_t tk_unit(dt_tree *t, const char *path, const char *id, int kiosk)
+static inline uint32_t tk_unit(dt_tree *t, const char *path, const char *id, int kiosk)
 {
     dt_unit_rec *u = dt_vec_push(&t->units, sizeof *u);
     u->path = tk_str(t, path);
@@ -29,14 +29,14 @@ static uint32_t tk_unit(dt_tree *t, const char *path, const char *id, int kiosk)
     return t->units.len - 1;
 }
 
-static dt_tree *tk_new(void)
+static inline dt_tree *tk_new(void)
 {
     dt_tree *t = dt_tree_alloc();
     tk_unit(t, "t.xml", "t", 0);
     return t;
 }
 
-static uint32_t tk_step(dt_tree *t, dt_step_kind kind, const char *id)
+static inline uint32_t tk_step(dt_tree *t, dt_step_kind kind, const char *id)
 {
     uint32_t unit = t->units.len - 1;
     dt_step_rec *s = dt_vec_push(&t->steps, sizeof *s);
@@ -54,7 +54,7 @@ static uint32_t tk_step(dt_tree *t, dt_step_kind kind, const char *id)
     return t->steps.len - 1;
 }
 
-static uint32_t tk_cond(dt_tree *t, const char *src)
+static inline uint32_t tk_cond(dt_tree *t, const char *src)
 {
     dt_cond_rec *c = dt_vec_push(&t->conds, sizeof *c);
     c->src = tk_str(t, src);
@@ -64,7 +64,7 @@ static uint32_t tk_cond(dt_tree *t, const char *src)
 }
 
 /* A choice (question) or branch (decide) of the last step; `to` is a step index; cond may be NULL. */
-static void tk_choice(dt_tree *t, uint32_t to, const char *id, const char *label, const char *cond)
+static inline void tk_choice(dt_tree *t, uint32_t to, const char *id, const char *label, const char *cond)
 {
     uint32_t cnd = cond ? tk_cond(t, cond) : DT_NONE;
     dt_choice_rec *c = dt_vec_push(&t->choices, sizeof *c);
@@ -76,7 +76,7 @@ static void tk_choice(dt_tree *t, uint32_t to, const char *id, const char *label
     DT_STEP(t, t->steps.len - 1)->nchoices++;
 }
 
-static void tk_say(dt_tree *t, const char *text, dt_audience aud)
+static inline void tk_say(dt_tree *t, const char *text, dt_audience aud)
 {
     dt_text_rec *r = dt_vec_push(&t->says, sizeof *r);
     r->text = tk_str(t, text);
@@ -84,7 +84,7 @@ static void tk_say(dt_tree *t, const char *text, dt_audience aud)
     DT_STEP(t, t->steps.len - 1)->nsay++;
 }
 
-static uint32_t tk_var(dt_tree *t, const char *name, dt_var_type type, const char *def)
+static inline uint32_t tk_var(dt_tree *t, const char *name, dt_var_type type, const char *def)
 {
     dt_var_rec *v = dt_vec_push(&t->vars, sizeof *v);
     v->name = tk_str(t, name);
@@ -96,7 +96,7 @@ static uint32_t tk_var(dt_tree *t, const char *name, dt_var_type type, const cha
     return t->vars.len - 1;
 }
 
-static void tk_set(dt_tree *t, uint32_t var, const char *expr)
+static inline void tk_set(dt_tree *t, uint32_t var, const char *expr)
 {
     uint32_t c = tk_cond(t, expr);
     dt_set_rec *s = dt_vec_push(&t->sets, sizeof *s);
@@ -106,7 +106,7 @@ static void tk_set(dt_tree *t, uint32_t var, const char *expr)
 }
 
 /* Make the last step an input collecting `var` with the given options (NULL-terminated or NULL). */
-static void tk_input(dt_tree *t, uint32_t var, const char *const *options)
+static inline void tk_input(dt_tree *t, uint32_t var, const char *const *options)
 {
     dt_input_rec *in = dt_vec_push(&t->inputs, sizeof *in);
     in->type = DT_VAR(t, var)->type;
@@ -122,7 +122,7 @@ static void tk_input(dt_tree *t, uint32_t var, const char *const *options)
     s->input = t->inputs.len - 1;
 }
 
-static dt_tree *tk_done(dt_tree *t)
+static inline dt_tree *tk_done(dt_tree *t)
 {
     dt_tree_index(t);
     return t;
