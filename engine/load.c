@@ -390,6 +390,8 @@ static void reset_file_state(dt_loader *L)
 {
     dt_idmap_free(&L->steps);
     dt_idmap_free(&L->fvars);
+    dt_idmap_free(&L->exprs);
+    dt_idmap_free(&L->patterns);
     dt_vec_free(&L->pending);
     dt_vec_free(&L->inputfix);
     dt_vec_free(&L->stepsets);

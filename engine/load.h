@@ -71,8 +71,7 @@ typedef struct dt_pending { /* a variable name used before (or without) its decl
 typedef struct dt_inputfix { /* an input step's checks that need the variable's type */
     uint32_t input, step;
     dt_str var, min, max;
-    dt_pos pos, minpos, maxpos;
-    uint8_t has_pattern;
+    dt_pos pos, minpos, maxpos, patpos;
 } dt_inputfix;
 
 typedef struct dt_callfix { /* a call or jump to another file, resolved once every file is read */
@@ -112,6 +111,9 @@ typedef struct dt_loader {
     dt_idmap fvars;           /* variables declared in this file */
     dt_vec pending;           /* dt_pending */
     dt_vec inputfix;          /* dt_inputfix */
+    dt_idmap exprs;           /* this file's expression sources -> cond index (compiled once) */
+    dt_idmap patterns;        /* this file's patterns -> first input step using it */
+    dt_str auto_ids[16];      /* "1".."16", interned on first use */
     uint32_t first_set, first_cond, first_callfix, first_choice;
     int saw_root, saw_description, saw_handoff;
     dt_str start_id;

@@ -11,6 +11,7 @@
 #include "mem.h"
 #include "value.h"
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,12 @@ uint32_t dt_load_cond(dt_loader *L, const dt_attrs *at, int a)
                       n, DT_MAX_EXPR);
         return DT_NONE;
     }
+    dt_str key;
+    if (dt_load_intern(L, src, n, &key) != 0)
+        return DT_NONE;
+    uint32_t seen = dt_idmap_get(&L->exprs, key);
+    if (seen != DT_NONE)
+        return seen; /* the same text in this file: compiled once (positions name the first use) */
     known_ctx k = {L, L->in, &at->pos[a], src};
     void *comp = NULL;
     size_t off = 0;
@@ -226,7 +233,9 @@ uint32_t dt_load_cond(dt_loader *L, const dt_attrs *at, int a)
     r->comp = comp;
     r->unit = (uint16_t)L->unit;
     r->pos = vp;
-    dt_load_intern(L, src, n, &DT_COND(L->t, L->t->conds.len - 1)->src);
+    r->src = key;
+    if (dt_idmap_put(&L->exprs, key, L->t->conds.len - 1, NULL) < 0)
+        dt_load_oom(L);
     return L->t->conds.len - 1;
 }
 
@@ -389,6 +398,57 @@ static int parse_bound(dt_loader *L, int type, dt_str str, const dt_pos *pos, co
     return -1;
 }
 
+static int same_input(const dt_tree *t, const dt_input_rec *a, const dt_input_rec *b)
+{
+    if (a->type != b->type || a->required != b->required || a->has_min != b->has_min ||
+        a->has_max != b->has_max || (a->has_min && a->min != b->min) ||
+        (a->has_max && a->max != b->max) || a->pattern != b->pattern || a->retry != b->retry ||
+        a->noptions != b->noptions)
+        return 0;
+    for (uint32_t i = 0; i < a->noptions; i++)
+        if (DT_OPTION(t, a->first_option + i) != DT_OPTION(t, b->first_option + i))
+            return 0;
+    return 1;
+}
+
+/* Compile an input's pattern, or let the step share an identical earlier input of the file. */
+static void input_pattern(dt_loader *L, const dt_inputfix *fx)
+{
+    dt_tree *t = L->t;
+    dt_input_rec *in = DT_INPUT(t, fx->input);
+    const char *pat = DT_S(t, in->pattern);
+    size_t n = strlen(pat);
+    uint32_t first = dt_idmap_get(&L->patterns, in->pattern);
+    if (first != DT_NONE && DT_INPUT(t, first)->re && same_input(t, DT_INPUT(t, first), in)) {
+        DT_STEP(t, fx->step)->input = first; /* this record stays unused */
+        return;
+    }
+    if (n > DT_MAX_PATTERN) {
+        dt_load_error(L, DT_ELIMIT, &fx->patpos, "too-long", "pattern is %zu bytes long; the limit is %d",
+                      n, DT_MAX_PATTERN);
+        return;
+    }
+    char full[DT_MAX_PATTERN + 8];
+    snprintf(full, sizeof full, "^(%s)$", pat);
+    regex_t *re = dt_malloc(sizeof *re);
+    if (!re) {
+        dt_load_oom(L);
+        return;
+    }
+    int rc = regcomp(re, full, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char why[120];
+        regerror(rc, re, why, sizeof why);
+        dt_free(re);
+        dt_load_error(L, DT_EINVALID, &fx->patpos, "bad-pattern", "pattern \"%.60s\" is not a valid "
+                      "regular expression: %s", pat, why);
+        return;
+    }
+    DT_INPUT(t, fx->input)->re = re;
+    if (first == DT_NONE && dt_idmap_put(&L->patterns, in->pattern, fx->input, NULL) < 0)
+        dt_load_oom(L);
+}
+
 void dt_load_check_inputs(dt_loader *L)
 {
     dt_tree *t = L->t;
@@ -396,8 +456,11 @@ void dt_load_check_inputs(dt_loader *L)
         const dt_inputfix *fx = DT_VEC_AT(L->inputfix, dt_inputfix, i);
         const dt_step_rec *s = DT_STEP(t, fx->step);
         dt_input_rec *in = DT_INPUT(t, fx->input);
-        if (s->var == DT_NONE)
-            continue; /* reported as undeclared */
+        if (s->var == DT_NONE) { /* reported as undeclared */
+            if (in->pattern)
+                input_pattern(L, fx);
+            continue;
+        }
         const dt_var_rec *v = DT_VAR(t, s->var);
         const char *id = DT_S(t, s->id), *name = DT_S(t, v->name);
         in->type = v->type;
@@ -413,6 +476,8 @@ void dt_load_check_inputs(dt_loader *L)
             in->has_max = 1;
         if (in->has_min && in->has_max && in->min > in->max)
             dt_load_error(L, DT_EINVALID, &fx->minpos, "bad-value", "input \"%s\": min is greater than max", id);
+        if (in->pattern)
+            input_pattern(L, fx);
     }
 }
 

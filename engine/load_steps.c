@@ -292,34 +292,8 @@ static void on_input(dt_loader *L, dt_step_rec *s, const dt_attrs *at)
     get_bool(L, at, A_REQUIRED, 1, &in->required);
     *fx = (dt_inputfix){s->input, (uint32_t)(s - DT_STEP(L->t, 0)), s->var, get_str(L, at, A_MIN),
                         get_str(L, at, A_MAX), at->tag, dt_attr_pos(at, A_MIN),
-                        dt_attr_pos(at, A_MAX), 0};
-    const char *pat = at->v[A_PATTERN];
-    if (!pat)
-        return;
-    dt_pos pp = dt_attr_pos(at, A_PATTERN);
-    size_t n = strlen(pat);
-    if (n > DT_MAX_PATTERN) {
-        dt_load_error(L, DT_ELIMIT, &pp, "too-long", "pattern is %zu bytes long; the limit is %d",
-                      n, DT_MAX_PATTERN);
-        return;
-    }
-    char *full = scratch(L, n + 8);
-    regex_t *re = full ? dt_malloc(sizeof *re) : NULL;
-    if (!re) {
-        dt_load_oom(L);
-        return;
-    }
-    snprintf(full, n + 8, "^(%s)$", pat);
-    int rc = regcomp(re, full, REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-        char why[120];
-        regerror(rc, re, why, sizeof why);
-        dt_free(re);
-        dt_load_error(L, DT_EINVALID, &pp, "bad-pattern", "pattern \"%.60s\" is not a valid regular "
-                      "expression: %s", pat, why);
-        return;
-    }
-    DT_INPUT(L->t, s->input)->re = re;
+                        dt_attr_pos(at, A_MAX), dt_attr_pos(at, A_PATTERN)};
+    /* compiled when the file ends, once per distinct input (regex_t can be tens of KiB) */
     DT_INPUT(L->t, s->input)->pattern = get_str(L, at, A_PATTERN);
 }
 
@@ -457,9 +431,17 @@ static void on_branch(dt_loader *L, dt_frame *f, dt_frame *parent, const dt_attr
         c->audience = get_audience(L, at);
         c->id = get_id(L, at, A_ID, "choice id");
         if (!c->id) {
-            char num[16];
-            snprintf(num, sizeof num, "%u", f->index - cur_step(L, parent)->first_choice + 1);
-            dt_load_intern(L, num, strlen(num), &DT_CHOICE(L->t, f->index)->id);
+            uint32_t k = f->index - cur_step(L, parent)->first_choice + 1;
+            dt_str *cache = k <= 16 ? &L->auto_ids[k - 1] : NULL;
+            if (cache && *cache) {
+                c->id = *cache;
+            } else {
+                char num[16];
+                snprintf(num, sizeof num, "%u", k);
+                dt_load_intern(L, num, strlen(num), &DT_CHOICE(L->t, f->index)->id);
+                if (cache)
+                    *cache = DT_CHOICE(L->t, f->index)->id;
+            }
         }
     }
 }
