@@ -11,6 +11,7 @@
 #include "kiosk_flow.h"
 #include "kiosk_term.h"
 #include "library.h"
+#include "record_hook.h"
 #include "render.h"
 
 #include <errno.h>
@@ -28,7 +29,8 @@
 static int keep_typeahead;   /* --no-tty (tests): piped lines answer page after page */
 
 static const char usage_text[] =
-    "Usage: dtree kiosk TREE [--idle SECONDS] [--welcome TEXT] [--trees DIR] [--db PATH]\n"
+    "Usage: dtree kiosk TREE [--idle SECONDS] [--welcome TEXT] [--trees DIR]\n"
+    "                        [--db PATH | --no-record] [--any-tree]\n"
     "\n"
     "Self-service mode for customers at a shared terminal: customer-facing text only, one step\n"
     "per cleared screen, numbered answers, and always \"Start over\" and \"Talk to a person\".\n"
@@ -40,7 +42,9 @@ static const char usage_text[] =
     "                    (default 120; the countdown lasts min(10, SECONDS) seconds)\n"
     "  --welcome TEXT    the welcome screen's text\n"
     "  --trees DIR       the tree library (default: $DTREE_TREES, then the bundled trees)\n"
-    "  --db PATH         record every customer's session in this database (mode kiosk)\n"
+    "  --db PATH         record sessions (mode kiosk) here; default $DTREE_DB, then\n"
+    "                    ~/.local/share/dtree/sessions.db\n"
+    "  --no-record       do not record\n"
     "  --any-tree        also run a tree whose root is not marked kiosk=\"true\"\n"
     "  --no-tty          (tests only) read standard input even when it is not a terminal;\n"
     "                    the kiosk then ends at end of input\n";
@@ -48,7 +52,7 @@ static const char usage_text[] =
 typedef struct kiosk_opts {
     const char *tree, *welcome, *trees, *db;
     unsigned idle;
-    int any_tree, no_tty;
+    int any_tree, no_tty, no_record;
 } kiosk_opts;
 
 static int64_t now_ms(void)
@@ -96,6 +100,8 @@ static int parse(int argc, char **argv, kiosk_opts *o)
             if (r < 0) return -1;
         } else if (strcmp(argv[i], "--any-tree") == 0) {
             o->any_tree = 1;
+        } else if (strcmp(argv[i], "--no-record") == 0) {
+            o->no_record = 1;
         } else if (strcmp(argv[i], "--no-tty") == 0) {
             o->no_tty = 1;
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -114,6 +120,10 @@ static int parse(int argc, char **argv, kiosk_opts *o)
     }
     if (!o->tree) {
         rd_eprintf("kiosk: which tree? see 'dtree kiosk --help'");
+        return -1;
+    }
+    if (o->no_record && o->db) {
+        rd_eprintf("kiosk: --db and --no-record contradict each other");
         return -1;
     }
     return 0;
@@ -242,19 +252,23 @@ static int check_terminal(const kiosk_opts *o)
     return -1;
 }
 
-static int open_recorder(const kiosk_opts *o, dt_recorder **rec)
+/* Open the recording database now, so a problem is the operator's to see before any customer. */
+static int open_recorder(const kiosk_opts *o, char **db, dt_recorder **rec)
 {
-    dt_error *err = dt_error_new();
+    dt_error *err;
     int rc = 0;
 
     *rec = NULL;
-    if (!o->db) {
-        dt_error_free(err);
-        return 0;
+    *db = NULL;
+    if (o->no_record) return 0;
+    if (!(*db = rh_db_path(o->db, 1))) {
+        rd_eprintf("kiosk: no place to record sessions (no home directory): give --db PATH or "
+                   "--no-record");
+        return DT_EXIT_IO;
     }
-    if (!err) return DT_EXIT_INTERNAL;
-    if (dt_recorder_open(o->db, 0, rec, err) != DT_OK) {
-        rd_eprintf("kiosk: %s", dt_error_count(err) ? dt_error_get(err, 0)->message : o->db);
+    if (!(err = dt_error_new())) return DT_EXIT_INTERNAL;
+    if (dt_recorder_open(*db, 0, rec, err) != DT_OK) {
+        rd_eprintf("kiosk: %s", dt_error_count(err) ? dt_error_get(err, 0)->message : *db);
         rc = DT_EXIT_IO;
         *rec = NULL;
     }
@@ -263,7 +277,7 @@ static int open_recorder(const kiosk_opts *o, dt_recorder **rec)
 }
 
 /* Runs until stopped; owns (and closes) rec. */
-static int run_kiosk(const kiosk_opts *o, dt_tree *tree, dt_recorder *rec)
+static int run_kiosk(const kiosk_opts *o, const char *db, dt_tree *tree, dt_recorder *rec)
 {
     char host[256] = "";
     kiosk k;
@@ -285,7 +299,7 @@ static int run_kiosk(const kiosk_opts *o, dt_tree *tree, dt_recorder *rec)
     gethostname(host, sizeof host - 1);
     k.tree = tree;
     k.rec = rec;
-    k.db = o->db;
+    k.db = db;
     k.host = host;
     k.welcome = o->welcome;
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);   /* one write per page: no flicker */
@@ -307,6 +321,7 @@ int cmd_kiosk(int argc, char **argv)
     kiosk_opts o;
     dt_tree *tree = NULL;
     dt_recorder *rec = NULL;
+    char *db = NULL;
     int rc = parse(argc, argv, &o);
 
     if (rc > 0) {
@@ -324,7 +339,8 @@ int cmd_kiosk(int argc, char **argv)
         dt_tree_free(tree);
         return DT_EXIT_TREE;
     }
-    if ((rc = open_recorder(&o, &rec)) == 0) rc = run_kiosk(&o, tree, rec);
+    if ((rc = open_recorder(&o, &db, &rec)) == 0) rc = run_kiosk(&o, db, tree, rec);
+    free(db);
     dt_tree_free(tree);
     return rc;
 }

@@ -13,6 +13,8 @@ fail=0
 WAIT=${KIOSK_WAIT:-6}               # seconds to wait for a screen; more under valgrind
 [ -n "${DTREE_WRAP:-}" ] && WAIT=30
 tmp=$(mktemp -d)
+DTREE_DB=$tmp/default.db      # recording is on by default: never touch the home directory
+export DTREE_DB
 cleanup() { $T kill-server 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
@@ -61,7 +63,7 @@ sleep 600
 EOF
     # a hostile environment: readline macros in INPUTRC, an odd TERM and locale
     $T new-session -d -s "$name" -x 80 -y 24 \
-        "env INPUTRC=$tmp/inputrc TERM=xterm-256color LANG=C LC_ALL=C sh $tmp/$name.sh"
+        "env DTREE_DB=$DTREE_DB INPUTRC=$tmp/inputrc TERM=xterm-256color LANG=C LC_ALL=C sh $tmp/$name.sh"
     n=0; while [ ! -s "$tmp/$name.pid" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 }
 
@@ -225,6 +227,9 @@ keys i 2 Enter
 check "feedback: thank-you" "wait_for i 'Thank you. Goodbye!'"
 check "feedback: the thank-you resets by itself" "wait_for i 'Press Enter to start.'"
 check "idle kiosk still alive" "alive i"
+if command -v sqlite3 >/dev/null 2>&1; then   # recorded by default in $DTREE_DB
+    check "recorded: idle reset as timed_out" "[ \$(sqlite3 $DTREE_DB \"select count(*) from sessions where status='timed_out' and mode='kiosk'\") -ge 1 ]"
+fi
 
 # ---- hand-off to a step of the tree ------------------------------------------------------------
 start h "$CASES/kiosk-handoff.xml"
@@ -246,6 +251,8 @@ out=$(printf '\n1\n1\n' | "$DTREE" kiosk --no-tty --any-tree "$CASES/agent-only.
 check "--any-tree runs it; end of piped input ends --no-tty" "[ $rc = 0 ] && echo \"\$out\" | grep -q 'Did this solve'"
 out=$("$DTREE" kiosk --idle 0 "$CASES/kiosk-demo.xml" 2>&1); rc=$?
 check "bad --idle refused (exit 2)" "[ $rc = 2 ]"
+out=$(printf '\n' | "$DTREE" kiosk --no-tty --db "$tmp/nodir/x/y.db" "$CASES/kiosk-demo.xml" 2>&1); rc=$?
+check "unusable database refused before start (exit 4)" "[ $rc = 4 ]"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
