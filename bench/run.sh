@@ -1,0 +1,44 @@
+#!/bin/sh
+# bench/run.sh — benchmarks as ratios against a reference measured in the same run, so the figures
+# mean the same on any machine.  Load: a synthetic tree of $DT_BENCH_STEPS steps (default 1,000,000)
+# loaded by libdtree, against `xmllint --stream --noout` reading the same file (best of 3 each);
+# peak RSS against the file size.  Targets (issue 2): load <= 1.5x xmllint, peak RSS <= 2x file.
+# $B is the build directory holding libdtree.a (make bench sets it).
+set -eu
+B=${B:-build}
+STEPS=${DT_BENCH_STEPS:-1000000}
+OUT=bench/out
+mkdir -p "$OUT"
+CC=${CC:-cc}
+
+# ---- load ----------------------------------------------------------------------------------------
+$CC -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iengine bench/bench_load.c "$B/libdtree.a" \
+    $(pkg-config --libs libxml-2.0) -lm -o "$OUT/bench_load"
+TREE="$OUT/tree-$STEPS.xml"
+[ -s "$TREE" ] || python3 bench/gen_tree.py "$STEPS" > "$TREE"
+
+now() { date +%s.%N; }
+best=""
+for i in 1 2 3; do
+    t0=$(now); xmllint --stream --noout "$TREE"; t1=$(now)
+    t=$(echo "$t1 - $t0" | bc -l)
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+done
+xml_s=$best
+best=""; rss=0; bytes=0; steps=0
+for i in 1 2 3; do
+    line=$("$OUT/bench_load" "$TREE")
+    t=$(echo "$line" | sed 's/.*load_seconds=\([0-9.]*\).*/\1/')
+    r=$(echo "$line" | sed 's/.*peak_rss_kb=\([0-9]*\).*/\1/')
+    bytes=$(echo "$line" | sed 's/.*file_bytes=\([0-9]*\).*/\1/')
+    steps=$(echo "$line" | sed 's/.*steps=\([0-9]*\).*/\1/')
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+    [ "$r" -gt "$rss" ] && rss=$r
+done
+load_s=$best
+ratio=$(echo "$load_s / $xml_s" | bc -l)
+rss_ratio=$(echo "$rss * 1024 / $bytes" | bc -l)
+printf 'load: %s steps, %s bytes\n' "$steps" "$bytes"
+printf '  xmllint --stream --noout  %.3f s\n' "$xml_s"
+printf '  dt_tree_load_file         %.3f s   ratio %.2fx (target <= 1.5x)\n' "$load_s" "$ratio"
+printf '  peak RSS                  %d KiB  ratio %.2fx file size (target <= 2x)\n' "$rss" "$rss_ratio"
