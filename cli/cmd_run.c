@@ -8,6 +8,7 @@
 #include "exitcodes.h"
 #include "input.h"
 #include "library.h"
+#include "record_hook.h"
 #include "run.h"
 #include "summary.h"
 
@@ -32,6 +33,9 @@ static const char run_help[] =
     "  --json             print events as JSON Lines on stdout (docs/json-events.md); the\n"
     "                     screen goes to stderr on a terminal and is left out otherwise\n"
     "  --summary FILE     also write the case summary to FILE\n"
+    "  --db PATH          record the session in this database (default: $DTREE_DB, else\n"
+    "                     $XDG_DATA_HOME/dtree/sessions.db)\n"
+    "  --no-record        do not record the session\n"
     "  -h, --help         this help\n\n"
     "At each step: answer with a number or part of a label (Tab completes), or a command:\n"
     "back, restart, note TEXT, history, vars, help, quit.  Ctrl-C clears the line; Ctrl-D\n"
@@ -39,8 +43,8 @@ static const char run_help[] =
     "transcript goes to stdout (errors to stderr).\n\n" DT_EXIT_HELP;
 
 typedef struct run_opts {
-    const char *tree, *agent, *trees, *summary;
-    int json;
+    const char *tree, *agent, *trees, *summary, *db;
+    int json, no_record;
     char **vars;
     size_t nvars;
 } run_opts;
@@ -66,18 +70,20 @@ static int value_opt(int argc, char **argv, int *i, const char *name, const char
 
 static int parse_one(int argc, char **argv, int *i, run_opts *o)
 {
-    static const char *const names[] = {"--agent", "--var", "--trees", "--summary"};
+    static const char *const names[] = {"--agent", "--var", "--trees", "--summary", "--db"};
     const char *val = NULL;
     size_t k;
     int r;
 
     if (strcmp(argv[*i], "--json") == 0) { o->json = 1; return 0; }
+    if (strcmp(argv[*i], "--no-record") == 0) { o->no_record = 1; return 0; }
     for (k = 0; k < sizeof names / sizeof names[0]; k++) {
         if ((r = value_opt(argc, argv, i, names[k], &val)) == 0) continue;
         if (r < 0) return usage_error("missing value after", names[k]);
         if (k == 0) o->agent = val;
         else if (k == 2) o->trees = val;
         else if (k == 3) o->summary = val;
+        else if (k == 4) o->db = val;
         else if (!strchr(val, '=') || val[0] == '=') return usage_error("--var needs NAME=VALUE, not", val);
         else o->vars[o->nvars++] = (char *)val;
         return 0;
@@ -192,18 +198,31 @@ static int set_vars(run_ctx *c, const run_opts *o)
     return 0;
 }
 
-static int start(run_ctx *c, const run_opts *o)
+/* Recording (on unless --no-record) observes the session first and passes every event on to the
+ * JSON writer; without recording the JSON writer observes directly. */
+static int observe(run_ctx *c, const run_opts *o, rh_recording **rec)
+{
+    int rc;
+    const char *mode = c->tty ? "agent" : "scripted";
+
+    if (!o->no_record && (rc = rh_begin(o->db, c->s, c->tree, c->agent, mode, rec)) != 0)
+        return rc;
+    if (c->json) {
+        if (*rec) rh_chain(*rec, js_observer, c->json);
+        else dt_session_set_observer(c->s, js_observer, c->json);
+        js_session(c->json, c->tree, c->agent, mode);
+    }
+    return 0;
+}
+
+static int start(run_ctx *c, const run_opts *o, rh_recording **rec)
 {
     dt_status st;
     int rc;
 
     if (dt_session_new(c->tree, &c->s, c->err) != DT_OK) return DT_EXIT_INTERNAL;
     if (sm_baseline_take(&c->base, c->s) != 0) return DT_EXIT_INTERNAL;   /* before --var */
-    if ((rc = set_vars(c, o)) != 0) return rc;
-    if (c->json) {
-        dt_session_set_observer(c->s, js_observer, c->json);
-        js_session(c->json, c->tree, c->agent, c->tty ? "agent" : "scripted");
-    }
+    if ((rc = set_vars(c, o)) != 0 || (rc = observe(c, o, rec)) != 0) return rc;
     c->start_ms = now_ms();
     dt_error_clear(c->err);
     if ((st = dt_session_start(c->s, c->err)) != DT_OK) {
@@ -226,7 +245,7 @@ static int on_eof(run_ctx *c)
     return in_confirm("Quit this call? (y/n) ");
 }
 
-static int loop(run_ctx *c)
+static int loop(run_ctx *c, rh_recording *rec)
 {
     run_next rn = RN_REDRAW;
     char prompt[64], *line;
@@ -248,6 +267,7 @@ static int loop(run_ctx *c)
         }
         rn = run_handle(c, line);
         free(line);
+        rh_check(rec);   /* a recording failure is told at once, before the next step */
         if (rn == RN_QUIT) return DT_EXIT_UNFINISHED;
         if (rn == RN_FATAL) return DT_EXIT_INTERNAL;
     }
@@ -303,6 +323,7 @@ int cmd_run(int argc, char **argv)
 {
     run_opts o;
     run_ctx c;
+    rh_recording *rec = NULL;
     int rc;
 
     memset(&o, 0, sizeof o);
@@ -316,8 +337,9 @@ int cmd_run(int argc, char **argv)
     setup_io(&c, &o);
     if (!(c.err = dt_error_new()) || (o.json && !(c.json = js_new(stdout)))) rc = DT_EXIT_INTERNAL;
     if (rc == 0) rc = load(&c, &o);
-    if (rc == 0 && (rc = start(&c, &o)) == 0) rc = finish(&c, loop(&c), &o);
+    if (rc == 0 && (rc = start(&c, &o, &rec)) == 0) rc = finish(&c, loop(&c, rec), &o);
     else if (c.json) js_exit(c.json, "failed", NULL, rc);
+    rc = rh_end(rec, rc);
     run_free_shown(&c);
     sm_baseline_free(&c.base);
     in_close();

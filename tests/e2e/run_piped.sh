@@ -34,7 +34,7 @@ for a in "$dir"/*.args; do
     SUMMARY="$tmp/summary"
     rm -f "$SUMMARY"
     eval "set -- $(cat "$a")"
-    NO_COLOR='' TZ=UTC DTREE_TREES='' USER=tester INPUTRC=/dev/null \
+    NO_COLOR= TZ=UTC DTREE_TREES= USER=tester INPUTRC=/dev/null DTREE_DB="$tmp/sessions.db" \
         $DTREE_WRAP "$DTREE" "$@" <"$in" >"$tmp/out.raw" 2>"$tmp/err.raw"
     echo $? >"$tmp/rc"
     norm "$tmp/out.raw" >"$tmp/out"

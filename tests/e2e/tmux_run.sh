@@ -12,7 +12,9 @@ if ! command -v tmux >/dev/null 2>&1; then
     echo "tmux not installed"; echo "0 passed, 1 failed"; exit 1
 fi
 tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'tm kill-server 2>/dev/null' EXIT
+tmp=$(mktemp -d)
+DB="$tmp/sessions.db"
+trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; echo "----- screen:"; screen; echo "-----"; }
@@ -38,7 +40,7 @@ start() {
     nstart=$((nstart + 1))
     SOCK="dtree-run-test-$$-$nstart"   # a fresh server each time: no race with the old one's exit
     tm new-session -d -s t -x 80 -y 30 \
-        "env TERM=screen INPUTRC=/dev/null LANG=C.UTF-8 USER=tester ${EXTRA_ENV:-} $DTREE $*; echo EXIT=\$?; sleep 60"
+        "env TERM=screen INPUTRC=/dev/null LANG=C.UTF-8 USER=tester DTREE_DB=$DB ${EXTRA_ENV:-} $DTREE $*; echo EXIT=\$?; sleep 60"
     wait_for ' > ' || echo "(no prompt yet)"
 }
 keys() { tm send-keys -t t "$@"; }
