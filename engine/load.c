@@ -115,13 +115,41 @@ dt_status dt_load_oom(dt_loader *L)
     return DT_ENOMEM;
 }
 
+/* Short strings (ids, references, variable names, expressions) recur within a few steps of each
+ * other; a small direct-mapped cache in front of the string table answers most of them from L1
+ * instead of probing a table of millions of entries. */
+static uint32_t short_hash(const char *s, size_t n)
+{
+    uint32_t h = (uint32_t)n * 0x9E3779B1u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x01000193u;
+    return h;
+}
+
 int dt_load_intern(dt_loader *L, const char *s, size_t n, dt_str *out)
 {
-    if (dt_strtab_add(&L->t->strs, s, n, out) == 0)
-        return 0;
-    *out = 0;
-    dt_load_oom(L);
-    return -1;
+    dt_scache *e = NULL;
+    uint32_t h = 0;
+    if (n <= DT_SCACHE_LEN && (L->scache || (L->scache = dt_calloc(DT_SCACHE, sizeof *L->scache)))) {
+        h = short_hash(s, n);
+        e = &L->scache[h & (DT_SCACHE - 1)];
+        if (e->len == n && e->hash == h && memcmp(e->s, s, n) == 0 && (e->str || !n)) {
+            *out = e->str;
+            return 0;
+        }
+    }
+    if (dt_strtab_add(&L->t->strs, s, n, out) != 0) {
+        *out = 0;
+        dt_load_oom(L);
+        return -1;
+    }
+    if (e) {
+        e->hash = h;
+        e->len = (uint8_t)n;
+        e->str = *out;
+        memcpy(e->s, s, n);
+    }
+    return 0;
 }
 
 dt_pos dt_attr_pos(const dt_attrs *at, int a)
@@ -474,6 +502,7 @@ static void loader_free(dt_loader *L)
     dt_free(L->root);
     dt_free(L->tbuf);
     dt_free(L->scratch);
+    dt_free(L->scache);
 }
 
 static dt_status start_load(dt_loader *L, const dt_load_options *opts, dt_tree **out, dt_error *err)

@@ -87,6 +87,15 @@ typedef struct dt_fileinfo {
     uint8_t loaded, ok;
 } dt_fileinfo;
 
+#define DT_SCACHE 4096
+#define DT_SCACHE_LEN 27
+typedef struct dt_scache { /* one slot of the short-string cache (see dt_load_intern) */
+    uint32_t hash;
+    dt_str str;
+    uint8_t len;
+    char s[DT_SCACHE_LEN];
+} dt_scache;
+
 typedef struct dt_loader {
     dt_tree *t;
     dt_error *err;
@@ -124,6 +133,7 @@ typedef struct dt_loader {
     char *tbuf;               /* text of the open text elements */
     size_t tlen, tcap;
     dt_vec stepsets;          /* dt_set_rec of the open step, appended when it ends */
+    dt_scache *scache;        /* NULL until first used (or when out of memory: no cache) */
     char *scratch;            /* for values being validated */
     size_t scap;
 } dt_loader;
