@@ -138,7 +138,10 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, list_
 static void put(const char *s, int width)
 {
     char *c = rd_sanitize(s ? s : "", 0);
-    printf("%-*.*s ", width, width, c ? c : "?");
+    if (width > 0)
+        printf("%-*.*s ", width, width, c ? c : "?");
+    else
+        printf("%s", c ? c : "?");
     free(c);
 }
 
@@ -189,7 +192,7 @@ static int row_table(void *user, const dt_rec_session *s)
     put(s->mode, 8);
     put(s->status, 11);
     printf("%5zu %8s ", s->steps, dur);
-    put(s->outcome[0] ? s->outcome : s->last_step, 20);
+    put(s->outcome[0] ? s->outcome : s->last_step, 0);
     putchar('\n');
     return ferror(stdout) != 0;
 }

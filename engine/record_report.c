@@ -64,7 +64,8 @@ static const char *const queries[DT_REC_NTABLES] = {
     SEL "SELECT e.tree_id AS tree, e.step_id AS step, e.choice_id AS choice, max(e.label) AS label,"
     " count(*) AS times, round(100.0 * count(*) / sum(count(*)) OVER"
     " (PARTITION BY e.tree_id, e.step_id), 1) AS pct"
-    " FROM sel JOIN events e ON e.sid = sel.sid"
+    " FROM sel CROSS JOIN events e ON e.sid = sel.sid" /* sessions outer: events by key, not by
+                                                        the step index + a lookup per row (3x) */
     " WHERE e.kind = 'answer' AND e.choice_id <> ''"
     " GROUP BY 1, 2, 3 ORDER BY 1, 2, 5 DESC, 3",
 };
