@@ -538,6 +538,34 @@ static void test_resume_after_cut(void **state)
     dt_tree_free(t);
 }
 
+/* Values given before the start (--var) are recorded and given again on resume. */
+static void test_resume_initial_vars(void **state)
+{
+    (void)state;
+    dt_recorder *rec = open_rec();
+    dt_tree *t = load_tree();
+    dt_session *s = NULL;
+    assert_int_equal(dt_session_new(t, &s, NULL), DT_OK);
+    assert_int_equal(dt_session_set_var(s, "who", "Zed", NULL), DT_OK);
+    assert_int_equal(dt_session_set_var(s, "pin", "4321", NULL), DT_OK);
+    char id[37];
+    assert_int_equal(dt_recorder_begin(rec, s, t, NULL, id, NULL), DT_OK);
+    assert_int_equal(dt_session_start(s, NULL), DT_OK);
+    dt_session_choose(s, 1, NULL);
+    dt_recorder_close(rec);
+    dt_session_free(s);
+    assert_int_equal(peek("SELECT count(*) FROM events WHERE kind = 'set' AND extra = 'initial'"
+                          " AND seq < 3"), 2);
+    assert_int_equal(peek("SELECT count(*) FROM events WHERE value LIKE '%4321%'"), 0);
+    rec = open_rec();
+    s = resume(rec, id, t, NULL, DT_OK);
+    assert_string_equal(cur(s), "info1");
+    assert_string_equal(dt_session_var_get(s, "who"), "Zed");
+    dt_recorder_close(rec);
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +580,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resume_plain_and_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_sensitive_and_changed_tree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_after_cut, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_initial_vars, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
