@@ -191,6 +191,13 @@ int rh_check(rh_recording *r)
     return failed;
 }
 
+int rh_feedback(rh_recording *r, const char *text)
+{
+    if (!r)
+        return 0;
+    return dt_recorder_feedback(r->rec, text, NULL) == DT_OK ? 0 : -1;
+}
+
 const char *rh_id(const rh_recording *r)
 {
     return r ? dt_recorder_session_id(r->rec) : "";

@@ -36,6 +36,9 @@ void rh_chain(rh_recording *r, dt_observer_fn fn, void *user);
  * and retried); when it has recovered, says so.  Returns 1 while recording is failing. */
 int rh_check(rh_recording *r);
 
+/* Record a kiosk customer's feedback on the current step; 0, or -1 (then rh_check warns). */
+int rh_feedback(rh_recording *r, const char *text);
+
 /* The session id ("" when none). */
 const char *rh_id(const rh_recording *r);
 

@@ -11,6 +11,10 @@ DTREE=${DTREE:-build/dtree}
 DTREE="${DTREE_WRAP:-} $DTREE"
 CRASH_N=${RECORD_CRASH_N:-50}
 CONC_N=${RECORD_CONC_N:-1000}
+if [ -n "${DTREE_WRAP:-}" ]; then   # under valgrind: the same checks on fewer sessions
+    CRASH_N=${RECORD_CRASH_N:-10}
+    CONC_N=${RECORD_CONC_N:-20}
+fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 unset DTREE_DB
