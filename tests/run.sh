@@ -45,6 +45,8 @@ for s in tests/e2e/*.sh; do
     f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p'); f=${f:-0}
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     if [ "$f" -ne 0 ]; then cat "$log"; fi
+    # suites may report figures worth seeing on a green run: lines between "coverage:" and the end
+    sed -n '/^coverage:$/,/^[0-9]* passed, [0-9]* failed$/p' "$log" | grep -v ' passed, .* failed$'
     echo "e2e $name: $p passed, $f failed"
     add "$p" "$f" "$name"
 done
