@@ -78,10 +78,9 @@ typedef struct found {
     char id[37], tree_id[256], path[4096];
 } found;
 
-static int probe(void *user, const dt_rec_session *s, const dt_rec_event *e)
+static int probe(void *user, const dt_rec_session *s)
 {
     found *f = user;
-    (void)e;
     snprintf(f->tree_id, sizeof f->tree_id, "%s", s->tree_id);
     snprintf(f->path, sizeof f->path, "%s", s->tree_path);
     return 1;
@@ -97,7 +96,7 @@ static int find_session(const res_opts *o, found *f)
     dt_error *err = dt_error_new();
     dt_status st = dt_recorder_lookup(rec, o->id, f->id, err);
     if (st == DT_OK)
-        st = dt_recorder_transcript(rec, f->id, NULL, probe, f, err);
+        st = dt_recorder_get(rec, f->id, probe, f, err);
     if (st != DT_OK)
         rd_eprintf("resume: %s", dt_error_count(err) ? dt_error_get(err, 0)->message
                                                      : dt_status_str(st));

@@ -245,7 +245,7 @@ int cmd_sessions(int argc, char **argv)
 /* ---- one transcript -------------------------------------------------------------------------- */
 
 typedef struct show_ctx {
-    int json, header;
+    int json;
     json_t *events, *session;
     int64_t t0;
     char *why;           /* the why section, built as the path is seen */
@@ -355,14 +355,11 @@ static json_t *event_json(const dt_rec_event *e)
 static int show_event(void *user, const dt_rec_session *s, const dt_rec_event *e)
 {
     show_ctx *c = user;
+    (void)s;
     if (c->json) {
-        if (!c->session)
-            c->session = session_json(s);
         json_t *o = event_json(e);
         return !o || json_array_append_new(c->events, o) != 0;
     }
-    if (!c->header++)
-        header(c, s);
     char line[2048];
     event_line(c, e, line, sizeof line);
     int64_t dt = (e->time_ms - c->t0) / 1000;
@@ -379,9 +376,8 @@ typedef struct path_probe {
     char path[4096];
 } path_probe;
 
-static int probe(void *user, const dt_rec_session *s, const dt_rec_event *e)
+static int probe(void *user, const dt_rec_session *s)
 {
-    (void)e;
     snprintf(((path_probe *)user)->path, sizeof ((path_probe *)user)->path, "%s", s->tree_path);
     return 1;
 }
@@ -391,17 +387,31 @@ static dt_tree *recorded_tree(dt_recorder *rec, const char *id)
 {
     path_probe p = {""};
     dt_tree *t = NULL;
-    if (dt_recorder_transcript(rec, id, NULL, probe, &p, NULL) != DT_OK || !p.path[0])
+    if (dt_recorder_get(rec, id, probe, &p, NULL) != DT_OK || !p.path[0])
         return NULL; /* the tree is optional: without it decides show no condition */
     if (dt_tree_load_file(p.path, NULL, &t, NULL) != DT_OK)
         return NULL;
     return t;
 }
 
+/* The session's header (text) or object (JSON), before its events: also for a session killed
+ * before its first event. */
+static int show_session(void *user, const dt_rec_session *s)
+{
+    show_ctx *c = user;
+    if (c->json)
+        c->session = session_json(s);
+    else
+        header(c, s);
+    return 0;
+}
+
 static int show_print(show_ctx *c, dt_recorder *rec, const char *id, dt_error *err)
 {
     dt_tree *t = recorded_tree(rec, id);
-    dt_status st = dt_recorder_transcript(rec, id, t, show_event, c, err);
+    dt_status st = dt_recorder_get(rec, id, show_session, c, err);
+    if (st == DT_OK)
+        st = dt_recorder_transcript(rec, id, t, show_event, c, err);
     dt_tree_free(t);
     if (st != DT_OK)
         return query_failed(err, st);

@@ -589,6 +589,9 @@ typedef int (*dt_rec_event_fn)(void *user, const dt_rec_session *s, const dt_rec
 /* Sessions matching `f` (NULL: all), newest first. */
 DT_API dt_status dt_recorder_list(dt_recorder *rec, const dt_rec_filter *f, dt_rec_session_fn fn,
                                   void *user, dt_error *err);
+/* Session `id` (full id): fn is called once with its row.  DT_ENOTFOUND when absent. */
+DT_API dt_status dt_recorder_get(dt_recorder *rec, const char *id, dt_rec_session_fn fn,
+                                 void *user, dt_error *err);
 /* The full id of the one session whose id starts with `prefix` (at least 4 characters) into id_out.
  * DT_ENOTFOUND when none; DT_EARG when several match (the message says how many). */
 DT_API dt_status dt_recorder_lookup(dt_recorder *rec, const char *prefix, char id_out[37],

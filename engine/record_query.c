@@ -381,6 +381,23 @@ static dt_status session_row(dt_recorder *rec, const char *id, sqlite3_stmt **st
                              : dt_rec_sqlerr(rec, err, rc, "reading the session");
 }
 
+dt_status dt_recorder_get(dt_recorder *rec, const char *id, dt_rec_session_fn fn, void *user,
+                          dt_error *err)
+{
+    if (!rec || !id || !fn)
+        return dt_err_error(err, DT_EARG, NULL, 0, 0, "record", "recorder, id or callback missing");
+    sqlite3_stmt *st = NULL;
+    int64_t sid = 0;
+    dt_status ret = session_row(rec, id, &st, &sid, err);
+    if (ret == DT_OK) {
+        dt_rec_session s;
+        dt_rec_session_from_row(st, 1, &s);
+        fn(user, &s);
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
 dt_status dt_recorder_transcript(dt_recorder *rec, const char *id, const dt_tree *tree,
                                  dt_rec_event_fn fn, void *user, dt_error *err)
 {

@@ -43,14 +43,21 @@ static const char *const migrations[DT_REC_SCHEMA_VERSION] = {
     "CREATE INDEX sessions_agent ON sessions(agent, started_ms);",
 };
 
-static int pragma_int(dt_recorder *rec, const char *sql, int64_t *out)
+/* The header fields and the object count in ONE statement, i.e. one read snapshot: read
+ * separately, another process creating the schema in between looks like a foreign file. */
+static int read_header(dt_recorder *rec, int64_t *app, int64_t *version, int64_t *objects)
 {
+    static const char sql[] = "SELECT (SELECT application_id FROM pragma_application_id),"
+                              " (SELECT user_version FROM pragma_user_version),"
+                              " (SELECT count(*) FROM sqlite_master)";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(rec->db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
-            *out = sqlite3_column_int64(st, 0);
+            *app = sqlite3_column_int64(st, 0);
+            *version = sqlite3_column_int64(st, 1);
+            *objects = sqlite3_column_int64(st, 2);
             rc = SQLITE_OK;
         }
     }
@@ -69,11 +76,7 @@ static dt_status not_ours(dt_recorder *rec, dt_error *err)
 static dt_status identify(dt_recorder *rec, int64_t *version, int *fresh, dt_error *err)
 {
     int64_t app = 0, objects = 0;
-    int rc = pragma_int(rec, "PRAGMA application_id", &app);
-    if (rc == SQLITE_OK)
-        rc = pragma_int(rec, "PRAGMA user_version", version);
-    if (rc == SQLITE_OK)
-        rc = pragma_int(rec, "SELECT count(*) FROM sqlite_master", &objects);
+    int rc = read_header(rec, &app, version, &objects);
     if (rc != SQLITE_OK)
         return dt_rec_sqlerr(rec, err, rc, "reading the database header");
     *fresh = app == 0 && *version == 0 && objects == 0;
