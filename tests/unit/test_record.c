@@ -408,6 +408,37 @@ static void test_queries(void **state)
     dt_tree_free(t);
 }
 
+/* A damaged file: a clear "corrupt" message, at open or at the first query. */
+static void test_corrupt(void **state)
+{
+    (void)state;
+    dt_recorder *rec = open_rec();
+    dt_tree *t = load_tree();
+    for (int i = 0; i < 20; i++)
+        walk(rec, t, "alice", i % 2, 1);
+    dt_recorder_close(rec); /* last connection: the WAL is checkpointed into the file */
+    dt_tree_free(t);
+    FILE *f = fopen(dbpath, "r+b");
+    assert_non_null(f);
+    fseek(f, 4096, SEEK_SET);
+    for (int i = 0; i < 3 * 4096; i++)
+        fputc(0xA5 ^ (i * 7), f);
+    fclose(f);
+    dt_error *err = dt_error_new();
+    rec = NULL;
+    dt_status st = dt_recorder_open(dbpath, DT_REC_READONLY, &rec, err);
+    dt_rec_report *r = NULL;
+    if (st == DT_OK) {
+        st = dt_recorder_report(rec, NULL, 5, &r, err);
+        dt_rec_report_free(r);
+        dt_recorder_close(rec);
+    }
+    assert_int_not_equal(st, DT_OK);
+    if (!strstr(dt_error_text(err), "corrupt") && !strstr(dt_error_text(err), "not a dtree"))
+        fail_msg("unclear message: %s", dt_error_text(err));
+    dt_error_free(err);
+}
+
 /* ---- resume ---------------------------------------------------------------------------------- */
 
 static dt_session *resume(dt_recorder *rec, const char *id, dt_tree *t, dt_rec_resume *info,
@@ -577,6 +608,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_full_disk_buffers_then_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locked_then_flushed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_plain_and_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_sensitive_and_changed_tree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_after_cut, setup, teardown),
