@@ -6,8 +6,8 @@
 #      printed as a ratio (target <= 1.5);
 #   2. prints the per-step recording overhead of `dtree run` (one committed transaction per event,
 #      synchronous=FULL) against `dtree run --no-record` on a 200-step tree.
-# Usage: sh bench/record_bench.sh   (DTREE = the CLI, default build/dtree)
-DTREE=${DTREE:-build/dtree}
+# Usage: sh bench/record_bench.sh   (DTREE = the CLI, default $B/dtree, B default build)
+DTREE=${DTREE:-${B:-build}/dtree}
 STEPS=${RECORD_BENCH_STEPS:-1000000}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
