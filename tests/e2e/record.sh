@@ -11,9 +11,13 @@ DTREE=${DTREE:-build/dtree}
 DTREE="${DTREE_WRAP:-} $DTREE"
 CRASH_N=${RECORD_CRASH_N:-50}
 CONC_N=${RECORD_CONC_N:-1000}
-if [ -n "${DTREE_WRAP:-}" ]; then   # under valgrind: the same checks on fewer sessions
+PACE=0.02     # seconds between piped answers
+KILL_BASE=0   # whole seconds before the random kill delay (0-259 ms)
+if [ -n "${DTREE_WRAP:-}" ]; then   # under valgrind: the same checks, fewer and slower sessions
     CRASH_N=${RECORD_CRASH_N:-10}
     CONC_N=${RECORD_CONC_N:-20}
+    PACE=0.4
+    KILL_BASE=3
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -82,9 +86,9 @@ while [ "$i" -le "$CRASH_N" ]; do
     mkfifo "$T/fifo$i"
     $DTREE run "$T/crash.xml" --db "$DB" --agent "crash$i" <"$T/fifo$i" >"$T/out$i" 2>"$T/err$i" &
     pid=$!
-    ( for a in $answers; do echo "$a"; sleep 0.02; done ) >"$T/fifo$i" 2>/dev/null &
+    ( for a in $answers; do echo "$a"; sleep "$PACE"; done ) >"$T/fifo$i" 2>/dev/null &
     wpid=$!
-    sleep "0.$(printf '%03d' $(( $(rnd) % 260 )))"
+    sleep "$KILL_BASE.$(printf '%03d' $(( $(rnd) % 260 )))"
     kill -9 "$pid" 2>/dev/null && killed=$((killed + 1))
     wait "$pid" 2>/dev/null
     kill "$wpid" 2>/dev/null
