@@ -131,76 +131,6 @@ static int load_tree(const res_opts *o, const found *f, dt_tree **t, dt_error *e
     return st == DT_OK ? 0 : st == DT_ENOMEM ? DT_EXIT_INTERNAL : DT_EXIT_TREE;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The step loop of `dtree run` (cmd_run.c), plus the recording check after every answer. */
-static int loop(run_ctx *c, rh_recording *r)
-{
-    run_next rn = RN_REDRAW;
-    char prompt[64], *line;
-    while (!dt_session_ended(c->s)) {
-        if (rn == RN_REDRAW) {
-            if (run_show_step(c) != 0)
-                return DT_EXIT_INTERNAL;
-            run_set_completion(c);
-        }
-        run_prompt(c, prompt, sizeof prompt);
-        fflush(c->scr.out);
-        in_status st = in_read(prompt, &line);
-        if (st == IN_ERROR)
-            return DT_EXIT_IO;
-        if (st == IN_EOF) {
-            if (!c->tty || in_confirm("Quit this call? (y/n) "))
-                return DT_EXIT_UNFINISHED;
-            rn = RN_PROMPT;
-            continue;
-        }
-        rn = run_handle(c, line);
-        free(line);
-        rh_check(r);
-        if (rn == RN_QUIT)
-            return DT_EXIT_UNFINISHED;
-        if (rn == RN_FATAL)
-            return DT_EXIT_INTERNAL;
-    }
-    return DT_EXIT_OK;
-}
-
-static int finish(run_ctx *c, int rc)
-{
-    sm_info info = {c->agent, rc == DT_EXIT_OK ? "completed" : rc == DT_EXIT_UNFINISHED
-                    ? "unfinished" : "failed", c->start_ms, now_ms()};
-    if (rc == DT_EXIT_OK)
-        run_show_end(c);
-    if (c->show) {
-        rd_text(&c->scr, RD_PLAIN, "\n");
-        sm_print(&c->scr, c->s, c->tree, &info);
-    }
-    if (c->json) {
-        js_exit(c->json, rc == DT_EXIT_OK ? "ended" : info.status, dt_session_outcome(c->s), rc);
-        if (js_failed(c->json) && rc == DT_EXIT_OK)
-            rc = DT_EXIT_IO;
-    }
-    return rc;
-}
-
-static void setup_io(run_ctx *c, int json)
-{
-    in_options io;
-    c->tty = isatty(STDIN_FILENO);
-    c->show = !json || c->tty;
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    rd_screen_init(&c->scr, json ? stderr : stdout, 1);
-    in_options_init(&io);
-    io.prompt_out = c->scr.out;
-    in_open(&io);
-}
-
 static int run_resumed(run_ctx *c, const res_opts *o, const found *f)
 {
     rh_recording *r = NULL;
@@ -213,8 +143,8 @@ static int run_resumed(run_ctx *c, const res_opts *o, const found *f)
         js_session(c->json, c->tree, c->agent, c->tty ? "agent" : "scripted");
         rh_chain(r, js_observer, c->json);
     }
-    c->start_ms = now_ms();
-    rc = finish(c, loop(c, r));
+    c->start_ms = run_now_ms();
+    rc = run_finish(c, run_loop(c, r), NULL);
     return rh_end(r, rc);
 }
 
@@ -229,11 +159,11 @@ int cmd_resume(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? DT_EXIT_OK : rc;
-    c.agent = o.agent ? o.agent : getenv("USER") ? getenv("USER") : "unknown";
+    c.agent = o.agent ? o.agent : run_default_agent();
     if (!(c.err = dt_error_new()))
         return DT_EXIT_INTERNAL;
     if ((rc = find_session(&o, &f)) == 0 && (rc = load_tree(&o, &f, &c.tree, c.err)) == 0) {
-        setup_io(&c, o.json);
+        run_setup_io(&c, o.json);
         rc = run_resumed(&c, &o, &f);
         run_free_shown(&c);
         in_close();

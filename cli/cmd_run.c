@@ -110,13 +110,6 @@ static int parse(int argc, char **argv, run_opts *o)
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int print_load_errors(dt_error *err, dt_status st)
 {
     char buf[2048];
@@ -223,7 +216,7 @@ static int start(run_ctx *c, const run_opts *o, rh_recording **rec)
     if (dt_session_new(c->tree, &c->s, c->err) != DT_OK) return DT_EXIT_INTERNAL;
     if (sm_baseline_take(&c->base, c->s) != 0) return DT_EXIT_INTERNAL;   /* before --var */
     if ((rc = set_vars(c, o)) != 0 || (rc = observe(c, o, rec)) != 0) return rc;
-    c->start_ms = now_ms();
+    c->start_ms = run_now_ms();
     dt_error_clear(c->err);
     if ((st = dt_session_start(c->s, c->err)) != DT_OK) {
         rd_eprintf("%s", dt_error_count(c->err) ? dt_error_text(c->err) : dt_status_str(st));
@@ -231,92 +224,6 @@ static int start(run_ctx *c, const run_opts *o, rh_recording **rec)
         return st == DT_ENOMEM ? DT_EXIT_INTERNAL : DT_EXIT_FAIL;
     }
     return 0;
-}
-
-static int on_eof(run_ctx *c)
-{
-    const dt_view *v = dt_session_view(c->s);
-    if (!c->tty) {
-        rd_eprintf("end of input at step %s before the tree ended: the session is left unfinished",
-                   v->step_id);
-        return 1;
-    }
-    rd_text(&c->scr, RD_PLAIN, "\n");
-    return in_confirm("Quit this call? (y/n) ");
-}
-
-static int loop(run_ctx *c, rh_recording *rec)
-{
-    run_next rn = RN_REDRAW;
-    char prompt[64], *line;
-    in_status st;
-
-    while (!dt_session_ended(c->s)) {
-        if (rn == RN_REDRAW) {
-            if (run_show_step(c) != 0) return DT_EXIT_INTERNAL;
-            run_set_completion(c);
-        }
-        run_prompt(c, prompt, sizeof prompt);
-        fflush(c->scr.out);
-        st = in_read(prompt, &line);
-        if (st == IN_ERROR) return DT_EXIT_IO;
-        if (st == IN_EOF) {
-            if (on_eof(c)) return DT_EXIT_UNFINISHED;
-            rn = RN_PROMPT;
-            continue;
-        }
-        rn = run_handle(c, line);
-        free(line);
-        rh_check(rec);   /* a recording failure is told at once, before the next step */
-        if (rn == RN_QUIT) return DT_EXIT_UNFINISHED;
-        if (rn == RN_FATAL) return DT_EXIT_INTERNAL;
-    }
-    return DT_EXIT_OK;
-}
-
-static int finish(run_ctx *c, int rc, const run_opts *o)
-{
-    sm_info info = {c->agent, rc == DT_EXIT_OK ? "completed" : rc == DT_EXIT_UNFINISHED
-                    ? "unfinished" : "failed", c->start_ms, now_ms()};
-
-    if (rc == DT_EXIT_OK) run_show_end(c);
-    if (c->show) {
-        rd_text(&c->scr, RD_PLAIN, "\n");
-        sm_print_since(&c->scr, c->s, c->tree, &info, &c->base);
-    }
-    if (o->summary && sm_write_file_since(o->summary, c->s, c->tree, &info, &c->base) != 0) {
-        rd_eprintf("cannot write the summary to %s: %s", o->summary, strerror(errno));
-        if (rc == DT_EXIT_OK) rc = DT_EXIT_IO;
-    }
-    if (c->json) {
-        js_exit(c->json, rc == DT_EXIT_OK ? "ended" : info.status, dt_session_outcome(c->s), rc);
-        if (js_failed(c->json) && rc == DT_EXIT_OK) rc = DT_EXIT_IO;
-    }
-    return rc;
-}
-
-/* $USER, else $LOGNAME, else the login name of the user id, else "unknown". */
-static const char *default_agent(void)
-{
-    const char *u = getenv("USER");
-    struct passwd *pw;
-
-    if (!u || !*u) u = getenv("LOGNAME");
-    if ((!u || !*u) && (pw = getpwuid(getuid())) != NULL) u = pw->pw_name;
-    return u && *u ? u : "unknown";
-}
-
-static void setup_io(run_ctx *c, const run_opts *o)
-{
-    in_options io;
-
-    c->tty = isatty(STDIN_FILENO);
-    c->show = !o->json || c->tty;
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    rd_screen_init(&c->scr, o->json ? stderr : stdout, 1);
-    in_options_init(&io);
-    io.prompt_out = c->scr.out;
-    in_open(&io);
 }
 
 int cmd_run(int argc, char **argv)
@@ -333,11 +240,11 @@ int cmd_run(int argc, char **argv)
         free(o.vars);
         return rc < 0 ? DT_EXIT_OK : rc;
     }
-    c.agent = o.agent ? o.agent : default_agent();
-    setup_io(&c, &o);
+    c.agent = o.agent ? o.agent : run_default_agent();
+    run_setup_io(&c, o.json);
     if (!(c.err = dt_error_new()) || (o.json && !(c.json = js_new(stdout)))) rc = DT_EXIT_INTERNAL;
     if (rc == 0) rc = load(&c, &o);
-    if (rc == 0 && (rc = start(&c, &o, &rec)) == 0) rc = finish(&c, loop(&c, rec), &o);
+    if (rc == 0 && (rc = start(&c, &o, &rec)) == 0) rc = run_finish(&c, run_loop(&c, rec), o.summary);
     else if (c.json) js_exit(c.json, "failed", NULL, rc);
     rc = rh_end(rec, rc);
     run_free_shown(&c);

@@ -7,6 +7,7 @@
 
 #include "dtree.h"
 #include "json.h"
+#include "record_hook.h"
 #include "render.h"
 #include "summary.h"
 
@@ -52,6 +53,15 @@ run_next run_handle(run_ctx *c, const char *line);
 /* A refused answer or a fault: on the screen (terminal) or stderr (piped), and as a JSON event. */
 void run_error(run_ctx *c, const char *code, const char *input, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* run_loop.c: the loop and the end, shared by run and resume */
+int64_t run_now_ms(void);
+const char *run_default_agent(void);
+void run_setup_io(run_ctx *c, int json);
+/* Until the session ends or the agent leaves; a documented exit code. */
+int run_loop(run_ctx *c, rh_recording *rec);
+/* The end: outcome, case summary (also into summary_path when not NULL), JSON exit event. */
+int run_finish(run_ctx *c, int rc, const char *summary_path);
 
 /* run_pick.c: choose a tree from the library directory; *path (malloc) on DT_EXIT_OK. */
 int run_pick(const rd_screen *sc, const char *dir, char **path);
