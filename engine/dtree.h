@@ -144,7 +144,8 @@ DT_API const char *dt_tree_lang(const dt_tree *tree);
 DT_API const char *dt_tree_description(const dt_tree *tree);
 DT_API const char *dt_tree_tags(const dt_tree *tree);   /* space-separated */
 DT_API const char *dt_tree_path(const dt_tree *tree);
-/* Hex digest (16 chars, FNV-1a 64) of the bytes of every file in the bundle: changes when any does. */
+/* Hex digest (16 chars, a 64-bit content hash, not cryptographic) of the bytes of every file in the
+ * bundle: changes when any file does.  Recordings keep it to notice a changed tree. */
 DT_API const char *dt_tree_hash(const dt_tree *tree);
 /* 1 when the tree says kiosk="true". */
 DT_API int dt_tree_is_kiosk(const dt_tree *tree);

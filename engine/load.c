@@ -152,6 +152,16 @@ int dt_load_intern(dt_loader *L, const char *s, size_t n, dt_str *out)
     return 0;
 }
 
+int dt_load_text(dt_loader *L, const char *s, size_t n, dt_str *out)
+{
+    if (dt_strtab_append(&L->t->strs, s, n, out) != 0) {
+        *out = 0;
+        dt_load_oom(L);
+        return -1;
+    }
+    return 0;
+}
+
 dt_pos dt_attr_pos(const dt_attrs *at, int a)
 {
     if (at->v[a] && at->pos[a].vline)
@@ -477,7 +487,7 @@ static void load_unit(dt_loader *L, uint32_t u, const char *mem, size_t memlen)
         else
             dt_load_error(L, in.code, in.fline ? &p : NULL, in.check, "%s", in.msg);
     }
-    DT_UNIT(L->t, u)->hash = in.hash;
+    DT_UNIT(L->t, u)->hash = dt_hash64_final(&in.hash);
     fi->loaded = 1;
     fi->ok = !in.failed && !L->xml_failed && !L->oom;
     if (fi->ok && !L->saw_root)

@@ -145,6 +145,8 @@ dt_status dt_load_error(dt_loader *L, dt_status code, const dt_pos *pos, const c
 dt_status dt_load_oom(dt_loader *L);
 /* Intern s[0..n); 0 on success, -1 (and L->oom) when out of memory. */
 int dt_load_intern(dt_loader *L, const char *s, size_t n, dt_str *out);
+/* Store a text that is never looked up (say, note, label, title), without interning it. */
+int dt_load_text(dt_loader *L, const char *s, size_t n, dt_str *out);
 /* Position of attribute `a`'s value, or of the element when the attribute is absent. */
 dt_pos dt_attr_pos(const dt_attrs *at, int a);
 

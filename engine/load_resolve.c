@@ -398,20 +398,8 @@ static int parse_bound(dt_loader *L, int type, dt_str str, const dt_pos *pos, co
     return -1;
 }
 
-static int same_input(const dt_tree *t, const dt_input_rec *a, const dt_input_rec *b)
-{
-    if (a->type != b->type || a->required != b->required || a->has_min != b->has_min ||
-        a->has_max != b->has_max || (a->has_min && a->min != b->min) ||
-        (a->has_max && a->max != b->max) || a->pattern != b->pattern || a->retry != b->retry ||
-        a->noptions != b->noptions)
-        return 0;
-    for (uint32_t i = 0; i < a->noptions; i++)
-        if (DT_OPTION(t, a->first_option + i) != DT_OPTION(t, b->first_option + i))
-            return 0;
-    return 1;
-}
-
-/* Compile an input's pattern, or let the step share an identical earlier input of the file. */
+/* Compile an input's pattern, or share the one compiled for the same pattern earlier in the file
+ * (a regex_t can take 26 KiB: a tree that repeats one pattern must not pay for it each time). */
 static void input_pattern(dt_loader *L, const dt_inputfix *fx)
 {
     dt_tree *t = L->t;
@@ -419,8 +407,8 @@ static void input_pattern(dt_loader *L, const dt_inputfix *fx)
     const char *pat = DT_S(t, in->pattern);
     size_t n = strlen(pat);
     uint32_t first = dt_idmap_get(&L->patterns, in->pattern);
-    if (first != DT_NONE && DT_INPUT(t, first)->re && same_input(t, DT_INPUT(t, first), in)) {
-        DT_STEP(t, fx->step)->input = first; /* this record stays unused */
+    if (first != DT_NONE && DT_INPUT(t, first)->re) {
+        in->re = DT_INPUT(t, first)->re;
         return;
     }
     if (n > DT_MAX_PATTERN) {
@@ -435,8 +423,15 @@ static void input_pattern(dt_loader *L, const dt_inputfix *fx)
         dt_load_oom(L);
         return;
     }
+    regex_t **slot = dt_vec_push(&t->regexes, sizeof *slot);
+    if (!slot) {
+        dt_free(re);
+        dt_load_oom(L);
+        return;
+    }
     int rc = regcomp(re, full, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
+        t->regexes.len--;
         char why[120];
         regerror(rc, re, why, sizeof why);
         dt_free(re);
@@ -444,6 +439,7 @@ static void input_pattern(dt_loader *L, const dt_inputfix *fx)
                       "regular expression: %s", pat, why);
         return;
     }
+    *slot = re;
     DT_INPUT(t, fx->input)->re = re;
     if (first == DT_NONE && dt_idmap_put(&L->patterns, in->pattern, fx->input, NULL) < 0)
         dt_load_oom(L);
@@ -632,15 +628,20 @@ static void resolve_call(dt_loader *L, const dt_callfix *fx)
         s->target = target;
 }
 
-/* Tree hash: a single file's own FNV-1a; for a bundle, FNV-1a continued over the files' hashes. */
+/* Tree hash: a single file's own hash; for a bundle, the hash of the files' hashes in order. */
 static void bundle_hash(dt_tree *t)
 {
-    uint64_t h = t->units.len ? DT_UNIT(t, 0)->hash : DT_FNV_SEED;
-    for (uint32_t i = 1; i < t->units.len; i++) {
-        unsigned char b[8];
-        for (int k = 0; k < 8; k++)
-            b[k] = (unsigned char)(DT_UNIT(t, i)->hash >> (8 * k));
-        h = dt_fnv1a(b, 8, h);
+    uint64_t h = t->units.len ? DT_UNIT(t, 0)->hash : 0;
+    if (t->units.len > 1) {
+        dt_hash64 st;
+        dt_hash64_init(&st);
+        for (uint32_t i = 0; i < t->units.len; i++) {
+            unsigned char b[8];
+            for (int k = 0; k < 8; k++)
+                b[k] = (unsigned char)(DT_UNIT(t, i)->hash >> (8 * k));
+            dt_hash64_update(&st, b, 8);
+        }
+        h = dt_hash64_final(&st);
     }
     snprintf(t->hash_hex, sizeof t->hash_hex, "%016llx", (unsigned long long)h);
 }

@@ -361,7 +361,8 @@ static void on_step(dt_loader *L, dt_frame *f, const dt_attrs *at)
     s->first_say = t->says.len;
     s->first_choice = t->choices.len;
     s->audience = get_audience(L, at);
-    s->title = get_str(L, at, A_TITLE);
+    if (at->v[A_TITLE])
+        dt_load_text(L, at->v[A_TITLE], strlen(at->v[A_TITLE]), &s->title);
     s->id = get_id(L, at, A_ID, "step id");
     dt_load_declare_step(L, f->index, &at->tag);
     s = cur_step(L, f);
@@ -511,7 +512,10 @@ static int frame_text(dt_loader *L, const dt_frame *f, dt_str *out, const char *
     *text = s;
     if (memchr(s, '\0', n)) /* cannot come from XML, but never let it cut a string short */
         n = strlen(s);
-    return dt_load_intern(L, s, n, out);
+    /* Options are interned: input specs are shared by comparing their offsets (load_resolve.c). */
+    if (f->elem == E_OPTION)
+        return dt_load_intern(L, s, n, out);
+    return dt_load_text(L, s, n, out);
 }
 
 static void step_end(dt_loader *L, dt_frame *f)

@@ -44,7 +44,8 @@ typedef struct dt_input_rec {
     uint8_t has_min, has_max;
     double min, max;         /* number: value; date: yyyymmdd as a number; text: length */
     dt_str pattern;          /* source, "" when none */
-    regex_t *re;             /* compiled pattern or NULL; owned by the tree */
+    regex_t *re;             /* compiled pattern or NULL; owned by tree->regexes, shared by inputs
+                                with the same pattern */
     dt_str retry;
     uint32_t first_option, noptions; /* into options[] */
 } dt_input_rec;
@@ -90,7 +91,7 @@ typedef struct dt_unit_rec { /* one file of the bundle */
     uint32_t start;          /* step index */
     uint32_t first_step, nsteps;
     uint8_t kiosk;
-    uint64_t hash;           /* FNV-1a 64 of the file bytes */
+    uint64_t hash;           /* dt_hash64 of the file bytes */
 } dt_unit_rec;
 
 /* Growable array of fixed-size records; all allocation goes through dt_mem. */
@@ -110,6 +111,7 @@ struct dt_tree {
     dt_vec vars;     /* dt_var_rec */
     dt_vec conds;    /* dt_cond_rec */
     dt_vec units;    /* dt_unit_rec */
+    dt_vec regexes;  /* regex_t *, one per distinct pattern of a file */
     char hash_hex[17];
     /* step lookup: open addressing over (unit, id offset) -> step index */
     uint32_t *step_index;

@@ -11,10 +11,15 @@
 
 typedef uint32_t dt_str;
 
+typedef struct dt_strslot {
+    uint32_t off1;     /* offset + 1; 0 = empty */
+    uint32_t hash;     /* compared before the bytes, and reused when the table grows */
+} dt_strslot;
+
 typedef struct dt_strtab {
     char *buf;
     size_t len, cap;
-    uint32_t *slots;   /* open addressing: offset+1, 0 = empty */
+    dt_strslot *slots; /* open addressing, at most half full */
     size_t nslots, count;
 } dt_strtab;
 
@@ -23,11 +28,24 @@ int dt_strtab_init(dt_strtab *t);
 void dt_strtab_free(dt_strtab *t);
 /* Intern s[0..n) (no NUL inside); returns 0 and sets *out, or -1 on OOM / table over 4 GiB. */
 int dt_strtab_add(dt_strtab *t, const char *s, size_t n, dt_str *out);
+/* Store s[0..n) without looking for an equal string: for texts that are never looked up (what to
+ * say, labels), where the lookup would cost more than the bytes it could save. */
+int dt_strtab_append(dt_strtab *t, const char *s, size_t n, dt_str *out);
 /* Offset of an already interned string, or UINT32_MAX when absent. */
 dt_str dt_strtab_find(const dt_strtab *t, const char *s, size_t n);
 const char *dt_strtab_get(const dt_strtab *t, dt_str off);
-/* FNV-1a 64 over bytes; also used for file hashes. */
-uint64_t dt_fnv1a(const void *p, size_t n, uint64_t h);
-#define DT_FNV_SEED 0xcbf29ce484222325ULL
+/* A fast 32-bit hash of s[0..n) for tables (not stable across versions: never store it). */
+uint32_t dt_strhash(const char *s, size_t n);
+/* A streaming 64-bit content hash for files (stored in recordings, so it must stay stable): eight
+ * bytes at a time, the same result however the input is split into chunks. */
+typedef struct dt_hash64 {
+    uint64_t h, carry, len;
+    unsigned ncarry;
+} dt_hash64;
+void dt_hash64_init(dt_hash64 *st);
+void dt_hash64_update(dt_hash64 *st, const void *p, size_t n);
+uint64_t dt_hash64_final(const dt_hash64 *st);
+/* One-shot: the hash of p[0..n). */
+uint64_t dt_hash64_bytes(const void *p, size_t n);
 
 #endif

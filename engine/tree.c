@@ -41,15 +41,13 @@ void dt_tree_free(dt_tree *t)
         return;
     for (uint32_t i = 0; i < t->conds.len; i++)
         dt_cond_free(DT_COND(t, i)->comp);
-    for (uint32_t i = 0; i < t->inputs.len; i++) {
-        regex_t *re = DT_INPUT(t, i)->re;
-        if (re) {
-            regfree(re);
-            dt_free(re);
-        }
+    for (uint32_t i = 0; i < t->regexes.len; i++) {
+        regex_t *re = *DT_VEC_AT(t->regexes, regex_t *, i);
+        regfree(re);
+        dt_free(re);
     }
     dt_vec *vecs[] = {&t->steps, &t->choices, &t->says, &t->sets, &t->inputs,
-                      &t->options, &t->vars, &t->conds, &t->units};
+                      &t->options, &t->vars, &t->conds, &t->units, &t->regexes};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
         dt_vec_free(vecs[i]);
     dt_free(t->step_index);

@@ -63,7 +63,7 @@ static void reset(dt_xmlin *in, size_t max_bytes)
     in->fd = -1;
     in->line = 1;
     in->max_bytes = max_bytes ? max_bytes : DT_DEFAULT_MAX_BYTES;
-    in->hash = DT_FNV_SEED;
+    dt_hash64_init(&in->hash);
 }
 
 /* Refuse compressed data and UTF-16/32 by their first bytes. */
@@ -564,7 +564,7 @@ int dt_xmlin_read(void *ctx, char *buf, int len)
              in->max_bytes);
         return -1;
     }
-    in->hash = dt_fnv1a(buf, (size_t)n, in->hash);
+    dt_hash64_update(&in->hash, buf, (size_t)n);
     if (prescan(in, (const unsigned char *)buf, (size_t)n))
         return -1;
     in->off += (uint64_t)n;

@@ -10,6 +10,7 @@
 
 #include "dtree.h"
 #include <stddef.h>
+#include "strtab.h"
 #include <stdint.h>
 
 #define DT_MAX_DEPTH 8
@@ -31,7 +32,7 @@ typedef struct dt_xmlin {
     size_t memlen;
     uint64_t off;            /* bytes delivered so far */
     size_t max_bytes;
-    uint64_t hash;           /* FNV-1a 64 of the bytes delivered */
+    dt_hash64 hash;          /* of the bytes delivered */
     /* pre-scan state */
     int state, quote, dashes, depth, nattrs, in_name, name_len;
     char name[8];            /* first bytes of the current attribute name (xmlns detection) */

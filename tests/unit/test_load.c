@@ -279,15 +279,15 @@ static void test_options_init(void **state)
     dt_load_options_init(NULL);
 }
 
-static void test_hash_is_fnv_of_bytes(void **state)
+static void test_hash_is_hash_of_bytes(void **state)
 {
     (void)state;
     const char *x = "<tree id='a' version='1' title='A'><end id='x' outcome='resolved'/></tree>\n";
     assert_int_equal(load(x), DT_OK);
     char hex[17];
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)dt_fnv1a(x, strlen(x), DT_FNV_SEED));
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)dt_hash64_bytes(x, strlen(x)));
     assert_string_equal(dt_tree_hash(tree), hex);
-    assert_int_equal(DT_UNIT(tree, 0)->hash, dt_fnv1a(x, strlen(x), DT_FNV_SEED));
+    assert_int_equal(DT_UNIT(tree, 0)->hash, dt_hash64_bytes(x, strlen(x)));
 }
 
 static void test_paragraphs_and_white_space(void **state)
@@ -782,7 +782,7 @@ int main(void)
         cmocka_unit_test(test_full_other_steps),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_options_init),
-        cmocka_unit_test(test_hash_is_fnv_of_bytes),
+        cmocka_unit_test(test_hash_is_hash_of_bytes),
         cmocka_unit_test(test_paragraphs_and_white_space),
         cmocka_unit_test(test_memory_name_and_args),
         cmocka_unit_test(test_bad_cases),
