@@ -222,7 +222,8 @@ typedef struct dt_view {
     const char *const *options;
     /* end steps */
     const char *outcome;     /* "" unless kind == DT_STEP_END */
-    size_t step_number;      /* 1-based count of interactive steps shown so far on the path */
+    size_t step_number;      /* 1-based count of interactive steps shown on the path since the
+                                start or the last restart */
     unsigned call_depth;     /* 0 at the root tree */
 } dt_view;
 

@@ -59,7 +59,8 @@ static dt_status enter(dt_session *s, uint32_t step, uint8_t mark, dt_error *err
     const dt_step_rec *r = DT_STEP(s->t, step);
     if (dt_grow((void **)&s->path, &s->path_cap, s->npath + 1, sizeof *s->path) != 0)
         return dt_sess_oom(err);
-    size_t shown = s->npath ? s->path[s->npath - 1].shown : 0;
+    /* The step count starts again after a restart: it counts this attempt's steps. */
+    size_t shown = (s->npath && mark != DT_PATH_RESTART) ? s->path[s->npath - 1].shown : 0;
     dt_prec *p = &s->path[s->npath++];
     memset(p, 0, sizeof *p);
     p->step = step;
