@@ -43,3 +43,5 @@ printf '  xmllint --stream --noout  %.3f s\n' "$xml_s"
 printf '  dt_tree_load_file         %.3f s   ratio %.2fx (target <= 1.5x)\n' "$load_s" "$ratio"
 printf '  peak RSS                  %d KiB  ratio %.2fx file size (target <= 2x)\n' "$rss" "$rss_ratio"
 B="$B" sh bench/check_bench.sh  # dtree check on 10^6 steps vs xmllint (authors' toolkit)
+B="$B" sh bench/prompt_bench.sh    # dtree run: time to the first prompt vs xmllint --noout (issue 3)
+DTREE="$B/dtree" sh bench/record_bench.sh  # recording: report vs raw SQL, per-step overhead (issue 4)

@@ -3,7 +3,7 @@
 # `make check` and `make demo` work on a fresh Debian 12 machine and cost nothing afterwards.
 set -eu
 PKGS="build-essential pkg-config libxml2-dev libxml2-utils libreadline-dev libcmocka-dev
-libsqlite3-dev sqlite3 libjansson-dev tmux valgrind clang"
+libsqlite3-dev sqlite3 libjansson-dev tmux valgrind clang bc"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
