@@ -245,6 +245,8 @@ static void rec_finish(kiosk *k, kf_cause cause)
     if (!k->recording) return;
     k->recording = 0;
     dt_error_clear(k->err);
+    /* Talking to a person leaves the tree without an end step: the outcome is the escalation. */
+    if (cause == KF_HANDOFF) dt_recorder_set_outcome(k->rec, "escalated", k->err);
     if (dt_recorder_finish(k->rec, rec_status(cause), k->err) == DT_OK) return;
     dt_recorder_close(k->rec);
     k->rec = NULL;

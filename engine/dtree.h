@@ -532,6 +532,9 @@ DT_API void dt_recorder_chain(dt_recorder *rec, dt_observer_fn fn, void *user);
  * (the session must still exist).  On failure the recorder stays attached and keeps its buffer, so
  * the caller may retry; dt_recorder_close retries once more. */
 DT_API dt_status dt_recorder_finish(dt_recorder *rec, dt_rec_status status, dt_error *err);
+/* Set the recorded session's outcome when it leaves the tree without reaching an end step (a kiosk
+ * customer asking for a person is recorded as "escalated"); an end step sets it by itself. */
+DT_API dt_status dt_recorder_set_outcome(dt_recorder *rec, const char *outcome, dt_error *err);
 /* Retry writing buffered events now.  DT_OK when nothing is left. */
 DT_API dt_status dt_recorder_flush(dt_recorder *rec, dt_error *err);
 /* 1 while the last write failed and events wait in memory; dt_recorder_message says why

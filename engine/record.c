@@ -309,6 +309,27 @@ static int close_row(dt_recorder *rec, dt_rec_status status)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+dt_status dt_recorder_set_outcome(dt_recorder *rec, const char *outcome, dt_error *err)
+{
+    if (!rec || !rec->session)
+        return dt_err_error(err, DT_ESTATE, NULL, 0, 0, "record", "no session is being recorded");
+    if (!outcome || !*outcome)
+        return dt_err_error(err, DT_EARG, NULL, 0, 0, "record", "an outcome is needed");
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(rec->db, "UPDATE sessions SET outcome = ?1 WHERE sid = ?2", -1, &st,
+                                NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(st, 1, outcome, -1, SQLITE_TRANSIENT);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 2, rec->sid);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return dt_rec_sqlerr(rec, err, rc, "setting the session outcome");
+    return DT_OK;
+}
+
 dt_status dt_recorder_finish(dt_recorder *rec, dt_rec_status status, dt_error *err)
 {
     if (!rec || !rec->session)

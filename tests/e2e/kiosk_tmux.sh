@@ -1,5 +1,5 @@
 #!/bin/sh
-# kiosk_tmux.sh — `dtree kiosk` on a real terminal (tmux, its own server -L kiosktest): every escape
+# kiosk_tmux.sh — `dtree kiosk` on a real terminal (tmux, its own server -L kiosktest-PID): every escape
 # route from the issue is tried, and after each one the kiosk must still be alive, still at its
 # prompt, and show nothing of the previous customer (scrollback included: capture-pane -S -).
 # Then idle reset, end-of-session reset, SIGTERM (terminal restored: stty -g equal before/after),
@@ -7,7 +7,7 @@
 B=${B:-build}
 DTREE=${DTREE:-$PWD/$B/dtree}
 CASES=$PWD/tests/cases/kiosk
-T="tmux -L kiosktest -f /dev/null"
+T="tmux -L kiosktest-$$ -f /dev/null"   # one server per run: parallel runs must not meet
 pass=0
 fail=0
 WAIT=${KIOSK_WAIT:-6}               # seconds to wait for a screen; more under valgrind
@@ -195,6 +195,7 @@ check "SIGTERM: the screen is cleared" "not_shown k '$Q'"
 if command -v sqlite3 >/dev/null 2>&1; then
     check "recorded: kiosk mode sessions" "[ \$(sqlite3 $tmp/k.db \"select count(*) from sessions where mode='kiosk'\") -ge 4 ]"
     check "recorded: feedback" "[ \$(sqlite3 $tmp/k.db \"select count(*) from events where kind='feedback'\") -ge 1 ]"
+    check "recorded: talk to a person as transferred, outcome escalated" "[ \$(sqlite3 $tmp/k.db \"select count(*) from sessions where status='transferred' and outcome='escalated'\") -ge 1 ]"
 fi
 
 # ---- idle reset and end-of-session reset with --idle 3 ---------------------------------------
