@@ -7,7 +7,6 @@
  */
 #include "kiosk_flow.h"
 
-#include "kiosk_tree.h"
 #include "utf8.h"
 
 #include <stdio.h>
@@ -327,16 +326,13 @@ static void start(kiosk *k, int64_t now)
 
 static void handoff(kiosk *k, int64_t now)
 {
-    const char *step = kt_handoff_step(k->tree);
-    char *text;
+    const dt_view *v = dt_session_view(k->s);
 
-    if (step) {
-        after(k, dt_session_jump(k->s, dt_tree_id(k->tree), step, k->err), now);
+    if (v && *v->handoff_step) {
+        after(k, dt_session_jump(k->s, dt_tree_id(k->tree), v->handoff_step, k->err), now);
         return;
     }
-    text = kt_handoff_text(k->tree, k->s);
-    set_str(&k->notice, text ? text : T_HANDOFF);
-    free(text);
+    set_str(&k->notice, v && *v->handoff_text ? v->handoff_text : T_HANDOFF);
     close_session(k, KF_HANDOFF, "kiosk: the customer asked to talk to a person (escalated)");
     set_str(&k->error, NULL);
     kiosk_idle_phase(&k->idle, KP_NOTICE, now);

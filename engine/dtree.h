@@ -225,6 +225,9 @@ typedef struct dt_view {
     size_t step_number;      /* 1-based count of interactive steps shown on the path since the
                                 start or the last restart */
     unsigned call_depth;     /* 0 at the root tree */
+    /* The root tree's <handoff> (what "talk to a person" does, docs/format-spec.md) */
+    const char *handoff_text; /* interpolated like any shown text; "" when the tree gives none */
+    const char *handoff_step; /* id of the step in the root tree to go to; "" when none */
 } dt_view;
 
 typedef enum dt_event_kind {

@@ -179,6 +179,17 @@ static dt_status build_end(dt_session *s, dt_vbuf *vb, const dt_step_rec *r, dt_
     return DT_OK;
 }
 
+/* The root tree's hand-off, so that a front end offering "talk to a person" needs no model access. */
+static dt_status build_handoff(dt_session *s, dt_vbuf *vb, dt_error *err)
+{
+    const dt_unit_rec *root = DT_UNIT(s->t, 0);
+    dt_view *v = &vb->view;
+    v->handoff_step = root->handoff_to == DT_NONE ? "" : DT_S(s->t, DT_STEP(s->t, root->handoff_to)->id);
+    if (!(v->handoff_text = interp(s, vb, root->handoff_text)))
+        return dt_sess_oom(err);
+    return DT_OK;
+}
+
 dt_status dt_sess_view_build(dt_session *s, uint32_t step, size_t shown, dt_error *err)
 {
     dt_vbuf *vb = &s->vb[!s->cur];
@@ -199,6 +210,8 @@ dt_status dt_sess_view_build(dt_session *s, uint32_t step, size_t shown, dt_erro
     v->step_number = shown;
     v->call_depth = s->depth;
     dt_status st = build_says(s, vb, r, err);
+    if (!st)
+        st = build_handoff(s, vb, err);
     if (!st && !(v->note = interp(s, vb, r->note)))
         st = dt_sess_oom(err);
     if (!st && r->kind == DT_STEP_QUESTION)

@@ -605,6 +605,35 @@ static void test_vars(void **state)
 
 /* ---- restart, jump, notes -------------------------------------------------------------------- */
 
+static void test_handoff_in_view(void **state)
+{
+    (void)state;
+    static const char with[] =
+        "<tree id='h' version='1' title='H' kiosk='true'>\n"
+        " <handoff to='staff'>Please wait, {who} will come to you.</handoff>\n"
+        " <var name='who' type='text' value='Sam'/>\n"
+        " <question id='q'><say>Q?</say><choice to='staff'>Go</choice></question>\n"
+        " <end id='staff' outcome='escalated'><say>Bye</say></end>\n"
+        "</tree>\n";
+    static const char without[] =
+        "<tree id='n' version='1' title='N'>\n"
+        " <question id='q'><say>Q?</say><choice to='e'>Go</choice></question>\n"
+        " <end id='e' outcome='resolved'/>\n"
+        "</tree>\n";
+    dt_tree *t = load(with);
+    dt_session *s = started(t);
+    assert_string_equal(dt_session_view(s)->handoff_step, "staff");
+    assert_string_equal(dt_session_view(s)->handoff_text, "Please wait, Sam will come to you.");
+    dt_session_free(s);
+    dt_tree_free(t);
+    t = load(without);
+    s = started(t);
+    assert_string_equal(dt_session_view(s)->handoff_step, "");
+    assert_string_equal(dt_session_view(s)->handoff_text, "");
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
 static void test_restart(void **state)
 {
     (void)state;
@@ -1099,6 +1128,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_input_engine_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sensitive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vars, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handoff_in_view, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jump_and_notes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runtime_rollback, setup, teardown),
