@@ -1,15 +1,12 @@
 /*
  * load.c — loading a bundle of tree files: the public entry points, the per-file driver and the
- * streaming reader pass.  No DOM: each node libxml2's reader hands over is turned into model records
- * at once, and the reader frees it.  Files are read one after another from a queue (no recursion);
- * libxml2's error channels are captured for the duration so nothing reaches stderr.
+ * helpers every handler shares (errors, interning).  The streaming pass itself is in load_sax.c.
+ * Files are read one after another from a queue (no recursion).
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "load.h"
 #include "mem.h"
 #include <libxml/parser.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlreader.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -24,43 +21,6 @@ const char *const dt_attr_names[A_COUNT] = {
     "id", "title", "version", "lang", "start", "tags", "kiosk", "to", "name", "type", "value",
     "sensitive", "next", "audience", "var", "pattern", "required", "min", "max", "test", "when",
     "tree", "result", "outcome"};
-
-#define EB(e) (1u << E_##e)
-#define AB(a) (1u << A_##a)
-#define STEPS (EB(QUESTION) | EB(INFO) | EB(INPUT) | EB(DECIDE) | EB(CALL) | EB(JUMP) | EB(END))
-#define STEP_ATTRS (AB(ID) | AB(TITLE) | AB(AUDIENCE))
-#define TEXT_ELEMS (EB(DESCRIPTION) | EB(HANDOFF) | EB(SAY) | EB(NOTE) | EB(RETRY) | EB(OPTION) | EB(CHOICE))
-
-static const uint32_t children_of[E_COUNT] = {
-    [E_TREE] = EB(DESCRIPTION) | EB(HANDOFF) | EB(VAR) | STEPS,
-    [E_QUESTION] = EB(SAY) | EB(NOTE) | EB(SET) | EB(CHOICE),
-    [E_INFO] = EB(SAY) | EB(NOTE) | EB(SET),
-    [E_INPUT] = EB(SAY) | EB(NOTE) | EB(RETRY) | EB(SET) | EB(OPTION),
-    [E_DECIDE] = EB(WHEN) | EB(OTHERWISE) | EB(SET),
-    [E_CALL] = EB(SET), [E_JUMP] = EB(SET), [E_END] = EB(SAY) | EB(NOTE) | EB(SET),
-    [E_CHOICE] = EB(SET), [E_WHEN] = EB(SET), [E_OTHERWISE] = EB(SET),
-};
-
-static const uint32_t attrs_of[E_COUNT] = {
-    [E_TREE] = AB(ID) | AB(TITLE) | AB(VERSION) | AB(LANG) | AB(START) | AB(TAGS) | AB(KIOSK),
-    [E_HANDOFF] = AB(TO),
-    [E_VAR] = AB(NAME) | AB(TYPE) | AB(VALUE) | AB(SENSITIVE),
-    [E_QUESTION] = STEP_ATTRS, [E_INFO] = STEP_ATTRS | AB(NEXT),
-    [E_INPUT] = STEP_ATTRS | AB(VAR) | AB(NEXT) | AB(PATTERN) | AB(REQUIRED) | AB(MIN) | AB(MAX),
-    [E_DECIDE] = STEP_ATTRS, [E_CALL] = STEP_ATTRS | AB(TREE) | AB(START) | AB(NEXT) | AB(RESULT),
-    [E_JUMP] = STEP_ATTRS | AB(TO) | AB(TREE) | AB(START), [E_END] = STEP_ATTRS | AB(OUTCOME),
-    [E_SAY] = AB(AUDIENCE), [E_SET] = AB(VAR) | AB(VALUE),
-    [E_CHOICE] = AB(TO) | AB(ID) | AB(WHEN) | AB(AUDIENCE),
-    [E_WHEN] = AB(TEST) | AB(TO), [E_OTHERWISE] = AB(TO),
-};
-
-static const uint32_t required_of[E_COUNT] = {
-    [E_TREE] = AB(ID) | AB(TITLE) | AB(VERSION), [E_VAR] = AB(NAME),
-    [E_QUESTION] = AB(ID), [E_INFO] = AB(ID) | AB(NEXT), [E_INPUT] = AB(ID) | AB(VAR) | AB(NEXT),
-    [E_DECIDE] = AB(ID), [E_CALL] = AB(ID) | AB(TREE) | AB(NEXT), [E_JUMP] = AB(ID),
-    [E_END] = AB(ID) | AB(OUTCOME), [E_SET] = AB(VAR) | AB(VALUE), [E_CHOICE] = AB(TO),
-    [E_WHEN] = AB(TEST) | AB(TO), [E_OTHERWISE] = AB(TO),
-};
 
 /* ---- set-up ---- */
 
@@ -169,259 +129,6 @@ dt_pos dt_attr_pos(const dt_attrs *at, int a)
     return at->tag;
 }
 
-/* libxml2's messages end with a newline; the first error of a file is the one that counts. */
-static void xml_error(dt_loader *L, int code, unsigned line, unsigned col, const char *msg)
-{
-    if (!L->in || L->in->failed || L->xml_failed || L->oom)
-        return;
-    L->xml_failed = 1;
-    if (code == XML_ERR_NO_MEMORY) {
-        dt_load_oom(L);
-        return;
-    }
-    size_t n = msg ? strlen(msg) : 0;
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        n--;
-    dt_pos p = {line, col};
-    dt_load_error(L, DT_ESYNTAX, line ? &p : NULL, "xml-syntax", "malformed XML: %.*s",
-                  (int)(n > 200 ? 200 : n), n ? msg : "unknown error");
-}
-
-static void on_structured(void *ud, xmlErrorPtr e)
-{
-    xml_error(ud, e->code, (unsigned)(e->line > 0 ? e->line : 0),
-              (unsigned)(e->int2 > 0 ? e->int2 : 0), e->message);
-}
-
-static void on_generic(void *ud, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void on_generic(void *ud, const char *fmt, ...)
-{
-    dt_loader *L = ud;
-    char buf[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    xml_error(L, 0, L->in ? L->in->line : 0, 0, buf);
-}
-
-/* ---- the reader pass ---- */
-
-typedef struct names {
-    const xmlChar *e[E_COUNT];
-    const xmlChar *a[A_COUNT];
-} names;
-
-static void names_init(names *nm, xmlTextReaderPtr rd)
-{
-    for (int i = 0; i < E_COUNT; i++)
-        nm->e[i] = xmlTextReaderConstString(rd, BAD_CAST dt_elem_names[i]);
-    for (int i = 0; i < A_COUNT; i++)
-        nm->a[i] = xmlTextReaderConstString(rd, BAD_CAST dt_attr_names[i]);
-}
-
-/* Names come from the parser's dictionary, so a pointer comparison nearly always decides. */
-static int lookup(const xmlChar *const *tab, const char *const *str, int n, const xmlChar *name)
-{
-    for (int i = 0; i < n; i++)
-        if (tab[i] == name)
-            return i;
-    for (int i = 0; i < n; i++)
-        if (strcmp((const char *)name, str[i]) == 0)
-            return i;
-    return -1;
-}
-
-static int is_text_elem(int e)
-{
-    return e < E_COUNT && (TEXT_ELEMS & (1u << e));
-}
-
-static void collect_attrs(dt_loader *L, const names *nm, xmlNodePtr node, int e, dt_attrs *at,
-                          uint32_t *present)
-{
-    for (xmlAttrPtr a = node->properties; a; a = a->next) {
-        dt_xpos p;
-        if (dt_xmlin_pop_attr(L->in, &p) != 0)
-            memset(&p, 0, sizeof p);
-        int k = a->ns ? -1 : lookup(nm->a, dt_attr_names, A_COUNT, a->name);
-        dt_pos np = {p.line ? p.line : at->tag.line, p.line ? p.col : at->tag.col};
-        if (k < 0 || !(attrs_of[e] & (1u << k))) {
-            dt_load_error(L, DT_EINVALID, &np, "unknown-attribute", "unknown attribute \"%s\" on <%s>",
-                          (const char *)a->name, dt_elem_names[e]);
-            continue;
-        }
-        const xmlChar *v;
-        xmlNodePtr c = a->children;
-        if (!c)
-            v = BAD_CAST "";
-        else if (!c->next && c->type == XML_TEXT_NODE && c->content)
-            v = c->content;
-        else {
-            xmlChar *s = xmlNodeListGetString(node->doc, c, 1);
-            if (!s) {
-                dt_load_oom(L);
-                return;
-            }
-            at->owned[at->nowned++] = (char *)s;
-            v = s;
-        }
-        at->v[k] = (const char *)v;
-        at->pos[k] = p;
-        *present |= 1u << k;
-    }
-}
-
-static void free_attrs(dt_attrs *at)
-{
-    for (int i = 0; i < at->nowned; i++)
-        xmlFree(at->owned[i]);
-    at->nowned = 0;
-}
-
-static void end_element(dt_loader *L)
-{
-    if (L->depth == 0)
-        return;
-    dt_frame *f = &L->stack[--L->depth];
-    if (f->elem != E_UNKNOWN)
-        dt_on_end(L, f, L->depth ? &L->stack[L->depth - 1] : NULL);
-    if (is_text_elem(f->elem))
-        L->tlen = f->text_start;
-}
-
-/* Decide whether element `e` may appear here; report why not. */
-static int placement_ok(dt_loader *L, const dt_frame *parent, int e, const xmlChar *name,
-                        const dt_pos *pos)
-{
-    if (parent && parent->elem == E_UNKNOWN)
-        return 0; /* inside a subtree already reported */
-    if (!parent) {
-        if (e == E_TREE)
-            return 1;
-        dt_load_error(L, DT_EINVALID, pos, "misplaced-element",
-                      "the document must start with <tree>, not <%.40s>", (const char *)name);
-        return 0;
-    }
-    if (e < 0) {
-        dt_load_error(L, DT_EINVALID, pos, "unknown-element", "unknown element <%.40s> inside <%s>%s",
-                      (const char *)name, dt_elem_names[parent->elem],
-                      is_text_elem(parent->elem) ? ", which holds only text" : "");
-        return 0;
-    }
-    if (children_of[parent->elem] & (1u << e))
-        return 1;
-    dt_load_error(L, DT_EINVALID, pos, "misplaced-element", "<%s> is not allowed inside <%s>%s",
-                  dt_elem_names[e], dt_elem_names[parent->elem],
-                  is_text_elem(parent->elem) ? ", which holds only text" : "");
-    return 0;
-}
-
-static void start_element(dt_loader *L, xmlTextReaderPtr rd, const names *nm)
-{
-    xmlNodePtr node = xmlTextReaderCurrentNode(rd);
-    dt_xpos tp;
-    dt_attrs at;
-    at.nowned = 0;
-    at.tag = dt_xmlin_pop_tag(L->in, &tp) == 0 ? (dt_pos){tp.line, tp.col}
-                                                : (dt_pos){(uint32_t)xmlTextReaderGetParserLineNumber(rd), 0};
-    if (L->depth >= (int)(sizeof L->stack / sizeof L->stack[0])) {
-        dt_load_error(L, DT_ELIMIT, &at.tag, "too-deep", "elements are nested too deeply");
-        L->xml_failed = 1;
-        return;
-    }
-    dt_frame *parent = L->depth ? &L->stack[L->depth - 1] : NULL;
-    dt_frame *f = &L->stack[L->depth++];
-    memset(f, 0, sizeof *f);
-    f->pos = at.tag;
-    f->text_start = (uint32_t)L->tlen;
-    int e = (!node || node->ns) ? -1 : lookup(nm->e, dt_elem_names, E_COUNT, node->name);
-    if (!node || !placement_ok(L, parent, e, node ? node->name : BAD_CAST "?", &at.tag)) {
-        f->elem = E_UNKNOWN;
-    } else {
-        f->elem = (uint8_t)e;
-        uint32_t present = 0;
-        for (int i = 0; i < A_COUNT; i++)
-            at.v[i] = NULL;
-        collect_attrs(L, nm, node, e, &at, &present);
-        uint32_t missing = required_of[e] & ~present;
-        for (int i = 0; missing && i < A_COUNT; i++)
-            if (missing & (1u << i))
-                dt_load_error(L, DT_EINVALID, &at.tag, "missing-attribute",
-                              "<%s> needs a \"%s\" attribute", dt_elem_names[e], dt_attr_names[i]);
-        if (!L->oom)
-            dt_on_start(L, f, parent, &at);
-        free_attrs(&at);
-    }
-    if (xmlTextReaderIsEmptyElement(rd))
-        end_element(L);
-}
-
-static int all_blank(const char *s)
-{
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-            return 0;
-    return 1;
-}
-
-static void text_node(dt_loader *L, xmlTextReaderPtr rd)
-{
-    if (L->depth == 0)
-        return;
-    dt_frame *f = &L->stack[L->depth - 1];
-    const char *v = (const char *)xmlTextReaderConstValue(rd);
-    if (f->elem == E_UNKNOWN || !v)
-        return;
-    if (!is_text_elem(f->elem)) {
-        if (!f->text_err && !all_blank(v)) {
-            f->text_err = 1;
-            dt_load_error(L, DT_EINVALID, &f->pos, "text-not-allowed",
-                          "text is not allowed directly inside <%s>%s", dt_elem_names[f->elem],
-                          (STEPS & (1u << f->elem)) ? " (put it in a <say>)" : "");
-        }
-        return;
-    }
-    size_t n = strlen(v);
-    if (L->tlen - f->text_start + n > DT_MAX_TEXT) {
-        if (!f->text_err) {
-            f->text_err = 1;
-            dt_load_error(L, DT_ELIMIT, &f->pos, "text-too-long",
-                          "the text of <%s> is longer than %u bytes", dt_elem_names[f->elem], DT_MAX_TEXT);
-        }
-        return;
-    }
-    if (dt_grow((void **)&L->tbuf, &L->tcap, L->tlen + n + 1, 1) != 0) {
-        dt_load_oom(L);
-        return;
-    }
-    memcpy(L->tbuf + L->tlen, v, n);
-    L->tlen += n;
-}
-
-static void reader_pass(dt_loader *L, xmlTextReaderPtr rd)
-{
-    names nm;
-    names_init(&nm, rd);
-    for (;;) {
-        int r = xmlTextReaderRead(rd);
-        if (r != 1 || L->in->failed || L->xml_failed || L->oom) {
-            if (r < 0 && !L->in->failed && !L->xml_failed && !L->oom)
-                xml_error(L, 0, L->in->line, 0, "the XML parser stopped");
-            return;
-        }
-        switch (xmlTextReaderNodeType(rd)) {
-        case XML_READER_TYPE_ELEMENT: start_element(L, rd, &nm); break;
-        case XML_READER_TYPE_END_ELEMENT: end_element(L); break;
-        case XML_READER_TYPE_TEXT:
-        case XML_READER_TYPE_CDATA:
-        case XML_READER_TYPE_WHITESPACE:
-        case XML_READER_TYPE_SIGNIFICANT_WHITESPACE: text_node(L, rd); break;
-        default: break; /* comments and processing instructions */
-        }
-    }
-}
-
 /* ---- one file ---- */
 
 static void reset_file_state(dt_loader *L)
@@ -440,29 +147,6 @@ static void reset_file_state(dt_loader *L)
     L->start_id = 0;
 }
 
-#define READ_OPTIONS (XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA | XML_PARSE_COMPACT)
-
-static void parse_with_libxml(dt_loader *L, dt_xmlin *in)
-{
-    xmlTextReaderPtr rd = xmlReaderForIO(dt_xmlin_read, dt_xmlin_noclose, in, NULL, "UTF-8",
-                                         READ_OPTIONS);
-    if (!rd) {
-        dt_load_oom(L);
-        return;
-    }
-    xmlGenericErrorFunc old_generic = xmlGenericError;
-    void *old_generic_ctx = xmlGenericErrorContext;
-    xmlStructuredErrorFunc old_structured = xmlStructuredError;
-    void *old_structured_ctx = xmlStructuredErrorContext;
-    xmlSetGenericErrorFunc(L, on_generic);
-    xmlSetStructuredErrorFunc(L, on_structured);
-    xmlTextReaderSetStructuredErrorHandler(rd, on_structured, L);
-    reader_pass(L, rd);
-    xmlFreeTextReader(rd);
-    xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
-    xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
-}
-
 static void load_unit(dt_loader *L, uint32_t u, const char *mem, size_t memlen)
 {
     dt_fileinfo *fi = &L->files[u];
@@ -479,7 +163,7 @@ static void load_unit(dt_loader *L, uint32_t u, const char *mem, size_t memlen)
                        : dt_xmlin_open_file(&in, fi->real ? fi->real : fi->display, L->max_bytes);
     L->in = &in;
     if (st == DT_OK)
-        parse_with_libxml(L, &in);
+        dt_load_parse(L, &in);
     if (in.failed) {
         dt_pos p = {in.fline, in.fcol};
         if (in.code == DT_ENOMEM)
@@ -511,6 +195,7 @@ static void loader_free(dt_loader *L)
     dt_vec_free(&L->callfix);
     dt_free(L->root);
     dt_free(L->tbuf);
+    dt_free(L->abuf);
     dt_free(L->scratch);
     dt_free(L->scache);
 }

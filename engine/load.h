@@ -1,6 +1,6 @@
 /*
- * load.h — the loader's internal state, shared by load.c (driver and reader pass), load_steps.c
- * (element handlers) and load_resolve.c (references, variables, calls).  Step references are stored
+ * load.h — the loader's internal state, shared by load.c (driver), load_sax.c (the SAX pass),
+ * load_steps.c (element handlers) and load_resolve.c (references, variables, calls).  Step references are stored
  * as interned ids while a file is read and turned into step indices when the file ends; variable
  * references are checked against the file's declarations at the same point.
  */
@@ -45,11 +45,10 @@ void dt_idmap_free(dt_idmap *m);
 
 /* The attributes of the element being handled. */
 typedef struct dt_attrs {
-    const char *v[A_COUNT];   /* NULL when absent */
+    const char *v[A_COUNT];   /* NULL when absent; NUL-terminated, valid during dt_on_start */
+    uint32_t len[A_COUNT];    /* strlen(v[a]) when present */
     dt_xpos pos[A_COUNT];
     dt_pos tag;               /* the '<' of the element */
-    char *owned[DT_MAX_ATTRS];
-    int nowned;
 } dt_attrs;
 
 typedef struct dt_frame {
@@ -132,6 +131,8 @@ typedef struct dt_loader {
     int depth;
     char *tbuf;               /* text of the open text elements */
     size_t tlen, tcap;
+    char *abuf;               /* the attribute values of the element being handled */
+    size_t acap;
     dt_vec stepsets;          /* dt_set_rec of the open step, appended when it ends */
     dt_scache *scache;        /* NULL until first used (or when out of memory: no cache) */
     char *scratch;            /* for values being validated */
@@ -150,7 +151,11 @@ int dt_load_text(dt_loader *L, const char *s, size_t n, dt_str *out);
 /* Position of attribute `a`'s value, or of the element when the attribute is absent. */
 dt_pos dt_attr_pos(const dt_attrs *at, int a);
 
-/* load_steps.c: element handlers, called by the reader pass in document order. */
+/* load_sax.c: parse the file `in` reads and build its records (errors reported, L->xml_failed set
+ * when libxml2 complained). */
+void dt_load_parse(dt_loader *L, dt_xmlin *in);
+
+/* load_steps.c: element handlers, called by the SAX pass in document order. */
 void dt_on_start(dt_loader *L, dt_frame *f, dt_frame *parent, dt_attrs *at);
 void dt_on_end(dt_loader *L, dt_frame *f, dt_frame *parent);
 
