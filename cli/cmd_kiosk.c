@@ -8,6 +8,7 @@
 #define _DEFAULT_SOURCE 1
 #include "commands.h"
 #include "exitcodes.h"
+#include "opts.h"
 #include "kiosk_flow.h"
 #include "kiosk_term.h"
 #include "library.h"
@@ -75,13 +76,9 @@ static int parse_idle(const char *s, unsigned *out)
 
 static int value_opt(int argc, char **argv, int *i, const char *name, const char **out)
 {
-    if (strcmp(argv[*i], name) != 0) return 0;
-    if (*i + 1 >= argc) {
-        rd_eprintf("kiosk: %s needs a value", name);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 1;
+    int r = opt_value(argc, argv, i, name, out);
+    if (r < 0) rd_eprintf("kiosk: %s needs a value", name);
+    return r;
 }
 
 static int parse(int argc, char **argv, kiosk_opts *o)

@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE 700
 #include "commands.h"
 #include "exitcodes.h"
+#include "opts.h"
 #include "input.h"
 #include "library.h"
 #include "record_hook.h"
@@ -55,19 +56,6 @@ static int usage_error(const char *what, const char *arg)
     return DT_EXIT_USAGE;
 }
 
-/* argv[*i] is option `name` (as "--name VALUE" or "--name=VALUE"): 1 and *val set, -1 when the
- * value is missing, 0 when argv[*i] is another option. */
-static int value_opt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return 0;
-    if (argv[*i][n] == '=') { *val = argv[*i] + n + 1; return 1; }
-    if (argv[*i][n] != '\0') return 0;
-    if (*i + 1 >= argc) return -1;
-    *val = argv[++*i];
-    return 1;
-}
-
 static int parse_one(int argc, char **argv, int *i, run_opts *o)
 {
     static const char *const names[] = {"--agent", "--var", "--trees", "--summary", "--db"};
@@ -78,7 +66,7 @@ static int parse_one(int argc, char **argv, int *i, run_opts *o)
     if (strcmp(argv[*i], "--json") == 0) { o->json = 1; return 0; }
     if (strcmp(argv[*i], "--no-record") == 0) { o->no_record = 1; return 0; }
     for (k = 0; k < sizeof names / sizeof names[0]; k++) {
-        if ((r = value_opt(argc, argv, i, names[k], &val)) == 0) continue;
+        if ((r = opt_value(argc, argv, i, names[k], &val)) == 0) continue;
         if (r < 0) return usage_error("missing value after", names[k]);
         if (k == 0) o->agent = val;
         else if (k == 2) o->trees = val;

@@ -6,6 +6,7 @@
  */
 #include "commands.h"
 #include "exitcodes.h"
+#include "opts.h"
 #include "record_hook.h"
 #include "render.h"
 
@@ -45,24 +46,6 @@ typedef struct list_opts {
     long limit;
 } list_opts;
 
-/* argv[*i] is `name` ("--name VALUE" or "--name=VALUE"): 1 with *val, -1 value missing, 0 other. */
-static int value_opt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *val = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *val = argv[++*i];
-    return 1;
-}
-
 static int parse_one(const char *cmd, int argc, char **argv, int *i, list_opts *o)
 {
     static const char *const names[] = {"--agent", "--tree",  "--mode", "--status",
@@ -75,7 +58,7 @@ static int parse_one(const char *cmd, int argc, char **argv, int *i, list_opts *
     if (strcmp(argv[*i], "--json") == 0)
         return o->json = 1, 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-        int r = value_opt(argc, argv, i, names[k], &val);
+        int r = opt_value(argc, argv, i, names[k], &val);
         if (r == 0)
             continue;
         if (r < 0) {
