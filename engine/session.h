@@ -142,6 +142,10 @@ dt_status dt_sess_walk(dt_session *s, uint32_t step, uint8_t mark, dt_error *err
 dt_status dt_sess_apply_sets(dt_session *s, uint32_t first, uint32_t n, dt_error *err);
 dt_status dt_sess_cond_fail(dt_session *s, uint32_t cond, const char *msg, dt_error *err);
 dt_status dt_sess_check_answerable(dt_session *s, dt_step_kind kind, dt_error *err);
+/* Whether choice or branch c is offered now (its `when` holds, or it has none). */
+dt_status dt_sess_choice_holds(dt_session *s, const dt_choice_rec *c, int *ok, dt_error *err);
+/* Pop every call frame (logged, so undoable). */
+dt_status dt_sess_unwind(dt_session *s, dt_error *err);
 /* 1 when r is an end inside a call whose closing words are shown before returning. */
 int dt_sess_called_end_shown(const dt_session *s, const dt_step_rec *r);
 

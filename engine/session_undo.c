@@ -164,13 +164,7 @@ static dt_status reset_state(dt_session *s, dt_error *err)
         if (st)
             return st;
     }
-    dt_call_frame f;
-    while (s->depth) {
-        dt_status st = dt_sess_pop_frame(s, &f, err);
-        if (st)
-            return st;
-    }
-    return DT_OK;
+    return dt_sess_unwind(s, err);
 }
 
 dt_status dt_session_restart(dt_session *s, dt_error *err)

@@ -126,11 +126,10 @@ static dt_status build_choices(dt_session *s, dt_vbuf *vb, const dt_step_rec *r,
         return dt_sess_oom(err);
     for (uint32_t i = r->first_choice; i < r->first_choice + r->nchoices; i++) {
         const dt_choice_rec *c = DT_CHOICE(s->t, i);
-        int ok = 1;
-        char msg[DT_COND_MSG] = "";
-        if (c->cond != DT_NONE &&
-            dt_cond_eval_bool(s->env, DT_COND(s->t, c->cond)->comp, &ok, msg) != 0)
-            return dt_sess_cond_fail(s, c->cond, msg, err);
+        int ok;
+        dt_status st = dt_sess_choice_holds(s, c, &ok, err);
+        if (st)
+            return st;
         if (!ok)
             continue;
         vb->offered[n] = i;

@@ -73,15 +73,23 @@ static dt_status enter(dt_session *s, uint32_t step, uint8_t mark, dt_error *err
     return dt_sess_apply_sets(s, r->first_set, r->nsets, err);
 }
 
+dt_status dt_sess_choice_holds(dt_session *s, const dt_choice_rec *c, int *ok, dt_error *err)
+{
+    char msg[DT_COND_MSG] = "";
+    *ok = 1;
+    if (c->cond != DT_NONE && dt_cond_eval_bool(s->env, DT_COND(s->t, c->cond)->comp, ok, msg) != 0)
+        return dt_sess_cond_fail(s, c->cond, msg, err);
+    return DT_OK;
+}
+
 static dt_status decide(dt_session *s, const dt_step_rec *r, uint32_t *next, dt_error *err)
 {
     for (uint32_t i = r->first_choice; i < r->first_choice + r->nchoices; i++) {
         const dt_choice_rec *c = DT_CHOICE(s->t, i);
-        int ok = 1;
-        char msg[DT_COND_MSG] = "";
-        if (c->cond != DT_NONE &&
-            dt_cond_eval_bool(s->env, DT_COND(s->t, c->cond)->comp, &ok, msg) != 0)
-            return dt_sess_cond_fail(s, c->cond, msg, err);
+        int ok;
+        dt_status st = dt_sess_choice_holds(s, c, &ok, err);
+        if (st)
+            return st;
         if (ok) {
             *next = c->to;
             return dt_sess_apply_sets(s, c->first_set, c->nsets, err);
@@ -245,8 +253,7 @@ static uint32_t find_unit(const dt_tree *t, const char *tree_id)
     return DT_NONE;
 }
 
-/* Unwind every call frame (logged): a jump into another file leaves the calls it was in. */
-static dt_status unwind(dt_session *s, dt_error *err)
+dt_status dt_sess_unwind(dt_session *s, dt_error *err)
 {
     dt_call_frame f;
     while (s->depth) {
@@ -275,7 +282,8 @@ dt_status dt_session_jump(dt_session *s, const char *tree_id, const char *step_i
     dt_txn x;
     dt_txn_begin(s, &x);
     dt_sess_mark_acted(s, DT_NONE, NULL, 0);
-    dt_status st = unit != here ? unwind(s, err) : DT_OK;
+    /* a jump into another file leaves the calls it was in */
+    dt_status st = unit != here ? dt_sess_unwind(s, err) : DT_OK;
     if (!st && dt_sess_queue(s, DT_EV_JUMP, step, DT_NONE, DT_NONE, NULL, NULL, NULL) != 0)
         st = dt_sess_oom(err);
     if (!st)
