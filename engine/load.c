@@ -133,7 +133,6 @@ dt_pos dt_attr_pos(const dt_attrs *at, int a)
 
 static void reset_file_state(dt_loader *L)
 {
-    dt_idmap_free(&L->steps);
     dt_idmap_free(&L->fvars);
     dt_idmap_free(&L->exprs);
     dt_idmap_free(&L->patterns);

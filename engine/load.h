@@ -115,7 +115,6 @@ typedef struct dt_loader {
     const char *file;         /* display path for messages */
     dt_xmlin *in;
     int xml_failed;           /* libxml2 reported an error in this file */
-    dt_idmap steps;           /* this file's step ids -> step index */
     dt_idmap fvars;           /* variables declared in this file */
     dt_vec pending;           /* dt_pending */
     dt_vec inputfix;          /* dt_inputfix */

@@ -82,17 +82,33 @@ void dt_idmap_free(dt_idmap *m)
 
 /* ---- declarations ---- */
 
+/* The file's step ids live in the string table's tags: an id's tag is 1 + (unit << 24 | the step's
+ * index in its file), so a tag left by an earlier file never matches, and a million ids cost no map. */
+static uint32_t step_of_id(const dt_loader *L, dt_str id)
+{
+    if (id == 0 || id == DT_NONE)
+        return DT_NONE;
+    uint32_t tag = dt_strtab_get_tag(&L->t->strs, id);
+    if (tag == 0 || (tag - 1) >> 24 != L->unit)
+        return DT_NONE;
+    return DT_UNIT(L->t, L->unit)->first_step + ((tag - 1) & 0xFFFFFFu);
+}
+
 void dt_load_declare_step(dt_loader *L, uint32_t step, const dt_pos *pos)
 {
     dt_str id = DT_STEP(L->t, step)->id;
-    uint32_t old;
-    int rc = dt_idmap_put(&L->steps, id, step, &old);
-    if (rc < 0)
-        dt_load_oom(L);
-    else if (rc > 0)
+    uint32_t old = step_of_id(L, id);
+    if (id == 0)
+        return;
+    if (old != DT_NONE) {
         dt_load_error(L, DT_EINVALID, pos, "duplicate-id",
                       "duplicate step id \"%s\" (first used at line %u)", DT_S(L->t, id),
                       DT_STEP(L->t, old)->pos.line);
+        return;
+    }
+    /* on_step keeps a file under DT_MAX_STEPS (2^24 - 1) steps, DT_MAX_FILES is 256 */
+    uint32_t local = step - DT_UNIT(L->t, L->unit)->first_step;
+    dt_strtab_set_tag(&L->t->strs, id, (L->unit << 24 | local) + 1);
 }
 
 void dt_load_declare_var(dt_loader *L, const dt_var_rec *v)
@@ -295,7 +311,7 @@ static uint32_t resolve(dt_loader *L, uint32_t ref, const dt_pos *pos, const cha
 {
     if (ref == DT_NONE)
         return DT_NONE;
-    uint32_t idx = dt_idmap_get(&L->steps, ref);
+    uint32_t idx = step_of_id(L, ref);
     if (idx != DT_NONE)
         return idx;
     const char *id = DT_S(L->t, ref);

@@ -152,16 +152,18 @@ static int rehash(dt_strtab *t)
     return 0;
 }
 
-static int put(dt_strtab *t, const char *s, size_t n, dt_str *out)
+/* Store s[0..n) after `tag` zero bytes (the tag space of interned strings). */
+static int put(dt_strtab *t, const char *s, size_t n, size_t tag, dt_str *out)
 {
-    if (t->len + n + 1 >= UINT32_MAX - 1)
+    if (t->len + tag + n + 1 >= UINT32_MAX - 1)
         return -1;
-    if (dt_grow((void **)&t->buf, &t->cap, t->len + n + 1, 1) != 0)
+    if (t->len + tag + n + 1 > t->cap && dt_grow((void **)&t->buf, &t->cap, t->len + tag + n + 1, 1) != 0)
         return -1;
-    uint32_t off = (uint32_t)t->len;
+    memset(t->buf + t->len, 0, tag);
+    uint32_t off = (uint32_t)(t->len + tag);
     memcpy(t->buf + off, s, n);
     t->buf[off + n] = '\0';
-    t->len += n + 1;
+    t->len = off + n + 1;
     *out = off;
     return 0;
 }
@@ -172,16 +174,20 @@ int dt_strtab_append(dt_strtab *t, const char *s, size_t n, dt_str *out)
         *out = 0;
         return 0;
     }
-    return put(t, s, n, out);
+    return put(t, s, n, 0, out);
 }
 
 int dt_strtab_add(dt_strtab *t, const char *s, size_t n, dt_str *out)
+{
+    return dt_strtab_add_hashed(t, s, n, n ? dt_strhash(s, n) : 0, out);
+}
+
+int dt_strtab_add_hashed(dt_strtab *t, const char *s, size_t n, uint32_t h, dt_str *out)
 {
     if (n == 0) {
         *out = 0;
         return 0;
     }
-    uint32_t h = dt_strhash(s, n);
     size_t i = probe(t, s, n, h);
     if (t->slots[i].off1) {
         *out = t->slots[i].off1 - 1;
@@ -192,12 +198,24 @@ int dt_strtab_add(dt_strtab *t, const char *s, size_t n, dt_str *out)
             return -1;
         i = probe(t, s, n, h);
     }
-    if (put(t, s, n, out) != 0)
+    if (put(t, s, n, sizeof(uint32_t), out) != 0)
         return -1;
     t->slots[i].off1 = *out + 1;
     t->slots[i].hash = h;
     t->count++;
     return 0;
+}
+
+uint32_t dt_strtab_get_tag(const dt_strtab *t, dt_str s)
+{
+    uint32_t tag;
+    memcpy(&tag, t->buf + s - sizeof tag, sizeof tag);
+    return tag;
+}
+
+void dt_strtab_set_tag(dt_strtab *t, dt_str s, uint32_t tag)
+{
+    memcpy(t->buf + s - sizeof tag, &tag, sizeof tag);
 }
 
 const char *dt_strtab_get(const dt_strtab *t, dt_str off)

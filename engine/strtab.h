@@ -1,7 +1,7 @@
 /*
  * strtab.h — interned strings stored once in one growing buffer (internal).  A string is named by
  * its byte offset (dt_str); offset 0 is always the empty string.  Equal strings get equal offsets,
- * so ids compare as integers.
+ * so ids compare as integers.  An interned string is stored as [4-byte tag][bytes][NUL].
  */
 #ifndef DT_STRTAB_H
 #define DT_STRTAB_H
@@ -26,8 +26,15 @@ typedef struct dt_strtab {
 /* 0 on success, -1 when out of memory. */
 int dt_strtab_init(dt_strtab *t);
 void dt_strtab_free(dt_strtab *t);
-/* Intern s[0..n) (no NUL inside); returns 0 and sets *out, or -1 on OOM / table over 4 GiB. */
+/* Intern s[0..n) (no NUL inside); returns 0 and sets *out, or -1 on OOM / table over 4 GiB.
+ * Each interned string carries a 32-bit tag, 0 when added, for its owner's use (see dt_strtab_tag). */
 int dt_strtab_add(dt_strtab *t, const char *s, size_t n, dt_str *out);
+/* The same, with h == dt_strhash(s, n) already computed by the caller. */
+int dt_strtab_add_hashed(dt_strtab *t, const char *s, size_t n, uint32_t h, dt_str *out);
+/* The tag of a non-empty string returned by dt_strtab_add (not by dt_strtab_append): a map from
+ * interned strings to numbers that costs no lookup, stored next to the bytes. */
+uint32_t dt_strtab_get_tag(const dt_strtab *t, dt_str s);
+void dt_strtab_set_tag(dt_strtab *t, dt_str s, uint32_t tag);
 /* Store s[0..n) without looking for an equal string: for texts that are never looked up (what to
  * say, labels), where the lookup would cost more than the bytes it could save. */
 int dt_strtab_append(dt_strtab *t, const char *s, size_t n, dt_str *out);
