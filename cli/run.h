@@ -23,7 +23,7 @@ typedef struct run_ctx {
     js_writer *json;      /* NULL without --json */
     const char *agent;
     int64_t start_ms;
-    int hinted;           /* the first-step hint was shown */
+    int hinted;           /* bit per kind of step (1 question, 2 input, 4 info) whose hint was shown */
     /* the choices of the current question as shown (audience "customer" left out) */
     size_t nshown;
     size_t *map;          /* shown position → index in the view's choices */

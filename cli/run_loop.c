@@ -62,7 +62,7 @@ static int on_eof(run_ctx *c)
 int run_loop(run_ctx *c, rh_recording *rec)
 {
     run_next rn = RN_REDRAW;
-    char prompt[64], *line;
+    char prompt[256], *line;
     in_status st;
 
     while (!dt_session_ended(c->s)) {

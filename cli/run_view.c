@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE 700
 #include "input.h"
 #include "run.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,21 @@ void run_show_choices(const run_ctx *c)
     }
 }
 
+/* Once per kind of step, on a terminal: how to answer this kind.  A tree that opens with an info
+ * step must not tell the agent to pick "a number or part of a label" when there is nothing to pick. */
+static void first_hint(run_ctx *c, const dt_view *v)
+{
+    int bit = v->kind == DT_STEP_QUESTION ? 1 : v->kind == DT_STEP_INPUT ? 2 : 4;
+    const char *text = bit == 1 ? "(Answer with a number or part of a label; Tab completes; type "
+                                  "help for commands.)"
+                       : bit == 2 ? "(Type the answer and press Enter; type help for commands.)"
+                                  : "(Read this out, press Enter when done; type help for commands.)";
+
+    if (!c->tty || (c->hinted & bit)) return;
+    rd_wrap(&c->scr, RD_DIM, "  ", 2, text);
+    c->hinted |= bit;
+}
+
 int run_show_step(run_ctx *c)
 {
     const dt_view *v = dt_session_view(c->s);
@@ -143,11 +159,7 @@ int run_show_step(run_ctx *c)
     if (v->kind == DT_STEP_QUESTION || has_hint(v)) rd_text(&c->scr, RD_PLAIN, "\n");
     if (v->kind == DT_STEP_QUESTION) choices(c);
     if (v->kind == DT_STEP_INPUT) input_hint(c, v);
-    if (c->tty && !c->hinted) {
-        rd_wrap(&c->scr, RD_DIM, "  ", 2, "(Answer with a number or part of a label; Tab "
-                                          "completes; type help for commands.)");
-        c->hinted = 1;
-    }
+    first_hint(c, v);
     return 0;
 }
 
@@ -161,15 +173,27 @@ void run_show_end(run_ctx *c)
     rd_printf(&c->scr, RD_GOOD, "Outcome: %s\n", v->outcome);
 }
 
+/* An input's prompt is its step title ("Date of birth > "), not the variable name ("dob > "), which
+ * means nothing to a first-time agent; sanitised (it is tree text) and cut to 40 characters. */
+static void input_prompt(const dt_view *v, char *buf, size_t size)
+{
+    char *t = *v->step_title ? rd_sanitize(v->step_title, 0) : NULL;
+    const char *name = t ? t : v->var;
+    size_t n = u8_offset(name, strlen(name), 40);
+
+    snprintf(buf, size, "%.*s%s > ", (int)n, name, name[n] ? "..." : "");
+    free(t);
+}
+
 void run_prompt(const run_ctx *c, char *buf, size_t size)
 {
     const dt_view *v = dt_session_view(c->s);
     if (v->kind == DT_STEP_QUESTION)
         snprintf(buf, size, "Choose 1-%zu > ", c->nshown);
     else if (v->kind == DT_STEP_INPUT)
-        snprintf(buf, size, "%s > ", v->var);
+        input_prompt(v, buf, size);
     else
-        snprintf(buf, size, "Enter to continue > ");
+        snprintf(buf, size, "Enter when done > ");
 }
 
 /* Tab candidates: the labels (or an input's options) as shown, sanitised, since readline lists

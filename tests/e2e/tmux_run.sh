@@ -62,7 +62,7 @@ keys "Roamxyz" C-c
 expect "Ctrl-C shows ^C" "^C"
 keys "2" Enter
 expect "after Ctrl-C the line was cleared (2 taken alone)" "→ Roaming charges on my bill"
-wait_for "age > " && ok "input step prompt" || bad "no input prompt"
+wait_for "Age > " && ok "input step prompt" || bad "no input prompt"
 
 # 3. Tab completes commands; restart; resize then the text is wrapped to the new width.
 keys "resta" Tab Enter
