@@ -25,6 +25,10 @@ static void path_entry(const rd_screen *sc, const dt_path_entry *e, size_t n)
     snprintf(num, sizeof num, "  %2zu. ", n);
     if (e->kind == DT_STEP_END)
         rd_printf(sc, RD_PLAIN, "%s%s (end)\n", num, title);
+    else if (e->answer && e->kind == DT_STEP_INFO)   /* "continue" is a keystroke, not a fact */
+        rd_printf(sc, RD_PLAIN, "%s%s (done)\n", num, title);
+    else if (e->answer && !*e->answer)   /* an optional input skipped: say so in the ticket */
+        rd_printf(sc, RD_PLAIN, "%s%s: (left empty)\n", num, title);
     else if (e->answer)
         rd_printf(sc, RD_PLAIN, "%s%s: %s\n", num, title, e->answer);
     else
