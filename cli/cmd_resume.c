@@ -144,7 +144,12 @@ static int run_resumed(run_ctx *c, const res_opts *o, const found *f)
         rh_chain(r, js_observer, c->json);
     }
     c->start_ms = run_now_ms();
+    if (c->tty && c->show) {   /* the colleague taking over has not seen the call so far */
+        rd_text(&c->scr, RD_BOLD, "Path so far\n");
+        sm_path(&c->scr, c->s);
+    }
     rc = run_finish(c, run_loop(c, r), NULL);
+    run_tell_resume(c, r, rc);
     return rh_end(r, rc);
 }
 

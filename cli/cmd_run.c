@@ -232,8 +232,10 @@ int cmd_run(int argc, char **argv)
     run_setup_io(&c, o.json);
     if (!(c.err = dt_error_new()) || (o.json && !(c.json = js_new(stdout)))) rc = DT_EXIT_INTERNAL;
     if (rc == 0) rc = load(&c, &o);
-    if (rc == 0 && (rc = start(&c, &o, &rec)) == 0) rc = run_finish(&c, run_loop(&c, rec), o.summary);
-    else if (c.json) js_exit(c.json, "failed", NULL, rc);
+    if (rc == 0 && (rc = start(&c, &o, &rec)) == 0) {
+        rc = run_finish(&c, run_loop(&c, rec), o.summary);
+        run_tell_resume(&c, rec, rc);
+    } else if (c.json) js_exit(c.json, "failed", NULL, rc);
     rc = rh_end(rec, rc);
     run_free_shown(&c);
     sm_baseline_free(&c.base);

@@ -62,6 +62,8 @@ void run_setup_io(run_ctx *c, int json);
 int run_loop(run_ctx *c, rh_recording *rec);
 /* The end: outcome, case summary (also into summary_path when not NULL), JSON exit event. */
 int run_finish(run_ctx *c, int rc, const char *summary_path);
+/* After run_finish on a terminal: how to resume an unfinished, recorded call. */
+void run_tell_resume(const run_ctx *c, const rh_recording *rec, int rc);
 
 /* run_pick.c: choose a tree from the library directory; *path (malloc) on DT_EXIT_OK. */
 int run_pick(const rd_screen *sc, const char *dir, char **path);

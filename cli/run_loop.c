@@ -109,3 +109,15 @@ int run_finish(run_ctx *c, int rc, const char *summary_path)
     }
     return rc;
 }
+
+/* An agent who quits mid-call (the customer hung up, a colleague takes over) needs the id to
+ * resume: say it on the terminal (piped transcripts stay free of random ids). */
+void run_tell_resume(const run_ctx *c, const rh_recording *rec, int rc)
+{
+    const char *id = rec ? rh_id(rec) : "";
+    if (rc != DT_EXIT_UNFINISHED || !c->tty || !c->show || !*id) return;
+    rd_text(&c->scr, RD_PLAIN, "\n");
+    rd_wrap(&c->scr, RD_PLAIN, "", 0, "The call is saved. To continue it later, or to hand it to "
+                                      "a colleague, run:");
+    rd_printf(&c->scr, RD_BOLD, "  dtree resume %.8s\n", id);
+}
