@@ -1,6 +1,6 @@
 /*
  * run_pick.c — `dtree run` without TREE: list the library's trees (title, tags, id) and let the
- * agent pick one by number or by typing part of a title (or the id).
+ * agent pick one by number or by typing part of a title (or the id, shown in brackets).
  */
 #define _XOPEN_SOURCE 700
 #include "exitcodes.h"
@@ -22,10 +22,15 @@ static void list(const rd_screen *sc, const char *dir, const lib_list *l)
     rd_printf(sc, RD_BOLD, "Trees in %s\n", dir);
     for (i = 0; i < l->count; i++) {
         const lib_entry *e = &l->items[i];
+        size_t n = strlen(e->title) + strlen(e->tags) + strlen(e->id) + 16;
+        char *line = malloc(n);
         snprintf(num, sizeof num, "  %zu) ", i + 1);
-        rd_printf(sc, RD_PLAIN, "%s%s", num, e->title);
-        rd_printf(sc, RD_DIM, "%s%s%s  id: %s\n", *e->tags ? "  [" : "", e->tags,
-                  *e->tags ? "]" : "", e->id);
+        if (!line) continue;
+        /* Wrapped as one line: at 80 columns the terminal used to cut ids mid-word. */
+        snprintf(line, n, "%s (%s)%s%s%s", e->title, e->id, *e->tags ? " [" : "", e->tags,
+                 *e->tags ? "]" : "");
+        rd_wrap(sc, RD_PLAIN, num, (unsigned)strlen(num), line);
+        free(line);
     }
     if (l->failed)
         rd_printf(sc, RD_DIM, "  (%zu file%s could not be loaded: see dtree check)\n", l->failed,
