@@ -17,8 +17,8 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SAN_CFLAGS) \
-             -fvisibility=hidden -fPIC -Iengine $(XML_CFLAGS)
-ALL_LDFLAGS = $(LDFLAGS) $(SAN_CFLAGS)
+             -fvisibility=hidden -fPIC -pthread -Iengine $(XML_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_CFLAGS) -pthread
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
 CLI_SRC    := $(sort $(wildcard cli/*.c))

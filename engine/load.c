@@ -161,8 +161,11 @@ static void load_unit(dt_loader *L, uint32_t u, const char *mem, size_t memlen)
     dt_status st = mem ? dt_xmlin_open_memory(&in, mem, memlen, L->max_bytes)
                        : dt_xmlin_open_file(&in, fi->real ? fi->real : fi->display, L->max_bytes);
     L->in = &in;
-    if (st == DT_OK)
+    if (st == DT_OK) {
+        dt_xmlin_pipe_start(&in); /* large files: read and pre-scan in a second thread */
         dt_load_parse(L, &in);
+        dt_xmlin_pipe_stop(&in);  /* the whole file's hash is final once the thread has ended */
+    }
     if (in.failed) {
         dt_pos p = {in.fline, in.fcol};
         if (in.code == DT_ENOMEM)

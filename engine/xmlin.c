@@ -140,6 +140,7 @@ dt_status dt_xmlin_open_memory(dt_xmlin *in, const char *data, size_t len, size_
 
 void dt_xmlin_close(dt_xmlin *in)
 {
+    dt_xmlin_pipe_stop(in);
     if (in->fd >= 0)
         close(in->fd);
     in->fd = -1;
@@ -157,6 +158,18 @@ int dt_xmlin_noclose(void *ctx)
 /* ---- position queue ---- */
 
 static int qpush(dt_xmlin *in, const dt_xpos *p)
+{
+    if (!in->sink)
+        return dt_xmlin_qpush(in, p);
+    if (in->nsink == in->sink_cap) { /* cannot happen: a slot's bytes bound its positions */
+        fail(in, DT_ELIMIT, in->line, 0, "too-many-attributes", "too many tags in one block");
+        return -1;
+    }
+    in->sink[in->nsink++] = *p;
+    return 0;
+}
+
+int dt_xmlin_qpush(dt_xmlin *in, const dt_xpos *p)
 {
     if (in->qhead + in->qlen == in->qcap) {
         if (in->qhead > 0) {
@@ -546,6 +559,13 @@ static ssize_t source_read(dt_xmlin *in, char *buf, size_t len)
 int dt_xmlin_read(void *ctx, char *buf, int len)
 {
     dt_xmlin *in = ctx;
+    if (in->pipe && !in->failed)
+        return dt_xmlin_pipe_read(in, buf, len);
+    return dt_xmlin_read_direct(in, buf, len);
+}
+
+int dt_xmlin_read_direct(dt_xmlin *in, char *buf, int len)
+{
     if (in->failed || len <= 0)
         return in->failed ? -1 : 0;
     ssize_t n = source_read(in, buf, (size_t)len);

@@ -52,6 +52,10 @@ typedef struct dt_xmlin {
     /* position queue */
     dt_xpos *q;
     size_t qhead, qlen, qcap;
+    /* when the pre-scan runs in the reading thread (xmlin_pipe.c): positions go to this fixed array */
+    dt_xpos *sink;
+    size_t nsink, sink_cap;
+    struct dt_xpipe *pipe;   /* non-NULL while a reading thread feeds this input */
     /* first failure (pre-scan, I/O, size): reported by the caller after the reader stops */
     int failed;
     dt_status code;
@@ -66,6 +70,18 @@ dt_status dt_xmlin_open_file(dt_xmlin *in, const char *path, size_t max_bytes);
 /* Read from memory (borrowed for the life of `in`). */
 dt_status dt_xmlin_open_memory(dt_xmlin *in, const char *data, size_t len, size_t max_bytes);
 void dt_xmlin_close(dt_xmlin *in);
+
+/* Large files: read, hash and pre-scan in a second thread, ahead of libxml2 (xmlin_pipe.c); the
+ * results are the same as without it.  Returns 0 when started; -1 leaves `in` reading by itself. */
+int dt_xmlin_pipe_start(dt_xmlin *in);
+/* Stop and join the reading thread, free its buffers (dt_xmlin_close calls it). */
+void dt_xmlin_pipe_stop(dt_xmlin *in);
+/* The pipeline's side of dt_xmlin_read. */
+int dt_xmlin_pipe_read(dt_xmlin *in, char *buf, int len);
+/* Read, hash and pre-scan the next `len` bytes into buf, as dt_xmlin_read does without a pipeline. */
+int dt_xmlin_read_direct(dt_xmlin *in, char *buf, int len);
+/* Append a position to the queue (consumer side); -1 when out of memory (in->failed set). */
+int dt_xmlin_qpush(dt_xmlin *in, const dt_xpos *p);
 
 /* libxml2 read callback: fills buf with pre-scanned bytes; 0 at the end, -1 on failure (see in->failed). */
 int dt_xmlin_read(void *ctx, char *buf, int len);
