@@ -479,18 +479,20 @@ void dt_on_start(dt_loader *L, dt_frame *f, dt_frame *parent, dt_attrs *at)
 
 /* Normalise the frame's text in place: trim, collapse white space runs to one space, and keep a
  * blank line (two or more newlines) as one paragraph break "\n". */
+/* 1 for the white space XML text may hold; the loop below is on every byte of every text. */
+static const unsigned char ws_tab[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+
 static size_t normalise(char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t o = 0, i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+    while (i < n && ws_tab[u[i]])
         i++;
     while (i < n) {
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') {
+        while (i < n && !ws_tab[u[i]])
             s[o++] = s[i++];
-            continue;
-        }
         int nl = 0;
-        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        while (i < n && ws_tab[u[i]])
             nl += s[i++] == '\n';
         if (i < n)
             s[o++] = nl >= 2 ? '\n' : ' ';
