@@ -121,7 +121,8 @@ static dt_status apply_input(dt_session *s, const dt_step_rec *r, char *canon, d
     int sensitive = DT_VAR(s->t, r->var)->sensitive;
     const char *answer = sensitive ? DT_REDACTED : canon ? canon : "";
     int own = !sensitive && canon;
-    if (own && !(answer = dt_strdup(canon))) {
+    /* the path shows what a person reads: yes/no for booleans, the canonical text otherwise */
+    if (own && !(answer = dt_strdup(dt_value_display((dt_var_type)DT_VAR(s->t, r->var)->type, canon)))) {
         dt_free(canon);
         return dt_sess_oom(err);
     }

@@ -118,6 +118,22 @@ static int find_acted(const dt_session *s, size_t *k)
     return -1;
 }
 
+/* Notes are the agent's, not the path's: going back moves the notes of the steps undone to the
+ * step returned to.  Make room first, so that nothing can fail once the path is cut. */
+static int keep_notes_room(dt_session *s, size_t k)
+{
+    size_t moved = 0, cap = 0;
+    for (size_t i = k + 1; i < s->npath; i++)
+        moved += s->path[i].nnotes;
+    dt_prec *p = &s->path[k];
+    if (!moved)
+        return 0;
+    if (p->nnotes)
+        for (cap = 8; cap < p->nnotes; cap *= 2)
+            ;
+    return dt_grow((void **)&p->notes, &cap, (size_t)p->nnotes + moved, sizeof *p->notes);
+}
+
 dt_status dt_session_back(dt_session *s, dt_error *err)
 {
     if (!s)
@@ -127,6 +143,8 @@ dt_status dt_session_back(dt_session *s, dt_error *err)
         return dt_err_error(err, DT_ESTATE, NULL, 0, 0, NULL,
                             s->started ? "nothing to go back to: this is the first step"
                                        : "the session has not started");
+    if (keep_notes_room(s, k) != 0)
+        return dt_sess_oom(err);
     size_t mark = s->path[k].act_mark;
     s->now = s->clock(s->clock_user);
     dt_sess_undo_to(s, mark);
@@ -138,9 +156,14 @@ dt_status dt_session_back(dt_session *s, dt_error *err)
         return st;
     }
     dt_sess_undo_drop(s, mark);
-    while (s->npath > k + 1)
-        dt_sess_prec_clear(&s->path[--s->npath]);
     dt_prec *p = &s->path[k];
+    while (s->npath > k + 1) {
+        dt_prec *gone = &s->path[--s->npath];
+        for (uint32_t i = 0; i < gone->nnotes; i++) /* room was made by keep_notes_room */
+            p->notes[p->nnotes++] = gone->notes[i];
+        gone->nnotes = 0;
+        dt_sess_prec_clear(gone);
+    }
     if (p->flags & DT_P_OWN_ANSWER)
         dt_free((char *)p->answer);
     p->answer = NULL;

@@ -689,11 +689,12 @@ static void test_jump_and_notes(void **state)
     OK(dt_session_note(s, "here", err));
     assert_string_equal(evlog, "note:here");
     assert_int_equal(dt_session_path_get(s, 3)->note_count, 1);
-    OK(dt_session_back(s, err)); /* undoes the jump, keeps the notes of q1 */
+    OK(dt_session_back(s, err)); /* undoes the jump; notes are the agent's and all stay */
     assert_string_equal(step_id(s), "q1");
     assert_string_equal(dt_session_var_get(s, "ok"), "no");
     assert_int_equal(dt_session_path_count(s), 1);
-    assert_int_equal(dt_session_path_get(s, 0)->note_count, 2);
+    assert_int_equal(dt_session_path_get(s, 0)->note_count, 3);
+    assert_string_equal(dt_session_path_get(s, 0)->notes[2], "here");
     /* a jump after the end reopens the session */
     OK(dt_session_choose(s, 0, err));
     OK(dt_session_continue(s, err));
