@@ -41,6 +41,23 @@ static const command *find(const char *name)
     return NULL;
 }
 
+/* The command a typo most likely meant ("runn", "chek", "sesions"): the one sharing the longest
+ * prefix, when that is at least two letters; NULL when nothing is close. */
+static const char *closest(const char *name)
+{
+    const char *best = NULL;
+    size_t best_len = 1, i, n;
+    for (i = 0; i < NCOMMANDS; i++) {
+        for (n = 0; name[n] && name[n] == commands[i].name[n]; n++)
+            ;
+        if (n > best_len) {
+            best_len = n;
+            best = commands[i].name;
+        }
+    }
+    return best;
+}
+
 static int usage(FILE *f)
 {
     size_t i;
@@ -90,7 +107,11 @@ int main(int argc, char **argv)
         return DT_EXIT_USAGE;
     }
     if (!(c = find(argv[1]))) {
-        rd_eprintf("unknown command '%s'; see 'dtree --help'", argv[1]);
+        const char *near = closest(argv[1]);
+        if (near)
+            rd_eprintf("unknown command '%s' (did you mean '%s'?); see 'dtree --help'", argv[1], near);
+        else
+            rd_eprintf("unknown command '%s'; see 'dtree --help'", argv[1]);
         return DT_EXIT_USAGE;
     }
     return c->fn(argc - 1, argv + 1);
