@@ -6,6 +6,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include "input.h"
+#include "match.h"
 
 #include "render.h"
 #include "utf8.h"
@@ -61,12 +62,30 @@ static char *generate(const char *text, int state)
     return NULL;
 }
 
+/* A word inside one label ("exch" for "An exchange (another size...)") completes to that label,
+ * as typing it and Enter would choose it; numbers are answers, never completed. */
+static char **complete_word(const char *text)
+{
+    size_t idx, ncands, *cands;
+    char **m = NULL;
+    if (!*text || strspn(text, "0123456789") == strlen(text) || !(cands = malloc(nwords * sizeof *cands)))
+        return NULL;
+    if (mt_match(text, (const char *const *)words, NULL, nwords, &idx, cands, &ncands) == MT_ONE &&
+        (m = calloc(2, sizeof *m)) != NULL && !(m[0] = strdup(words[idx]))) {
+        free(m);
+        m = NULL;
+    }
+    free(cands);
+    return m;
+}
+
 static char **complete(const char *text, int start, int end)
 {
     (void)start;
     (void)end;
     rl_attempted_completion_over = 1;   /* never fall back to file names */
-    return rl_completion_matches(text, generate);
+    char **m = rl_completion_matches(text, generate);
+    return m ? m : complete_word(text);
 }
 
 /* Read the inputrc now (rl_initialize does it once), with INPUTRC pointed at /dev/null when

@@ -58,6 +58,9 @@ expect "info step shows its text" "Then wait one minute."
 keys "back" Enter
 expect "back returns to the question" "→ back to the previous step"
 [ "$(count 'Greeting (step 1)')" -ge 2 ] && ok "the question is shown again" || bad "question not shown again"
+keys "charg" Tab
+expect "Tab completes a word inside one label" "Choose 1-3 > Roaming charges on my bill"
+keys C-u
 keys "Roamxyz" C-c
 expect "Ctrl-C shows ^C" "^C"
 keys "2" Enter
