@@ -77,28 +77,24 @@ dt_status dt_load_oom(dt_loader *L)
 
 /* Short strings (ids, references, variable names, expressions) recur within a few steps of each
  * other; a small direct-mapped cache in front of the string table answers most of them from L1
- * instead of probing a table of millions of entries. */
-static uint32_t short_hash(const char *s, size_t n)
-{
-    uint32_t h = (uint32_t)n * 0x9E3779B1u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x01000193u;
-    return h;
-}
-
+ * instead of probing a table of millions of entries.  Its slot comes from the string table's own
+ * hash, so a miss does not hash the bytes a second time. */
 int dt_load_intern(dt_loader *L, const char *s, size_t n, dt_str *out)
 {
     dt_scache *e = NULL;
-    uint32_t h = 0;
+    if (n == 0) {
+        *out = 0;
+        return 0;
+    }
+    uint32_t h = dt_strhash(s, n);
     if (n <= DT_SCACHE_LEN && (L->scache || (L->scache = dt_calloc(DT_SCACHE, sizeof *L->scache)))) {
-        h = short_hash(s, n);
         e = &L->scache[h & (DT_SCACHE - 1)];
-        if (e->len == n && e->hash == h && memcmp(e->s, s, n) == 0 && (e->str || !n)) {
+        if (e->len == n && e->hash == h && memcmp(e->s, s, n) == 0) {
             *out = e->str;
             return 0;
         }
     }
-    if (dt_strtab_add(&L->t->strs, s, n, out) != 0) {
+    if (dt_strtab_add_hashed(&L->t->strs, s, n, h, out) != 0) {
         *out = 0;
         dt_load_oom(L);
         return -1;

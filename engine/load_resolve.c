@@ -212,7 +212,7 @@ uint32_t dt_load_cond(dt_loader *L, const dt_attrs *at, int a)
 {
     const char *src = at->v[a];
     dt_pos vp = dt_attr_pos(at, a);
-    size_t n = strlen(src);
+    size_t n = at->len[a];
     if (n > DT_MAX_EXPR) {
         dt_load_error(L, DT_ELIMIT, &vp, "too-long", "expression is %zu bytes long; the limit is %d",
                       n, DT_MAX_EXPR);

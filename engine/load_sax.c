@@ -167,7 +167,7 @@ static void collect_attrs(sax_pass *S, int e, int nattrs, const xmlChar **attrs,
 {
     dt_loader *L = S->L;
     size_t need = 0, used = 0;
-    uint32_t off[A_COUNT];
+    memset(at->v, 0, sizeof at->v); /* absent attributes; the buffer does not move below */
     for (int i = 0; i < nattrs; i++)
         need += (size_t)(attrs[5 * i + 4] - attrs[5 * i + 3]) + 1;
     if (need > L->acap && dt_grow((void **)&L->abuf, &L->acap, need, 1) != 0) {
@@ -185,14 +185,12 @@ static void collect_attrs(sax_pass *S, int e, int nattrs, const xmlChar **attrs,
                           (const char *)attrs[0], dt_elem_names[e]);
             continue;
         }
-        off[k] = (uint32_t)used;
+        at->v[k] = L->abuf + used;
         at->len[k] = (uint32_t)copy_value(L->abuf + used, attrs[3], attrs[4]);
         used += at->len[k] + 1;
         at->pos[k] = p;
         *present |= 1u << k;
     }
-    for (int k = 0; k < A_COUNT; k++)
-        at->v[k] = (*present & (1u << k)) ? L->abuf + off[k] : NULL;
 }
 
 static void end_element(dt_loader *L)

@@ -119,7 +119,7 @@ static dt_str get_id(dt_loader *L, const dt_attrs *at, int a, const char *what)
     dt_str s = 0;
     if (!v)
         return 0;
-    size_t n = strlen(v);
+    size_t n = at->len[a];
     if (!token_ok(v, n)) {
         dt_pos p = dt_attr_pos(at, a);
         dt_load_error(L, DT_EINVALID, &p, "bad-id",
@@ -135,7 +135,7 @@ static dt_str get_str(dt_loader *L, const dt_attrs *at, int a)
 {
     dt_str s = 0;
     if (at->v[a])
-        dt_load_intern(L, at->v[a], strlen(at->v[a]), &s);
+        dt_load_intern(L, at->v[a], at->len[a], &s);
     return s;
 }
 
@@ -146,7 +146,7 @@ static dt_str get_var_ref(dt_loader *L, const dt_attrs *at, int a)
     if (!v)
         return 0;
     dt_pos p = dt_attr_pos(at, a);
-    if (!dt_name_valid(v, strlen(v))) {
+    if (!dt_name_valid(v, at->len[a])) {
         dt_load_error(L, DT_EINVALID, &p, "bad-name",
                       "\"%.60s\" is not a valid variable name (letters, digits and \"_\")", v);
         return 0;
@@ -362,7 +362,7 @@ static void on_step(dt_loader *L, dt_frame *f, const dt_attrs *at)
     s->first_choice = t->choices.len;
     s->audience = get_audience(L, at);
     if (at->v[A_TITLE])
-        dt_load_text(L, at->v[A_TITLE], strlen(at->v[A_TITLE]), &s->title);
+        dt_load_text(L, at->v[A_TITLE], at->len[A_TITLE], &s->title);
     s->id = get_id(L, at, A_ID, "step id");
     dt_load_declare_step(L, f->index, &at->tag);
     s = cur_step(L, f);
@@ -477,42 +477,48 @@ void dt_on_start(dt_loader *L, dt_frame *f, dt_frame *parent, dt_attrs *at)
 
 /* ---- element ends: text and counts ---- */
 
-/* Normalise the frame's text in place: trim, collapse white space runs to one space, and keep a
- * blank line (two or more newlines) as one paragraph break "\n". */
-/* 1 for the white space XML text may hold; the loop below is on every byte of every text. */
-static const unsigned char ws_tab[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+/* Byte classes for the loop below, which runs on every byte of every text: 1 the white space XML
+ * text may hold, 2 the bytes that need a second look afterwards (NUL, braces), else 0. */
+static const unsigned char text_cls[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1,
+                                            ['\0'] = 2, ['{'] = 2, ['}'] = 2};
 
-static size_t normalise(char *s, size_t n)
+/* Normalise the frame's text in place: trim, collapse white space runs to one space, and keep a
+ * blank line (two or more newlines) as one paragraph break "\n".  *special: a NUL or brace seen. */
+static size_t normalise(char *s, size_t n, int *special)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t o = 0, i = 0;
-    while (i < n && ws_tab[u[i]])
+    unsigned seen = 0, c;
+    while (i < n && text_cls[u[i]] == 1)
         i++;
     while (i < n) {
-        while (i < n && !ws_tab[u[i]])
+        while (i < n && (c = text_cls[u[i]]) != 1) {
+            seen |= c;
             s[o++] = s[i++];
+        }
         int nl = 0;
-        while (i < n && ws_tab[u[i]])
+        while (i < n && text_cls[u[i]] == 1)
             nl += s[i++] == '\n';
         if (i < n)
             s[o++] = nl >= 2 ? '\n' : ' ';
     }
+    *special = seen != 0;
     return o;
 }
 
 /* The frame's text, normalised, interned in *out; *text points at it in the text buffer (valid
- * until the next text node).  -1 when out of memory. */
-static int frame_text(dt_loader *L, const dt_frame *f, dt_str *out, const char **text)
+ * until the next text node), *special says whether it holds a brace (or a NUL).  -1 when out of memory. */
+static int frame_text(dt_loader *L, const dt_frame *f, dt_str *out, const char **text, int *special)
 {
     if (dt_grow((void **)&L->tbuf, &L->tcap, L->tlen + 1, 1) != 0) {
         dt_load_oom(L);
         return -1;
     }
     char *s = L->tbuf + f->text_start;
-    size_t n = normalise(s, L->tlen - f->text_start);
+    size_t n = normalise(s, L->tlen - f->text_start, special);
     s[n] = '\0';
     *text = s;
-    if (memchr(s, '\0', n)) /* cannot come from XML, but never let it cut a string short */
+    if (*special && memchr(s, '\0', n)) /* cannot come from XML, but never let it cut a string short */
         n = strlen(s);
     /* Options are interned: input specs are shared by comparing their offsets (load_resolve.c). */
     if (f->elem == E_OPTION)
@@ -554,9 +560,11 @@ static void text_end(dt_loader *L, dt_frame *f, dt_frame *parent)
 {
     dt_str s;
     const char *text;
-    if (frame_text(L, f, &s, &text) != 0)
+    int special;
+    if (frame_text(L, f, &s, &text, &special) != 0)
         return;
-    dt_load_check_interp(L, text, &f->pos, dt_elem_names[f->elem]);
+    if (special) /* no brace: nothing to check */
+        dt_load_check_interp(L, text, &f->pos, dt_elem_names[f->elem]);
     dt_tree *t = L->t;
     switch (f->elem) {
     case E_SAY: {
