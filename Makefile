@@ -114,6 +114,23 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dtree $(DESTDIR)$(PREFIX)/lib/libdtree.* \
 	    $(DESTDIR)$(PREFIX)/include/dtree.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdtree.pc
 
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) in build-fuzz/: the engine (and the CLI sanitiser for
+# fuzz_render) built with coverage, ASan and UBSan.  Then a short run of each; FUZZ_SECONDS=0 only builds.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+fuzz:
+	@$(MAKE) --no-print-directory B=build-fuzz CC=clang CFLAGS="-O1 -g" SAN_CFLAGS="$(FUZZ_SAN)" \
+	    build-fuzz/libdtree.a build-fuzz/cli/render.o build-fuzz/cli/utf8.o
+	@for src in $(FUZZ_SRC); do n=$$(basename $$src .c); extra=; \
+	    [ $$n != fuzz_render ] || extra="-Icli build-fuzz/cli/render.o build-fuzz/cli/utf8.o"; \
+	    echo "clang -o build-fuzz/$$n $$src"; \
+	    clang -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
+	        -fno-sanitize-recover=all -fno-omit-frame-pointer -Iengine $(XML_CFLAGS) \
+	        -DDT_FUZZ_TREES='"$(CURDIR)/trees"' -o build-fuzz/$$n $$src $$extra build-fuzz/libdtree.a \
+	        $(XML_LIBS) -lm -pthread || exit 1; done
+	@[ "$(FUZZ_SECONDS)" = 0 ] || B=build-fuzz ./tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 clean:
 	rm -rf build build-san build-vg build-cov build-fuzz
 
