@@ -187,8 +187,13 @@ static void wrap_para(const rd_screen *sc, rd_style st, char *para, unsigned ind
         } else if (col > line_start) {
             fputc(' ', sc->out);
             col++;
+        } else if (col > indent && col + chars > width && indent + chars <= width) {
+            /* the first word after a prefix does not fit beside it but fits on a line of its own */
+            fputc('\n', sc->out);
+            spaces(sc, indent);
+            col = line_start = indent;
         }
-        while (chars > width - indent) {   /* a word longer than a line is cut at characters */
+        while (chars > 0 && col + chars > width && indent < width) {   /* too long: cut it */
             size_t cut = u8_offset(w, wl, col < width ? width - col : 1);
             put_clean(sc, st, w, cut);
             fputc('\n', sc->out);
