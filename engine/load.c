@@ -79,6 +79,23 @@ dt_status dt_load_oom(dt_loader *L)
  * other; a small direct-mapped cache in front of the string table answers most of them from L1
  * instead of probing a table of millions of entries.  Its slot comes from the string table's own
  * hash, so a miss does not hash the bytes a second time. */
+/* a[0..n) == b[0..n) for n <= DT_SCACHE_LEN, inline: a call to memcmp cost more than the compare. */
+static int short_eq(const char *a, const char *b, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return 0;
+    }
+    for (; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 int dt_load_intern(dt_loader *L, const char *s, size_t n, dt_str *out)
 {
     dt_scache *e = NULL;
@@ -89,7 +106,7 @@ int dt_load_intern(dt_loader *L, const char *s, size_t n, dt_str *out)
     uint32_t h = dt_strhash(s, n);
     if (n <= DT_SCACHE_LEN && (L->scache || (L->scache = dt_calloc(DT_SCACHE, sizeof *L->scache)))) {
         e = &L->scache[h & (DT_SCACHE - 1)];
-        if (e->len == n && e->hash == h && memcmp(e->s, s, n) == 0) {
+        if (e->hash == h && e->len == n && short_eq(e->s, s, n)) {
             *out = e->str;
             return 0;
         }
