@@ -46,7 +46,34 @@ static dt_status read_file(const char *path, char **out, size_t *len, dt_error *
     return DT_OK;
 }
 
-/* Refuse what libxml2 would handle dangerously or slowly before it sees a byte. */
+/* Index of the last byte of the first `end` at or after i (len when there is none), counting the
+ * newlines passed over. */
+static size_t skip_past(const char *buf, size_t len, size_t i, const char *end, unsigned *line)
+{
+    size_t n = strlen(end);
+    for (; i + n <= len; i++) {
+        if (!memcmp(buf + i, end, n))
+            return i + n - 1;
+        *line += buf[i] == '\n';
+    }
+    return len;
+}
+
+/* What markup starting at buf[i] ('<') is read without looking inside: comments, processing
+ * instructions, CDATA.  A quote in one of them must not make the scan miss what follows. */
+static const char *opaque_end(const char *buf, size_t i)
+{
+    if (!strncmp(buf + i, "<!--", 4))
+        return "-->";
+    if (!strncmp(buf + i, "<?", 2))
+        return "?>";
+    if (!strncmp(buf + i, "<![CDATA[", 9))
+        return "]]>";
+    return NULL;
+}
+
+/* Refuse what libxml2 would handle dangerously or slowly before it sees a byte.  Quotes are
+ * tracked only inside tags, and comments, PIs and CDATA are skipped whole. */
 static dt_status prescan(const char *path, const char *buf, size_t len, dt_error *err)
 {
     unsigned line = 1, attrs = 0;
@@ -58,11 +85,13 @@ static dt_status prescan(const char *path, const char *buf, size_t len, dt_error
             line++;
         if (quote) {
             quote = ch == quote ? 0 : quote;
+        } else if (ch == '<' && !in_tag && opaque_end(buf, i)) {
+            i = skip_past(buf, len, i + 2, opaque_end(buf, i), &line);
         } else if (ch == '<') {
             if (!strncmp(buf + i, "<!DOCTYPE", 9) || !strncmp(buf + i, "<!ENTITY", 8))
                 return dt_err_error(err, DT_ESYNTAX, path, line, 0, "doctype",
                                     "DOCTYPE and entity declarations are not allowed");
-            in_tag = buf[i + 1] != '!' && buf[i + 1] != '?';
+            in_tag = buf[i + 1] != '!';
             attrs = 0;
         } else if (in_tag && (ch == '"' || ch == '\'')) {
             quote = ch;

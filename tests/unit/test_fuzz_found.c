@@ -13,6 +13,8 @@
 
 #include "dtree.h"
 
+#include <unistd.h>
+
 static char *wrapped(unsigned width, const char *prefix, unsigned indent, const char *text)
 {
     static char buf[4096];
@@ -40,10 +42,81 @@ static void test_render_first_word_after_prefix(void **state)
                         "abcdefghijklmnopq\n                        xyz\n");
 }
 
+/* ---- scenario files ---- */
+
+static const char tree_xml[] = "<tree id='t' version='1' title='T'><question id='q'><say>Hi</say>"
+                               "<choice to='e'>Go</choice></question>"
+                               "<end id='e' outcome='resolved'/></tree>";
+
+static char dir[64];
+
+static void put(const char *name, const char *text)
+{
+    char p[128];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static dt_status load_scenario(const char *text, char *first_error, size_t size)
+{
+    char p[128];
+    snprintf(dir, sizeof dir, "/tmp/dt-fuzzfound.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    put("t.xml", tree_xml);
+    put("s.xml", text);
+    snprintf(p, sizeof p, "%s/s.xml", dir);
+    dt_suite *su = NULL;
+    dt_error *err = dt_error_new();
+    dt_status st = dt_suite_load_file(p, NULL, &su, err);
+    snprintf(first_error, size, "%s", dt_error_text(err));
+    dt_error_free(err);
+    dt_suite_free(su);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/t.xml", dir);
+    unlink(p);
+    rmdir(dir);
+    return st;
+}
+
+/* Found while fuzzing scenario files (by reading the pre-scan): a quote inside a comment made the
+ * pre-scan believe it was inside an attribute value, so a DOCTYPE with entities (or any number of
+ * attributes) after it reached libxml2. */
+static void test_scenario_prescan_not_fooled_by_comments(void **state)
+{
+    (void)state;
+    char msg[512];
+    assert_int_equal(load_scenario("<?xml version='1.0'?>\n<!-- <a ' -->\n"
+                                   "<!DOCTYPE scenarios [<!ENTITY e 'hello'>]>\n"
+                                   "<scenarios tree='t.xml'><!-- ' -->"
+                                   "<scenario name='x&e;'/></scenarios>\n", msg, sizeof msg),
+                     DT_ESYNTAX);
+    assert_non_null(strstr(msg, "s.xml:3: error: DOCTYPE and entity declarations are not allowed"));
+    /* the same trick through a processing instruction, and 40 attributes behind it */
+    char big[2048] = "<?pi <a \" ?>\n<scenarios tree='t.xml' ";
+    for (int i = 0; i < 40; i++)
+        snprintf(big + strlen(big), sizeof big - strlen(big), "a%d='1' ", i);
+    strcat(big, "\"><scenario name='x'/></scenarios>\n");
+    assert_int_equal(load_scenario(big, msg, sizeof msg), DT_ELIMIT);
+    /* what is inside comments, PIs and CDATA is not markup: these load */
+    assert_int_equal(load_scenario("<?xml version='1.0'?><!-- don't <!DOCTYPE x> -->\n"
+                                   "<?note it's \"fine\" ?><scenarios tree='t.xml'>"
+                                   "<scenario name='it&apos;s'><expect step='q'/><![CDATA[ ' ]]>"
+                                   "</scenario></scenarios>", msg, sizeof msg),
+                     DT_EINVALID);
+    assert_non_null(strstr(msg, "text is not allowed"));
+    assert_int_equal(load_scenario("<!-- don't --><scenarios tree='t.xml'><scenario name='ok'>"
+                                   "<expect step='q'/></scenario></scenarios>", msg, sizeof msg),
+                     DT_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_first_word_after_prefix),
+        cmocka_unit_test(test_scenario_prescan_not_fooled_by_comments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
