@@ -4,11 +4,14 @@
  * (a trailing XML comment is a natural place for them): choose, continue, input, back, restart,
  * jump, set_var, note, choose by label.  After every action the view, path and variables must be
  * well-formed; a refused or failing action must leave the session where it was and emit nothing;
- * a successful answer undone by back must return to the same step and path length.
+ * a successful answer undone by back must return to the same step and path length.  An input that
+ * names a tree ("tree=") is loaded a second time with calls, as a file that can call itself.
  */
+#define _GNU_SOURCE
 #include "fuzz_common.h"
 
 #include <stdint.h>
+#include <unistd.h>
 
 #define MAX_ACTIONS 96
 
@@ -137,16 +140,18 @@ static void walk(dt_session *s, fz_bytes *b)
     dt_session_set_observer(s, NULL, NULL);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Load from memory; on success walk a session over it. */
+static void load_and_walk(const uint8_t *data, size_t size, const char *name, unsigned flags,
+                          const char *libdir)
 {
     dt_load_options o;
     dt_load_options_init(&o);
     o.max_bytes = 64 * 1024;
-    o.flags = DT_LOAD_NO_CALLS;
+    o.flags = flags;
+    o.library_dir = libdir;
     dt_tree *t = NULL;
     dt_error *err = dt_error_new();
-    dt_status st = dt_tree_load_memory((const char *)data, size, "fuzz.xml", &o, &t, err);
+    dt_status st = dt_tree_load_memory((const char *)data, size, name, &o, &t, err);
     FZ_CHECK((st == DT_OK) == (t != NULL));
     if (st != DT_OK) {
         FZ_CHECK(dt_error_errors(err) > 0);
@@ -157,17 +162,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dt_diag_format(dt_error_get(err, i), line, sizeof line);
     }
     dt_error_free(err);
-    if (t) {
-        FZ_CHECK(dt_tree_step_count(t) > 0);
-        (void)strlen(dt_tree_id(t));
-        (void)strlen(dt_tree_hash(t));
-        dt_session *s = NULL;
-        if (dt_session_new(t, &s, NULL) == DT_OK) {
-            fz_bytes b = {data, size};
-            walk(s, &b);
+    if (!t)
+        return;
+    FZ_CHECK(dt_tree_step_count(t) > 0);
+    (void)strlen(dt_tree_id(t));
+    (void)strlen(dt_tree_hash(t));
+    dt_session *s = NULL;
+    if (dt_session_new(t, &s, NULL) == DT_OK) {
+        fz_bytes b = {data, size};
+        walk(s, &b);
+    }
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
+/* Calls: the input is also written as DIR/fuzz.xml, so a tree that calls or jumps to "fuzz.xml"
+ * calls itself (cycles, the depth limit, returns with results). */
+static char dir[64], self[96];
+
+static void cleanup(void)
+{
+    unlink(self);
+    rmdir(dir);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    load_and_walk(data, size, "fuzz.xml", DT_LOAD_NO_CALLS, NULL);
+    if (size > 6 && memmem(data, size, "tree=", 5)) {
+        if (!dir[0]) {
+            snprintf(dir, sizeof dir, "/tmp/dtfuzz-load.XXXXXX");
+            FZ_CHECK(mkdtemp(dir) != NULL);
+            snprintf(self, sizeof self, "%s/fuzz.xml", dir);
+            atexit(cleanup);
         }
-        dt_session_free(s);
-        dt_tree_free(t);
+        FILE *f = fopen(self, "wb");
+        FZ_CHECK(f && fwrite(data, 1, size, f) == size && fclose(f) == 0);
+        load_and_walk(data, size, self, 0, dir);
     }
     return 0;
 }

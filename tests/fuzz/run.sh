@@ -13,7 +13,7 @@ HARNESSES=${*:-"fuzz_load fuzz_cond fuzz_scenario fuzz_input fuzz_render"}
 
 seeds() {
     case $1 in
-    fuzz_load) echo "trees tests/hostile tests/cases" ;;
+    fuzz_load) echo "tests/fuzz/corpus/load trees tests/hostile tests/cases" ;;
     fuzz_scenario) echo "tests/scenarios tests/cases/scenario" ;;
     *) echo "tests/fuzz/corpus/${1#fuzz_}" ;;
     esac
