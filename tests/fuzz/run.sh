@@ -3,7 +3,8 @@
 # SECONDS (default 60) at the lowest priority, one after the other, and say what each found.
 # Seeds: the small corpora in tests/fuzz/corpus/NAME plus the repository's own inputs (trees,
 # hostile files, scenario files); new inputs go to $B/corpus/NAME, crashes to $B/artifacts/.
-# Reproduce a crash with: $B/fuzz_NAME $B/artifacts/fuzz_NAME-crash-...
+# Reproduce a crash with: $B/fuzz_NAME $B/artifacts/fuzz_NAME-crash-...  Inputs that once failed are
+# kept in tests/fuzz/regress/fuzz_NAME/ and replayed first (FZ_STRICT=1: no known-issue exemptions).
 # Ends with `N passed, N failed` (a harness fails when it leaves a crash, leak or timeout).
 cd "$(dirname "$0")/../.." || exit 2
 B=${B:-build-fuzz}
@@ -33,6 +34,16 @@ for h in $HARNESSES; do
         echo "$h: not built (make fuzz FUZZ_SECONDS=0)"
         failed=$((failed + 1))
         continue
+    fi
+    # inputs that once failed (tests/fuzz/regress/NAME/*) first, with every check strict
+    if [ -d "tests/fuzz/regress/$h" ]; then
+        for r in tests/fuzz/regress/"$h"/*; do
+            if FZ_STRICT=1 "$bin" "$r" >"$B/$h.regress.log" 2>&1; then :; else
+                echo "$h: regression input $r fails (log $B/$h.regress.log)"
+                grep -E '^(SUMMARY|fuzz invariant)' "$B/$h.regress.log" | head -2 | sed 's/^/    /'
+                failed=$((failed + 1))
+            fi
+        done
     fi
     corpus=$B/corpus/${h#fuzz_}
     mkdir -p "$corpus"
