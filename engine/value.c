@@ -41,28 +41,52 @@ void dt_value_format_number(double d, char *buf, size_t size)
     snprintf(buf, size, "%.15g", d);
 }
 
+/* Digits of s (after an optional sign) in *sig, not counting leading zeros; returns the end. */
+static const char *scan_decimal(const char *p, size_t *digits, size_t *sig)
+{
+    int seen = 0;
+    for (; isdigit((unsigned char)*p) || (*p == '.' && !seen); p++) {
+        if (*p == '.') {
+            seen = 1;
+            continue;
+        }
+        (*digits)++;
+        if (*sig || *p != '0')
+            (*sig)++;
+    }
+    return p;
+}
+
+/* Numbers: what people type (42, -3.5) and every form dt_value_format_number writes (1e+21,
+ * Infinity), so that a stored value always reads back.  More than 15 significant digits would be
+ * silently rounded by a double: refused instead. */
 static int parse_number(const char *s, char *out, size_t outsz, const char **why)
 {
-    const char *p = s;
-    if (*p == '+' || *p == '-')
-        p++;
-    size_t digits = 0;
-    while (isdigit((unsigned char)*p)) {
-        p++;
-        digits++;
+    const char *p = s + (*s == '+' || *s == '-');
+    if (strcmp(p, "Infinity") == 0) {
+        snprintf(out, outsz, "%s", *s == '-' ? "-Infinity" : "Infinity");
+        return 0;
     }
-    if (*p == '.') {
-        p++;
-        while (isdigit((unsigned char)*p)) {
-            p++;
-            digits++;
-        }
+    size_t digits = 0, sig = 0;
+    p = scan_decimal(p, &digits, &sig);
+    if (digits && (*p == 'e' || *p == 'E')) {
+        const char *e = p + 1 + (p[1] == '+' || p[1] == '-');
+        size_t ed = 0;
+        while (isdigit((unsigned char)*e) && ed < 4)
+            e++, ed++;
+        p = ed ? e : p;
     }
-    if (*p || digits == 0 || digits > 30) {
-        *why = "expected a number such as 42 or 3.5";
+    *why = "expected a number such as 42 or 3.5";
+    if (*p || digits == 0)
+        return -1;
+    if (sig > 15) {
+        *why = "a number can have at most 15 significant digits (type codes and long numbers as text)";
         return -1;
     }
-    dt_value_format_number(strtod(s, NULL), out, outsz);
+    double d = strtod(s, NULL);
+    if (isinf(d))
+        return -1;
+    dt_value_format_number(d, out, outsz);
     return 0;
 }
 

@@ -54,7 +54,15 @@ static void test_number(void **state)
     ACCEPT(DT_VAR_NUMBER, ".5", "0.5");
     ACCEPT(DT_VAR_NUMBER, "5.", "5");
     REFUSE(DT_VAR_NUMBER, "2,5");
-    REFUSE(DT_VAR_NUMBER, "1e3");
+    ACCEPT(DT_VAR_NUMBER, "1e3", "1000");           /* the formatter's own forms read back */
+    ACCEPT(DT_VAR_NUMBER, "1e+20", "1e+20");
+    ACCEPT(DT_VAR_NUMBER, "-Infinity", "-Infinity");
+    ACCEPT(DT_VAR_NUMBER, "123456789012345", "123456789012345");
+    ACCEPT(DT_VAR_NUMBER, "0000000000000000001.5", "1.5"); /* leading zeros are not significant */
+    REFUSE(DT_VAR_NUMBER, "1234567890123456");  /* 16 significant digits would be rounded */
+    REFUSE(DT_VAR_NUMBER, "1e");
+    REFUSE(DT_VAR_NUMBER, "e5");
+    REFUSE(DT_VAR_NUMBER, "1e99999");
     REFUSE(DT_VAR_NUMBER, "abc");
     REFUSE(DT_VAR_NUMBER, "");
     REFUSE(DT_VAR_NUMBER, "-");
@@ -157,6 +165,14 @@ static void test_format_number(void **state)
     assert_string_equal(b, "0.3");
     dt_value_format_number(1e20, b, sizeof b);
     assert_string_equal(b, "1e+20");
+    /* every formatted number parses back to the same text (stored values must replay) */
+    const double samples[] = {0, -1, 0.1 + 0.2, 1e15, 123456789012345678.0, 1e-7, 1.0 / 3, INFINITY, 1e300};
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        char again[64];
+        dt_value_format_number(samples[i], b, sizeof b);
+        assert_int_equal(dt_value_parse(DT_VAR_NUMBER, b, again, sizeof again, &why), 0);
+        assert_string_equal(again, b);
+    }
 }
 
 static void test_readings(void **state)
