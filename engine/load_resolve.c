@@ -432,6 +432,18 @@ static void input_pattern(dt_loader *L, const dt_inputfix *fx)
                       n, DT_MAX_PATTERN);
         return;
     }
+    /* glibc accepts back-references in extended patterns, and matching them can take exponential
+     * time on a crafted answer: a tree file may not ask for that. */
+    for (const char *b = strchr(pat, '\\'); b; b = strchr(b + 2, '\\')) {
+        if (b[1] >= '1' && b[1] <= '9') {
+            dt_load_error(L, DT_EINVALID, &fx->patpos, "bad-pattern",
+                          "pattern \"%.60s\" uses a back-reference (\\%c), which is not allowed: it can "
+                          "make checking an answer take minutes", pat, b[1]);
+            return;
+        }
+        if (!b[1])
+            break;
+    }
     char full[DT_MAX_PATTERN + 8];
     snprintf(full, sizeof full, "^(%s)$", pat);
     regex_t *re = dt_malloc(sizeof *re);

@@ -432,6 +432,9 @@ static const bad_case bad_cases[] = {
     {T1 "<var name='p' type='number'/><input id='i' var='p' next='e' min='5' max='1'/>\n" END,
      DT_EINVALID, "t.xml:2:66: error: input \"i\": min is greater than max [bad-value]"},
     {T1 "<var name='p'/><input id='i' var='p' next='e' pattern='([a-z'/>\n" END, DT_EINVALID, NULL},
+    {T1 "<var name='p'/><input id='i' var='p' next='e' pattern='(a*)*\\1b'/>\n" END, DT_EINVALID,
+     "t.xml:2:56: error: pattern \"(a*)*\\1b\" uses a back-reference (\\1), which is not allowed: it "
+     "can make checking an answer take minutes [bad-pattern]"},
     {T1 "<var name='r' type='number'/><call id='c' tree='x.xml' next='e' result='r'/>\n" END,
      DT_EINVALID, "t.xml:2:30: error: call \"c\": result variable \"r\" must be of type text (it "
      "receives the outcome) [bad-value]"},
