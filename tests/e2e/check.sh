@@ -3,14 +3,7 @@
 # files FILE.out hold stdout+stderr and the exit status; UPDATE=1 rewrites them), directory mode
 # reports each diagnostic once, --format json, -Werror, the bundled trees check clean with no
 # warnings, and a 1,000,000-step chain (and a 1,000,000-step loop) without stack overflow.
-DTREE=${DTREE:-build/dtree}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-run() { $DTREE_WRAP "$DTREE" "$@"; }
+. tests/lib/e2e.sh
 
 for f in $(find tests/cases/check -name '*.xml' | sort); do
     exp="${f%.xml}.out"

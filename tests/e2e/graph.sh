@@ -1,14 +1,7 @@
 #!/bin/sh
 # tests/e2e/graph.sh — `dtree graph`: dot and mermaid for every bundled tree (dot output is rendered
 # by Graphviz when it is installed), and --heat from sessions recorded by `dtree run`, with drop-off.
-DTREE=${DTREE:-build/dtree}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-run() { $DTREE_WRAP "$DTREE" "$@"; }
+. tests/lib/e2e.sh
 
 for t in trees/*.xml; do
     if run graph "$t" >"$tmp/g.dot" 2>&1 && head -n 1 "$tmp/g.dot" | grep -q '^digraph ' &&

@@ -3,14 +3,7 @@
 # step coverage of every tree in trees/ (the coverage figures are printed); failures and malformed
 # scenario files give exactly the messages in tests/cases/scenario/*.out (UPDATE=1 rewrites them);
 # TAP output; random exploration finds the faults planted in faulty-tree.xml and none in the bundle.
-DTREE=${DTREE:-build/dtree}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-run() { $DTREE_WRAP "$DTREE" "$@"; }
+. tests/lib/e2e.sh
 
 # The bundled trees: every scenario passes, every step of every tree is visited.
 run test --coverage --fail-under 100 tests/scenarios/*.xml >"$tmp/cov" 2>&1
