@@ -8,6 +8,7 @@
 #include "error.h"
 #include "interp.h"
 #include "mem.h"
+#include "visible.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ static const dt_pos nopos = {0, 0};
 
 int dt_chk_wants(const dt_chk *c, uint32_t unit)
 {
+    if (unit < c->t->units.len && M_UNIT(c->t, unit)->unread)
+        return 0; /* what a broken file holds past its error is unknown: no guesses about it */
     return !(c->flags & DT_CHECK_ROOT_ONLY) || unit == 0;
 }
 
@@ -31,11 +34,12 @@ void dt_chk_add(dt_chk *c, dt_severity sev, uint32_t unit, dt_pos pos, const cha
         c->oom = 1;
         return;
     }
-    char buf[1024];
+    char raw[1024], buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    dt_text_visible(raw, buf, sizeof buf); /* labels that differ by a no-break space show it */
     dt_pend *p = &c->p[c->n];
     *p = (dt_pend){unit, pos.line, pos.col, (uint32_t)c->n, sev, check, dt_strdup(buf)};
     if (!p->msg) {
@@ -63,7 +67,7 @@ static void flush(dt_chk *c, dt_error *err)
         qsort(c->p, c->n, sizeof *c->p, pend_cmp);
     for (size_t i = 0; i < c->n; i++) {
         const dt_pend *p = &c->p[i];
-        const char *file = DT_S(c->t, DT_UNIT(c->t, p->unit)->path);
+        const char *file = M_S(c->t, M_UNIT(c->t, p->unit)->path);
         dt_err_add(err, p->sev, p->sev == DT_SEV_ERROR ? DT_EINVALID : DT_OK, file, p->line, p->col,
                    p->check, "%s", p->msg);
         dt_free(p->msg);
@@ -160,35 +164,36 @@ static void step_text(dt_chk *c, uint32_t i, dt_pos pos, int what, unsigned k, c
     if (!suspicious(text))
         return;
     char desc[200];
-    describe(desc, sizeof desc, what, k, DT_SID(c->t, i));
-    scan_text(c, DT_STEP(c->t, i)->unit, pos, desc, text);
+    describe(desc, sizeof desc, what, k, CHK_SID(c->t, i));
+    scan_text(c, M_STEP(c->t, i)->unit, pos, desc, text);
 }
 
 static void text_of_step(dt_chk *c, uint32_t i)
 {
     const dt_tree *t = c->t;
-    const dt_step_rec *s = DT_STEP(t, i);
-    step_text(c, i, s->pos, W_TITLE, 0, DT_S(t, s->title));
-    step_text(c, i, s->pos, W_NOTE, 0, DT_S(t, s->note));
+    const dt_step_rec *s = M_STEP(t, i);
+    step_text(c, i, s->pos, W_TITLE, 0, M_S(t, s->title));
+    step_text(c, i, s->pos, W_NOTE, 0, M_S(t, s->note));
     for (uint32_t k = 0; k < s->nsay; k++) {
-        const char *text = DT_S(t, DT_SAY(t, s->first_say + k)->text);
+        const char *text = M_S(t, M_SAY(t, s->first_say + k)->text);
         step_text(c, i, s->pos, W_SAY, k + 1, text);
         size_t n = strlen(text) > LONG_TEXT ? count_chars(text) : 0;
         if (n > LONG_TEXT)
             dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "long-text",
                        "say %u of step '%s' is %zu characters long (more than %d): split it over "
-                       "steps", k + 1, DT_SID(t, i), n, LONG_TEXT);
+                       "steps",
+                       k + 1, CHK_SID(t, i), n, LONG_TEXT);
     }
     for (uint32_t k = 0; s->kind == DT_STEP_QUESTION && k < s->nchoices; k++) {
-        const dt_choice_rec *ch = DT_CHOICE(t, s->first_choice + k);
-        step_text(c, i, ch->pos, W_CHOICE, k + 1, DT_S(t, ch->label));
+        const dt_choice_rec *ch = M_CHOICE(t, s->first_choice + k);
+        step_text(c, i, ch->pos, W_CHOICE, k + 1, M_S(t, ch->label));
     }
     if (s->kind == DT_STEP_INPUT && s->input < t->inputs.len) {
-        const dt_input_rec *in = DT_INPUT(t, s->input);
-        step_text(c, i, s->pos, W_RETRY, 0, DT_S(t, in->retry));
+        const dt_input_rec *in = M_INPUT(t, s->input);
+        step_text(c, i, s->pos, W_RETRY, 0, M_S(t, in->retry));
         for (uint32_t k = 0; k < in->noptions; k++)
             step_text(c, i, s->pos, W_OPTION, k + 1,
-                      DT_S(t, DT_OPTION(t, in->first_option + k)));
+                      M_S(t, M_OPTION(t, in->first_option + k)));
     }
 }
 
@@ -196,15 +201,15 @@ static void check_texts(dt_chk *c)
 {
     const dt_tree *t = c->t;
     for (uint32_t u = 0; u < t->units.len; u++) {
-        const dt_unit_rec *un = DT_UNIT(t, u);
+        const dt_unit_rec *un = M_UNIT(t, u);
         if (!dt_chk_wants(c, u))
             continue;
-        scan_text(c, u, nopos, "the tree title", DT_S(t, un->title));
-        scan_text(c, u, nopos, "the description", DT_S(t, un->description));
-        scan_text(c, u, nopos, "the handoff text", DT_S(t, un->handoff_text));
+        scan_text(c, u, nopos, "the tree title", M_S(t, un->title));
+        scan_text(c, u, nopos, "the description", M_S(t, un->description));
+        scan_text(c, u, nopos, "the handoff text", M_S(t, un->handoff_text));
     }
     for (uint32_t i = 0; i < t->steps.len; i++)
-        if (dt_chk_wants(c, DT_STEP(t, i)->unit))
+        if (dt_chk_wants(c, M_STEP(t, i)->unit))
             text_of_step(c, i);
 }
 
@@ -243,48 +248,49 @@ static int within_one_edit(const char *a, size_t na, const char *b, size_t nb)
 static void compare_labels(dt_chk *c, uint32_t step, const dt_choice_rec *x, const dt_choice_rec *y)
 {
     const dt_tree *t = c->t;
-    const char *lx = DT_S(t, x->label), *ly = DT_S(t, y->label);
-    const dt_step_rec *s = DT_STEP(t, step);
+    const char *lx = M_S(t, x->label), *ly = M_S(t, y->label);
+    const dt_step_rec *s = M_STEP(t, step);
     char nx[128], ny[128];
     size_t ax = normalise(lx, nx, sizeof nx), ay = normalise(ly, ny, sizeof ny);
     if (strcmp(lx, ly) == 0)
         dt_chk_add(c, DT_SEV_WARNING, s->unit, y->pos, "duplicate-label",
                    "choices '%s' and '%s' of step '%s' have the same label \"%.80s\"",
-                   DT_S(t, x->id), DT_S(t, y->id), DT_SID(t, step), ly);
+                   M_S(t, x->id), M_S(t, y->id), CHK_SID(t, step), ly);
     else if (ax && ax == ay && strcmp(nx, ny) == 0)
         dt_chk_add(c, DT_SEV_WARNING, s->unit, y->pos, "similar-label",
                    "labels \"%.80s\" and \"%.80s\" of step '%s' differ only in case, spaces or "
-                   "punctuation", lx, ly, DT_SID(t, step));
+                   "punctuation",
+                   lx, ly, CHK_SID(t, step));
     else if (ax >= NEAR_MIN && ay >= NEAR_MIN && ax <= NEAR_MAX && ay <= NEAR_MAX &&
              within_one_edit(nx, ax, ny, ay))
         dt_chk_add(c, DT_SEV_WARNING, s->unit, y->pos, "similar-label",
                    "labels \"%.80s\" and \"%.80s\" of step '%s' differ by one letter", lx, ly,
-                   DT_SID(t, step));
+                   CHK_SID(t, step));
 }
 
 static void labels_of_step(dt_chk *c, uint32_t i)
 {
     const dt_tree *t = c->t;
-    const dt_step_rec *s = DT_STEP(t, i);
+    const dt_step_rec *s = M_STEP(t, i);
     for (uint32_t k = 0; k < s->nchoices; k++) {
-        const dt_choice_rec *ch = DT_CHOICE(t, s->first_choice + k);
+        const dt_choice_rec *ch = M_CHOICE(t, s->first_choice + k);
         char norm[8];
-        if (normalise(DT_S(t, ch->label), norm, sizeof norm) == 0)
+        if (normalise(M_S(t, ch->label), norm, sizeof norm) == 0)
             dt_chk_add(c, DT_SEV_WARNING, s->unit, ch->pos, "empty-label",
                        "choice '%s' of step '%s' has no letters or digits in its label",
-                       DT_S(t, ch->id), DT_SID(t, i));
+                       M_S(t, ch->id), CHK_SID(t, i));
     }
     if (s->nchoices > LABEL_PAIRS_MAX)
         return;
     for (uint32_t a = 0; a < s->nchoices; a++)
         for (uint32_t b = a + 1; b < s->nchoices; b++)
-            compare_labels(c, i, DT_CHOICE(t, s->first_choice + a), DT_CHOICE(t, s->first_choice + b));
+            compare_labels(c, i, M_CHOICE(t, s->first_choice + a), M_CHOICE(t, s->first_choice + b));
 }
 
 static void check_labels(dt_chk *c)
 {
     for (uint32_t i = 0; i < c->t->steps.len; i++) {
-        const dt_step_rec *s = DT_STEP(c->t, i);
+        const dt_step_rec *s = M_STEP(c->t, i);
         if (s->kind == DT_STEP_QUESTION && dt_chk_wants(c, s->unit))
             labels_of_step(c, i);
     }
@@ -300,34 +306,106 @@ static int customer_sees(uint8_t audience)
 static void kiosk_step(dt_chk *c, uint32_t i)
 {
     const dt_tree *t = c->t;
-    const dt_step_rec *s = DT_STEP(t, i);
+    const dt_step_rec *s = M_STEP(t, i);
     int say = 0, choice = 0;
     for (uint32_t k = 0; k < s->nsay; k++)
-        say |= customer_sees(DT_SAY(t, s->first_say + k)->audience);
+        say |= customer_sees(M_SAY(t, s->first_say + k)->audience);
     for (uint32_t k = 0; s->kind == DT_STEP_QUESTION && k < s->nchoices; k++)
-        choice |= customer_sees(DT_CHOICE(t, s->first_choice + k)->audience);
-    int shown = s->kind == DT_STEP_QUESTION || s->kind == DT_STEP_INFO || s->kind == DT_STEP_INPUT ||
+        choice |= customer_sees(M_CHOICE(t, s->first_choice + k)->audience);
+    int shown = dt_step_kind_is_interactive((dt_step_kind)s->kind) ||
                 (s->kind == DT_STEP_END && s->nsay);
     if (!shown)
         return;
     if (!customer_sees(s->audience) || !(say || choice))
         dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "kiosk-no-customer-text",
                    "step '%s' of a kiosk tree shows no text to the customer (give it a <say> with "
-                   "audience \"all\" or \"customer\")", DT_SID(t, i));
+                   "audience \"all\" or \"customer\")",
+                   CHK_SID(t, i));
     else if (s->kind == DT_STEP_QUESTION && !choice)
         dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "kiosk-no-customer-choice",
                    "question '%s' of a kiosk tree offers the customer no choice (every choice is "
-                   "for agents)", DT_SID(t, i));
+                   "for agents)",
+                   CHK_SID(t, i));
+}
+
+/* Phrases in which the screen would speak as the agent ("I can help", "as we discussed"): on a kiosk
+ * nobody is there to be "I" or to have discussed anything.  Lower case, matched at word bounds,
+ * case-insensitively.  Choice labels are left alone: there the customer is "I". */
+static const char *const agent_voice[] = {
+    "i can help", "i'll", "i will", "i'm going to", "i am going to", "let me", "my name is",
+    "as we discussed", "as discussed", "as i said", "bear with me", "i can see", "i need you to",
+    "i'd like you to", "i have checked", "i've checked", NULL};
+
+static int word_char(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '\'' || ch >= 0x80;
+}
+
+/* The first agent-voice phrase in text, or NULL.  Curly apostrophes count as straight ones. */
+static const char *agent_phrase(const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        if (p > text && word_char((unsigned char)p[-1]))
+            continue;
+        for (const char *const *ph = agent_voice; *ph; ph++) {
+            const char *a = p, *b = *ph;
+            while (*b) {
+                if (*b == '\'' && !strncmp(a, "\xe2\x80\x99", 3))
+                    a += 3, b++;
+                else if ((*a | 0x20) == *b || (*a == *b))
+                    a++, b++;
+                else
+                    break;
+            }
+            if (!*b && !word_char((unsigned char)*a))
+                return *ph;
+        }
+    }
+    return NULL;
+}
+
+static void kiosk_voice(dt_chk *c, uint32_t i)
+{
+    const dt_tree *t = c->t;
+    const dt_step_rec *s = M_STEP(t, i);
+    if (!customer_sees(s->audience))
+        return;
+    for (uint32_t k = 0; k < s->nsay; k++) {
+        const dt_text_rec *say = M_SAY(t, s->first_say + k);
+        const char *ph = customer_sees(say->audience) ? agent_phrase(M_S(t, say->text)) : NULL;
+        if (ph)
+            dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "kiosk-agent-voice",
+                       "say %u of step '%s' speaks as the agent (\"%s\") on a kiosk screen, where no "
+                       "agent is present: word it for the customer, or give it audience=\"agent\" "
+                       "and add a customer version",
+                       k + 1, CHK_SID(t, i), ph);
+    }
 }
 
 static void check_kiosk(dt_chk *c)
 {
     const dt_tree *t = c->t;
     for (uint32_t i = 0; i < t->steps.len; i++) {
-        uint32_t u = DT_STEP(t, i)->unit;
-        if (u < t->units.len && DT_UNIT(t, u)->kiosk && dt_chk_wants(c, u))
+        uint32_t u = M_STEP(t, i)->unit;
+        if (u < t->units.len && M_UNIT(t, u)->kiosk && dt_chk_wants(c, u)) {
             kiosk_step(c, i);
+            kiosk_voice(c, i);
+        }
     }
+}
+
+/* ---- files that could not be read ------------------------------------------------------------ */
+
+/* A partial tree (DT_LOAD_PARTIAL) may hold files the loader could not read: say once per file that
+ * the author checks did not look at it, so a clean report is never mistaken for a clean file. */
+static void note_unread(dt_chk *c)
+{
+    for (uint32_t u = 0; u < c->t->units.len; u++)
+        if (M_UNIT(c->t, u)->unread && (!(c->flags & DT_CHECK_ROOT_ONLY) || u == 0))
+            dt_chk_add(c, DT_SEV_NOTE, u, nopos, "not-checked",
+                       "the author checks did not run on this file: it could not be read (fix its "
+                       "errors, then check again)");
 }
 
 /* ---- public entry ------------------------------------------------------------------------------ */
@@ -341,13 +419,15 @@ dt_status dt_tree_check(const dt_tree *t, unsigned flags, dt_error *diags)
     check_labels(&c);
     check_kiosk(&c);
     dt_check_vars(&c);
+    dt_check_taint(&c);
     dt_check_graph(&c);
+    note_unread(&c);
     int errors = 0;
     for (size_t i = 0; i < c.n; i++)
         errors += c.p[i].sev == DT_SEV_ERROR;
     flush(&c, diags);
     if (c.oom)
-        return dt_err_error(diags, DT_ENOMEM, DT_S(t, DT_UNIT(t, 0)->path), 0, 0, NULL,
+        return dt_err_error(diags, DT_ENOMEM, M_S(t, M_UNIT(t, 0)->path), 0, 0, NULL,
                             "out of memory while checking");
     return errors ? DT_EINVALID : DT_OK;
 }

@@ -3,8 +3,8 @@
  * Diagnostics are collected in a pending list and sorted by file and position before they reach the
  * caller's dt_error, so output is stable whatever order the passes run in.
  */
-#ifndef DT_CHECK_H
-#define DT_CHECK_H
+#ifndef DTREE_ENGINE_CHECK_H
+#define DTREE_ENGINE_CHECK_H
 
 #include "model.h"
 #include <stdarg.h>
@@ -49,8 +49,10 @@ int dt_chk_wants(const dt_chk *c, uint32_t unit);
 void dt_check_graph(dt_chk *c);
 /* Variables (unused, never assigned) and condition types (check_vars.c). */
 void dt_check_vars(dt_chk *c);
+/* Variables computed from sensitive ones and not marked sensitive (check_taint.c). */
+void dt_check_taint(dt_chk *c);
 
 /* Short display form of a step for messages: the id. */
-#define DT_SID(t, i) DT_S((t), DT_STEP((t), (i))->id)
+#define CHK_SID(t, i) M_S((t), M_STEP((t), (i))->id)
 
 #endif

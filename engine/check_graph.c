@@ -29,13 +29,13 @@ static uint32_t add_succ(uint32_t *out, uint32_t n, uint32_t to, uint32_t lim)
 /* Writes the successors of step i to out (when not NULL); returns how many there are. */
 static uint32_t each_succ(const dt_tree *t, uint32_t i, uint32_t *out)
 {
-    const dt_step_rec *s = DT_STEP(t, i);
+    const dt_step_rec *s = M_STEP(t, i);
     uint32_t n = 0, lim = t->steps.len;
     switch (s->kind) {
     case DT_STEP_QUESTION:
     case DT_STEP_DECIDE:
         for (uint32_t k = 0; k < s->nchoices; k++)
-            n = add_succ(out, n, DT_CHOICE(t, s->first_choice + k)->to, lim);
+            n = add_succ(out, n, M_CHOICE(t, s->first_choice + k)->to, lim);
         return n;
     case DT_STEP_CALL: /* into the callee, and back to next when it ends */
         n = add_succ(out, n, s->target, lim);
@@ -193,13 +193,14 @@ static uint32_t entry_roots(const dt_tree *t, uint8_t *mark, uint32_t *queue)
 {
     uint32_t n = t->steps.len, tail = 0;
     for (uint32_t u = 0; u < t->units.len; u++) {
-        tail = push_root(mark, queue, tail, DT_UNIT(t, u)->start, n);
-        tail = push_root(mark, queue, tail, DT_UNIT(t, u)->handoff_to, n);
+        tail = push_root(mark, queue, tail, M_UNIT(t, u)->start, n);
+        tail = push_root(mark, queue, tail, M_UNIT(t, u)->handoff_to, n);
     }
     for (uint32_t i = 0; i < n; i++) {
-        const dt_step_rec *s = DT_STEP(t, i);
-        uint32_t to = s->kind == DT_STEP_CALL ? s->target : s->kind == DT_STEP_JUMP ? s->next : DT_NONE;
-        if (to < n && DT_STEP(t, to)->unit != s->unit)
+        const dt_step_rec *s = M_STEP(t, i);
+        uint32_t to = s->kind == DT_STEP_CALL ? s->target : s->kind == DT_STEP_JUMP ? s->next
+                                                                                    : M_NONE;
+        if (to < n && M_STEP(t, to)->unit != s->unit)
             tail = push_root(mark, queue, tail, to, n);
     }
     return tail;
@@ -216,11 +217,11 @@ static void report_unreachable(dt_chk *c, const dt_csr *g, uint8_t *reach, uint3
         reach[i] = 1;
         queue[0] = i;
         bfs(g, reach, queue, 0, 1);
-        const dt_step_rec *s = DT_STEP(t, i);
+        const dt_step_rec *s = M_STEP(t, i);
         if (dt_chk_wants(c, s->unit))
             dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "unreachable-step",
                        "step '%s' can never be reached: no choice, next, branch or call leads to it",
-                       DT_SID(t, i));
+                       CHK_SID(t, i));
     }
 }
 
@@ -235,6 +236,24 @@ static int check_reach(dt_chk *c, const dt_csr *g, uint32_t *queue)
     return 0;
 }
 
+/* 1 when a reference the step must have leads nowhere known: a call or jump whose target was not
+ * loaded, or (partial trees) a dangling next or choice the loader already reported.  Such a step
+ * counts as one that may end, so a reported typo does not also read as a loop without exit. */
+static int unresolved(const dt_tree *t, const dt_step_rec *s, uint32_t n)
+{
+    switch (s->kind) {
+    case DT_STEP_QUESTION:
+    case DT_STEP_DECIDE:
+        for (uint32_t k = 0; k < s->nchoices; k++)
+            if (M_CHOICE(t, s->first_choice + k)->to >= n)
+                return 1;
+        return 0;
+    case DT_STEP_CALL: return s->target >= n || s->next >= n;
+    case DT_STEP_END: return 0;
+    default: return s->next >= n;
+    }
+}
+
 /* can[v] = 1 when some end (or a jump/call whose target was not loaded) is reachable from v. */
 static int can_end(const dt_tree *t, const dt_csr *g, uint8_t *can, uint32_t *queue)
 {
@@ -243,9 +262,8 @@ static int can_end(const dt_tree *t, const dt_csr *g, uint8_t *can, uint32_t *qu
         return -1;
     uint32_t tail = 0;
     for (uint32_t i = 0; i < g->n; i++) {
-        const dt_step_rec *s = DT_STEP(t, i);
-        int sink = s->kind == DT_STEP_END || (s->kind == DT_STEP_JUMP && s->next >= g->n) ||
-                   (s->kind == DT_STEP_CALL && s->target >= g->n);
+        const dt_step_rec *s = M_STEP(t, i);
+        int sink = s->kind == DT_STEP_END || unresolved(t, s, g->n);
         if (sink)
             tail = push_root(can, queue, tail, i, g->n);
     }
@@ -266,15 +284,20 @@ static int self_loop(const dt_csr *g, uint32_t v)
 static void report_trap(dt_chk *c, const uint32_t *members, uint32_t count)
 {
     const dt_tree *t = c->t;
-    char list[400] = "";
+    char list[800] = "";
     size_t len = 0;
+    int files = 0; /* a loop over several files names the file of each step: ids repeat across files */
+    for (uint32_t k = 1; k < count; k++)
+        files |= M_STEP(t, members[k])->unit != M_STEP(t, members[0])->unit;
     for (uint32_t k = 0; k < count && k < 5; k++) {
-        const char *id = DT_SID(t, members[k]);
-        int w = snprintf(list + len, sizeof list - len, "%s'%.60s'", k ? ", " : "", id);
+        const char *id = CHK_SID(t, members[k]);
+        int w = files ? snprintf(list + len, sizeof list - len, "%s'%.60s' (%.100s)", k ? ", " : "", id,
+                                 M_S(t, M_UNIT(t, M_STEP(t, members[k])->unit)->path))
+                      : snprintf(list + len, sizeof list - len, "%s'%.60s'", k ? ", " : "", id);
         if (w > 0 && (size_t)w < sizeof list - len)
             len += (size_t)w;
     }
-    const dt_step_rec *s = DT_STEP(t, members[0]);
+    const dt_step_rec *s = M_STEP(t, members[0]);
     if (!dt_chk_wants(c, s->unit))
         return;
     if (count > 5)
@@ -318,18 +341,85 @@ static void check_dead_ends(dt_chk *c)
 {
     const dt_tree *t = c->t;
     for (uint32_t i = 0; i < t->steps.len; i++) {
-        const dt_step_rec *s = DT_STEP(t, i);
+        const dt_step_rec *s = M_STEP(t, i);
         if (s->kind != DT_STEP_QUESTION || !dt_chk_wants(c, s->unit))
             continue;
         uint32_t guarded = 0;
         for (uint32_t k = 0; k < s->nchoices; k++)
-            guarded += DT_CHOICE(t, s->first_choice + k)->cond != DT_NONE;
+            guarded += M_CHOICE(t, s->first_choice + k)->cond != M_NONE;
         if (s->nchoices && guarded == s->nchoices)
             dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "dead-end",
                        "every choice of step '%s' has a 'when': if none holds the session is stuck "
                        "(give one choice no condition)",
-                       DT_SID(t, i));
+                       CHK_SID(t, i));
     }
+}
+
+/* The files of the call chain that enters unit u at depth[u], root side first, into buf. */
+static void chain_text(const dt_tree *t, const uint32_t *parent, uint32_t u, char *buf, size_t size)
+{
+    uint32_t path[DT_MAX_CALL_DEPTH + 2] = {0}, n = 0;
+    for (uint32_t v = u; v != M_NONE && n < DT_MAX_CALL_DEPTH + 2; v = parent[v])
+        path[n++] = v;
+    size_t len = 0;
+    buf[0] = 0;
+    for (uint32_t k = n; k-- > 0;) {
+        if (n > 6 && k < n - 2 && k > 2) { /* the first two and the last three */
+            if (k == 3)
+                len += (size_t)snprintf(buf + len, size - len, " calls ...");
+            continue;
+        }
+        int w = snprintf(buf + len, size - len, "%s%.80s", k == n - 1 ? "" : " calls ",
+                         M_S(t, M_UNIT(t, path[k])->path));
+        if (w < 0 || (size_t)w >= size - len)
+            return;
+        len += (size_t)w;
+    }
+}
+
+/* Calls that nest deeper than DT_MAX_CALL_DEPTH along a chain of files without a cycle (cycles are
+ * call-cycle's): such a call always fails at run time.  Longest path by relaxation, bounded by the
+ * depth that matters, so the work is (DT_MAX_CALL_DEPTH + 1) passes over the call steps. */
+static int check_call_depth(dt_chk *c, const uint32_t *ucomp)
+{
+    const dt_tree *t = c->t;
+    uint32_t nu = t->units.len, ns = t->steps.len;
+    uint32_t *depth = dt_calloc(nu ? nu : 1, sizeof *depth);
+    uint32_t *parent = dt_malloc((nu ? nu : 1) * sizeof *parent);
+    if (!depth || !parent)
+        return dt_free(depth), dt_free(parent), -1;
+    memset(parent, 0xff, (size_t)nu * sizeof *parent);
+    for (int round = 0, changed = 1; changed && round <= DT_MAX_CALL_DEPTH; round++) {
+        changed = 0;
+        for (uint32_t i = 0; i < ns; i++) {
+            const dt_step_rec *s = M_STEP(t, i);
+            if (s->kind != DT_STEP_CALL || s->target >= ns)
+                continue;
+            uint32_t to = M_STEP(t, s->target)->unit;
+            if (ucomp[to] != ucomp[s->unit] && depth[s->unit] + 1 > depth[to] &&
+                depth[s->unit] < DT_MAX_CALL_DEPTH) {
+                depth[to] = depth[s->unit] + 1;
+                parent[to] = s->unit;
+                changed = 1;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < ns; i++) {
+        const dt_step_rec *s = M_STEP(t, i);
+        if (s->kind != DT_STEP_CALL || s->target >= ns || depth[s->unit] < DT_MAX_CALL_DEPTH ||
+            ucomp[M_STEP(t, s->target)->unit] == ucomp[s->unit] || !dt_chk_wants(c, s->unit))
+            continue;
+        char chain[700];
+        chain_text(t, parent, s->unit, chain, sizeof chain);
+        dt_chk_add(c, DT_SEV_ERROR, s->unit, s->pos, "call-depth",
+                   "call '%s' would be call number %d in a row (%s, which calls %s): calls nest at "
+                   "most %d deep, so the session always stops here with a run-time error",
+                   CHK_SID(t, i), DT_MAX_CALL_DEPTH + 1, chain,
+                   M_S(t, M_UNIT(t, M_STEP(t, s->target)->unit)->path), DT_MAX_CALL_DEPTH);
+    }
+    dt_free(depth);
+    dt_free(parent);
+    return 0;
 }
 
 /* Calls between files: a cycle nests at run time until DT_MAX_CALL_DEPTH stops it. */
@@ -341,7 +431,7 @@ static int check_call_cycles(dt_chk *c)
     uint32_t *comp = dt_malloc((nu ? nu : 1) * sizeof *comp), ncomp = 0;
     uint32_t ncalls = 0;
     for (uint32_t i = 0; i < ns; i++)
-        ncalls += DT_STEP(t, i)->kind == DT_STEP_CALL && DT_STEP(t, i)->target < ns;
+        ncalls += M_STEP(t, i)->kind == DT_STEP_CALL && M_STEP(t, i)->target < ns;
     ug.adj = dt_malloc((ncalls ? ncalls : 1) * sizeof(uint32_t));
     if (!ug.off || !ug.adj || !comp) {
         dt_csr_free(&ug);
@@ -349,8 +439,8 @@ static int check_call_cycles(dt_chk *c)
         return -1;
     }
     for (uint32_t i = 0; i < ns; i++)
-        if (DT_STEP(t, i)->kind == DT_STEP_CALL && DT_STEP(t, i)->target < ns)
-            ug.off[DT_STEP(t, i)->unit + 1]++;
+        if (M_STEP(t, i)->kind == DT_STEP_CALL && M_STEP(t, i)->target < ns)
+            ug.off[M_STEP(t, i)->unit + 1]++;
     for (uint32_t u = 0; u < nu; u++)
         ug.off[u + 1] += ug.off[u];
     uint32_t *cur = dt_malloc((nu ? nu : 1) * sizeof *cur);
@@ -361,22 +451,24 @@ static int check_call_cycles(dt_chk *c)
     }
     memcpy(cur, ug.off, (size_t)nu * sizeof *cur);
     for (uint32_t i = 0; i < ns; i++) {
-        const dt_step_rec *s = DT_STEP(t, i);
+        const dt_step_rec *s = M_STEP(t, i);
         if (s->kind == DT_STEP_CALL && s->target < ns)
-            ug.adj[cur[s->unit]++] = DT_STEP(t, s->target)->unit;
+            ug.adj[cur[s->unit]++] = M_STEP(t, s->target)->unit;
     }
     dt_free(cur);
     int rc = dt_scc(&ug, comp, &ncomp);
+    if (rc == 0)
+        rc = check_call_depth(c, comp);
     for (uint32_t i = 0; rc == 0 && i < ns; i++) {
-        const dt_step_rec *s = DT_STEP(t, i);
+        const dt_step_rec *s = M_STEP(t, i);
         if (s->kind != DT_STEP_CALL || s->target >= ns || !dt_chk_wants(c, s->unit))
             continue;
-        uint32_t cu = DT_STEP(t, s->target)->unit;
+        uint32_t cu = M_STEP(t, s->target)->unit;
         if (comp[cu] == comp[s->unit])
             dt_chk_add(c, DT_SEV_WARNING, s->unit, s->pos, "call-cycle",
                        "call '%s' to %s can lead back to this file: calls nest, and more than %d "
                        "levels stop the session with a run-time error",
-                       DT_SID(t, i), DT_S(t, DT_UNIT(t, cu)->path), DT_MAX_CALL_DEPTH);
+                       CHK_SID(t, i), M_S(t, M_UNIT(t, cu)->path), DT_MAX_CALL_DEPTH);
     }
     dt_csr_free(&ug);
     dt_free(comp);

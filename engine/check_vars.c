@@ -74,7 +74,7 @@ static uint32_t var_of(const dt_tree *t, const char *s, size_t n)
 {
     char name[128];
     if (n == 0 || n >= sizeof name)
-        return DT_NONE;
+        return M_NONE;
     memcpy(name, s, n);
     name[n] = 0;
     return dt_tree_find_var(t, name);
@@ -100,7 +100,7 @@ static int xpath_numeric(const char *s, size_t n)
 typedef struct vctx {
     dt_chk *c;
     uint8_t *read, *written;
-    uint32_t *input_of; /* var -> first input step collecting it, DT_NONE */
+    uint32_t *input_of; /* var -> first input step collecting it, M_NONE */
     uint32_t cond;      /* expression being scanned */
 } vctx;
 
@@ -108,8 +108,8 @@ typedef struct vctx {
  * the XML source may have spelled differently (entities, line breaks). */
 static dt_pos expr_pos(const dt_tree *t, uint32_t cond, size_t off)
 {
-    const dt_cond_rec *cr = DT_COND(t, cond);
-    const char *src = DT_S(t, cr->src);
+    const dt_cond_rec *cr = M_COND(t, cond);
+    const char *src = M_S(t, cr->src);
     dt_pos p = cr->pos;
     if (p.line && strcspn(src, "<>&\"'\n\t") >= off)
         p.col += (uint32_t)off;
@@ -118,9 +118,9 @@ static dt_pos expr_pos(const dt_tree *t, uint32_t cond, size_t off)
 
 static int is_option(const dt_tree *t, uint32_t step, const tok *lit, int *case_only)
 {
-    const dt_input_rec *in = DT_INPUT(t, DT_STEP(t, step)->input);
+    const dt_input_rec *in = M_INPUT(t, M_STEP(t, step)->input);
     for (uint32_t k = 0; k < in->noptions; k++) {
-        const char *o = DT_S(t, DT_OPTION(t, in->first_option + k));
+        const char *o = M_S(t, M_OPTION(t, in->first_option + k));
         if (strlen(o) == lit->n && !strncmp(o, lit->s, lit->n))
             return 1;
         if (strlen(o) == lit->n && !strncasecmp(o, lit->s, lit->n))
@@ -133,15 +133,15 @@ static void judge(vctx *v, const tok *var, const tok *op, const tok *lit)
 {
     const dt_tree *t = v->c->t;
     uint32_t x = var_of(t, var->s, var->n);
-    if (x == DT_NONE)
+    if (x == M_NONE)
         return;
-    const dt_var_rec *vr = DT_VAR(t, x);
-    const dt_cond_rec *cr = DT_COND(t, v->cond);
+    const dt_var_rec *vr = M_VAR(t, x);
+    const dt_cond_rec *cr = M_COND(t, v->cond);
     if (!dt_chk_wants(v->c, cr->unit))
         return;
     dt_pos pos = expr_pos(t, v->cond, var->off);
     int rel = op->s[0] == '<' || op->s[0] == '>';
-    const char *vn = DT_S(t, vr->name);
+    const char *vn = M_S(t, vr->name);
     if (vr->type == DT_VAR_DATE && rel)
         dt_chk_add(v->c, DT_SEV_WARNING, cr->unit, pos, "cond-type",
                    "date $%s is text, so '%.*s' compares it as a number that is never a number "
@@ -158,11 +158,11 @@ static void judge(vctx *v, const tok *var, const tok *op, const tok *lit)
                    "boolean $%s is compared with the text '%.*s', which XPath reads as %s: "
                    "write $%s = true(), $%s = false() or not($%s)", vn, (int)lit->n, lit->s,
                    lit->n ? "true" : "false", vn, vn, vn);
-    else if (vr->type == DT_VAR_CHOICE && !rel && v->input_of[x] != DT_NONE) {
+    else if (vr->type == DT_VAR_CHOICE && !rel && v->input_of[x] != M_NONE) {
         int case_only = 0;
         if (!is_option(t, v->input_of[x], lit, &case_only) &&
-            !(vr->has_default && !strncmp(DT_S(t, vr->def), lit->s, lit->n) &&
-              strlen(DT_S(t, vr->def)) == lit->n))
+            !(vr->has_default && !strncmp(M_S(t, vr->def), lit->s, lit->n) &&
+              strlen(M_S(t, vr->def)) == lit->n))
             dt_chk_add(v->c, DT_SEV_WARNING, cr->unit, pos, "cond-type",
                        "$%s is compared with '%.*s', which is not one of its options%s", vn,
                        (int)lit->n, lit->s, case_only ? " (options are stored as written: mind "
@@ -198,7 +198,7 @@ static void window(vctx *v, const tok *w)
 
 static void scan_expr(vctx *v, uint32_t cond)
 {
-    const char *src = DT_S(v->c->t, DT_COND(v->c->t, cond)->src);
+    const char *src = M_S(v->c->t, M_COND(v->c->t, cond)->src);
     tok w[5];
     for (int k = 0; k < 5; k++)
         w[k] = (tok){TK_BOUND, "", 0, 0};
@@ -209,7 +209,7 @@ static void scan_expr(vctx *v, uint32_t cond)
         i = next_tok(src, i, &w[4]);
         if (w[4].kind == TK_VAR) {
             uint32_t x = var_of(v->c->t, w[4].s, w[4].n);
-            if (x != DT_NONE)
+            if (x != M_NONE)
                 v->read[x] = 1;
         }
         window(v, w);
@@ -222,28 +222,29 @@ static void judge_set(vctx *v, const dt_set_rec *st)
     const dt_tree *t = v->c->t;
     if (st->var >= t->vars.len || st->expr >= t->conds.len)
         return;
-    const char *src = DT_S(t, DT_COND(t, st->expr)->src);
+    const char *src = M_S(t, M_COND(t, st->expr)->src);
     tok a, b;
     next_tok(src, next_tok(src, 0, &a), &b);
-    const dt_var_rec *vr = DT_VAR(t, st->var);
-    const dt_cond_rec *cr = DT_COND(t, st->expr);
+    const dt_var_rec *vr = M_VAR(t, st->var);
+    const dt_cond_rec *cr = M_COND(t, st->expr);
     if (a.kind != TK_STR || b.kind != TK_END || !dt_chk_wants(v->c, cr->unit))
         return;
     if (vr->type == DT_VAR_NUMBER && !xpath_numeric(a.s, a.n))
         dt_chk_add(v->c, DT_SEV_WARNING, cr->unit, cr->pos, "cond-type",
                    "number $%s is set to the text '%.*s', which is not a number (it becomes NaN)",
-                   DT_S(t, vr->name), (int)a.n, a.s);
+                   M_S(t, vr->name), (int)a.n, a.s);
     else if (vr->type == DT_VAR_BOOLEAN)
         dt_chk_add(v->c, DT_SEV_WARNING, cr->unit, cr->pos, "cond-type",
                    "boolean $%s is set to the text '%.*s', which XPath reads as %s: write true() or "
-                   "false()", DT_S(t, vr->name), (int)a.n, a.s, a.n ? "true" : "false");
+                   "false()",
+                   M_S(t, vr->name), (int)a.n, a.s, a.n ? "true" : "false");
 }
 
 static int on_interp(void *ud, const char *s, size_t n, int is_var)
 {
     vctx *v = ud;
-    uint32_t x = is_var ? var_of(v->c->t, s, n) : DT_NONE;
-    if (x != DT_NONE)
+    uint32_t x = is_var ? var_of(v->c->t, s, n) : M_NONE;
+    if (x != M_NONE)
         v->read[x] = 1;
     return 0;
 }
@@ -252,23 +253,23 @@ static void interp(vctx *v, dt_str text)
 {
     size_t bad;
     if (text)
-        dt_interp_walk(DT_S(v->c->t, text), on_interp, v, &bad);
+        dt_interp_walk(M_S(v->c->t, text), on_interp, v, &bad);
 }
 
 static void mark_step(vctx *v, uint32_t i)
 {
     const dt_tree *t = v->c->t;
-    const dt_step_rec *s = DT_STEP(t, i);
+    const dt_step_rec *s = M_STEP(t, i);
     for (uint32_t k = 0; k < s->nsay; k++)
-        interp(v, DT_SAY(t, s->first_say + k)->text);
+        interp(v, M_SAY(t, s->first_say + k)->text);
     interp(v, s->note);
     for (uint32_t k = 0; s->kind == DT_STEP_QUESTION && k < s->nchoices; k++)
-        interp(v, DT_CHOICE(t, s->first_choice + k)->label);
+        interp(v, M_CHOICE(t, s->first_choice + k)->label);
     if (s->kind == DT_STEP_INPUT && s->input < t->inputs.len)
-        interp(v, DT_INPUT(t, s->input)->retry);
+        interp(v, M_INPUT(t, s->input)->retry);
     if ((s->kind == DT_STEP_INPUT || s->kind == DT_STEP_CALL) && s->var < t->vars.len) {
         v->written[s->var] = 1;
-        if (s->kind == DT_STEP_INPUT && v->input_of[s->var] == DT_NONE)
+        if (s->kind == DT_STEP_INPUT && v->input_of[s->var] == M_NONE)
             v->input_of[s->var] = i;
     }
 }
@@ -277,16 +278,17 @@ static void report_vars(vctx *v)
 {
     const dt_tree *t = v->c->t;
     for (uint32_t x = 0; x < t->vars.len; x++) {
-        const dt_var_rec *vr = DT_VAR(t, x);
+        const dt_var_rec *vr = M_VAR(t, x);
         if (!dt_chk_wants(v->c, vr->unit))
             continue;
         if (!v->read[x] && !v->written[x])
             dt_chk_add(v->c, DT_SEV_WARNING, vr->unit, vr->pos, "unused-var",
-                       "variable '%s' is declared but never used", DT_S(t, vr->name));
+                       "variable '%s' is declared but never used", M_S(t, vr->name));
         else if (v->read[x] && !v->written[x] && !vr->has_default)
             dt_chk_add(v->c, DT_SEV_WARNING, vr->unit, vr->pos, "unset-var",
                        "variable '%s' is read but never given a value (no default, no input, no "
-                       "set, no call result)", DT_S(t, vr->name));
+                       "set, no call result)",
+                       M_S(t, vr->name));
     }
 }
 
@@ -300,18 +302,18 @@ void dt_check_vars(dt_chk *c)
     } else {
         memset(v.input_of, 0xff, nv * sizeof(uint32_t));
         for (uint32_t u = 0; u < t->units.len; u++) {
-            interp(&v, DT_UNIT(t, u)->handoff_text);
-            interp(&v, DT_UNIT(t, u)->description);
+            interp(&v, M_UNIT(t, u)->handoff_text);
+            interp(&v, M_UNIT(t, u)->description);
         }
         for (uint32_t i = 0; i < t->steps.len; i++)
             mark_step(&v, i);
         for (uint32_t k = 0; k < t->sets.len; k++)
-            if (DT_SET(t, k)->var < t->vars.len)
-                v.written[DT_SET(t, k)->var] = 1;
+            if (M_SET(t, k)->var < t->vars.len)
+                v.written[M_SET(t, k)->var] = 1;
         for (uint32_t k = 0; k < t->conds.len; k++)
             scan_expr(&v, k); /* every file: reads anywhere count as uses */
         for (uint32_t k = 0; k < t->sets.len; k++)
-            judge_set(&v, DT_SET(t, k));
+            judge_set(&v, M_SET(t, k));
         report_vars(&v);
     }
     dt_free(v.read);

@@ -6,6 +6,7 @@
  * swallowing structured handler) and every libxml2 error, at compile or evaluation, is an error here.
  */
 #include "cond.h"
+#include "cond_fn.h"
 #include "mem.h"
 #include "value.h"
 #include <libxml/tree.h>
@@ -27,12 +28,12 @@
 /* ------------------------------------------------------------------------------------------- */
 /* Messages */
 
-static void set_msg(char msg[DT_COND_MSG], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_msg(char msg[DT_COND_MSG], const char *fmt, ...)
+static void set_msg(char msg[COND_MSG], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_msg(char msg[COND_MSG], const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, DT_COND_MSG, fmt, ap);
+    vsnprintf(msg, COND_MSG, fmt, ap);
     va_end(ap);
 }
 
@@ -177,7 +178,7 @@ static int fail(lexer *lx, size_t at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(lx->msg, DT_COND_MSG, fmt, ap);
+    vsnprintf(lx->msg, COND_MSG, fmt, ap);
     va_end(ap);
     *lx->off = at;
     return -1;
@@ -552,7 +553,7 @@ static int lex_all(lexer *lx)
 /* Compile with libxml2 on a stack context: compiling needs no function table, so this costs no
  * allocation beyond the expression itself (a million conditions load fast). */
 static int xml_compile(const char *src, size_t len, void **comp, size_t *off,
-                       char msg[DT_COND_MSG])
+                       char msg[COND_MSG])
 {
     xmlXPathContext cx;
     memset(&cx, 0, sizeof cx);
@@ -574,14 +575,14 @@ static int xml_compile(const char *src, size_t len, void **comp, size_t *off,
 }
 
 int dt_cond_compile(const char *src, dt_cond_known_fn known, void *ud, void **comp, size_t *off,
-                    char msg[DT_COND_MSG])
+                    char msg[COND_MSG])
 {
     *comp = NULL;
     *off = 0;
     msg[0] = '\0';
-    size_t len = src ? strnlen(src, DT_COND_MAX_LEN + 1) : 0;
-    if (len > DT_COND_MAX_LEN) {
-        set_msg(msg, "expression longer than %d bytes", DT_COND_MAX_LEN);
+    size_t len = src ? strnlen(src, COND_MAX_LEN + 1) : 0;
+    if (len > COND_MAX_LEN) {
+        set_msg(msg, "expression longer than %d bytes", COND_MAX_LEN);
         return -1;
     }
     if (len == 0) {
@@ -619,7 +620,7 @@ void dt_cond_free(void *comp)
 /* ------------------------------------------------------------------------------------------- */
 /* Evaluation */
 
-enum { LOOKUP_OK = 0, LOOKUP_UNKNOWN, LOOKUP_NOMEM, LOOKUP_TOO_MUCH };
+enum { LOOKUP_OK = 0, LOOKUP_UNKNOWN, LOOKUP_NOMEM, LOOKUP_TOO_MUCH, LOOKUP_ACTION };
 
 struct dt_cond_env {
     xmlXPathContextPtr ctx;
@@ -628,24 +629,36 @@ struct dt_cond_env {
     dt_cond_lookup_fn lookup;
     void *ud;
     int lookup_error;
+    int read_sensitive; /* this evaluation read a sensitive variable */
     size_t text_read; /* bytes of text variables read in this evaluation */
+    unsigned long op_limit;  /* per evaluation */
+    /* The budget of one action (dt_cond_env_begin_action): evaluations, operations, text. */
+    unsigned long evals, ops;
+    int action_ops_hit;
+    dt_cond_work work;
     char missing[48]; /* the variable the lookup did not know */
 };
 
 static xmlXPathObjectPtr var_lookup(void *data, const xmlChar *name, const xmlChar *ns)
 {
     dt_cond_env *env = data;
-    dt_cond_value v = {DT_VAR_TEXT, ""};
+    dt_cond_value v = {DT_VAR_TEXT, "", 0};
     if (ns || !env->lookup || env->lookup(env->ud, (const char *)name, &v) != 0) {
         env->lookup_error = LOOKUP_UNKNOWN;
         snprintf(env->missing, sizeof env->missing, "%s", (const char *)name);
         return NULL;
     }
+    env->read_sensitive |= v.sensitive != 0;
     const char *text = v.text ? v.text : "";
     if (v.type != DT_VAR_NUMBER && v.type != DT_VAR_BOOLEAN) {
-        env->text_read += strlen(text);
+        size_t n = strlen(text);
+        env->text_read += n;
         if (env->text_read > TEXT_READ_MAX) {
             env->lookup_error = LOOKUP_TOO_MUCH;
+            return NULL;
+        }
+        if (dt_cond_charge(&env->work, n) != 0) {
+            env->lookup_error = LOOKUP_ACTION;
             return NULL;
         }
     }
@@ -672,8 +685,10 @@ static int env_init(dt_cond_env *env)
         return -1;
     env->ctx->node = env->root;
     env->ctx->error = swallow;
-    env->ctx->opLimit = DT_COND_OP_LIMIT;
+    env->op_limit = COND_OP_LIMIT;
+    env->work.bytes_max = COND_ACTION_BYTES;
     xmlXPathRegisterVariableLookup(env->ctx, var_lookup, env);
+    dt_cond_fn_install(env->ctx, &env->work);
     return 0;
 }
 
@@ -709,15 +724,55 @@ void dt_cond_env_free(dt_cond_env *env)
         env_release(env);
 }
 
+int dt_cond_env_read_sensitive(const dt_cond_env *env)
+{
+    return env ? env->read_sensitive : 0;
+}
+
 void dt_cond_env_set_op_limit(dt_cond_env *env, unsigned long limit)
 {
     if (env)
-        env->ctx->opLimit = limit ? limit : DT_COND_OP_LIMIT;
+        env->op_limit = limit ? limit : COND_OP_LIMIT;
+}
+
+void dt_cond_env_begin_action(dt_cond_env *env)
+{
+    if (!env)
+        return;
+    env->evals = env->ops = 0;
+    env->action_ops_hit = 0;
+    env->work.bytes = 0;
+    env->work.over = 0;
+}
+
+void dt_cond_env_work(const dt_cond_env *env, dt_cond_work_done *out)
+{
+    *out = (dt_cond_work_done){0, 0, 0};
+    if (env)
+        *out = (dt_cond_work_done){env->evals, env->ops, env->work.bytes};
+}
+
+/* Count one evaluation against the action's budget and give it what is left of the operations. */
+static int action_budget(dt_cond_env *env, char msg[COND_MSG])
+{
+    if (++env->evals > COND_ACTION_EVALS) {
+        set_msg(msg, "too much work in one answer: more than %d evaluations", COND_ACTION_EVALS);
+        return -1;
+    }
+    if (env->work.over || env->ops >= COND_ACTION_OPS) {
+        set_msg(msg, "too much work in one answer: %s", env->work.over
+                ? "the formulas handle more text than allowed" : "too many operations");
+        return -1;
+    }
+    unsigned long left = COND_ACTION_OPS - env->ops;
+    env->action_ops_hit = left < env->op_limit;
+    env->ctx->opLimit = env->action_ops_hit ? left : env->op_limit;
+    return 0;
 }
 
 /* Run one evaluation from a clean state: libxml2 never resets its op counter, depth or last error,
  * and a stale one would make this evaluation fail (or look as if it succeeded). */
-static xmlXPathObjectPtr run(dt_cond_env *env, void *comp, char msg[DT_COND_MSG])
+static xmlXPathObjectPtr run(dt_cond_env *env, void *comp, char msg[COND_MSG])
 {
     msg[0] = '\0';
     if (!env || !comp) {
@@ -732,8 +787,12 @@ static xmlXPathObjectPtr run(dt_cond_env *env, void *comp, char msg[DT_COND_MSG]
     ctx->contextSize = -1;
     ctx->proximityPosition = -1;
     env->lookup_error = LOOKUP_OK;
+    env->read_sensitive = 0;
     env->text_read = 0;
+    if (action_budget(env, msg) != 0)
+        return NULL;
     xmlXPathObjectPtr res = xmlXPathCompiledEval(comp, ctx);
+    env->ops += ctx->opCount;
     int code = last_xpath_error(&ctx->lastError);
     if (res && code == 0 && env->lookup_error == LOOKUP_OK)
         return res;
@@ -745,6 +804,11 @@ static xmlXPathObjectPtr run(dt_cond_env *env, void *comp, char msg[DT_COND_MSG]
     else if (env->lookup_error == LOOKUP_TOO_MUCH)
         set_msg(msg, "too much work: variables read add up to more than %d bytes of text",
                 TEXT_READ_MAX);
+    else if (env->lookup_error == LOOKUP_ACTION || env->work.over)
+        set_msg(msg, "too much work in one answer: the formulas handle more than %d bytes of text",
+                COND_ACTION_BYTES);
+    else if (code == XPATH_OP_LIMIT_EXCEEDED && env->action_ops_hit)
+        set_msg(msg, "too much work in one answer: more than %lu operations", COND_ACTION_OPS);
     else if (code == XPATH_OP_LIMIT_EXCEEDED)
         set_msg(msg, "too much work: more than %lu operations", ctx->opLimit);
     else if (code)
@@ -755,7 +819,7 @@ static xmlXPathObjectPtr run(dt_cond_env *env, void *comp, char msg[DT_COND_MSG]
     return NULL;
 }
 
-int dt_cond_eval_bool(dt_cond_env *env, void *comp, int *out, char msg[DT_COND_MSG])
+int dt_cond_eval_bool(dt_cond_env *env, void *comp, int *out, char msg[COND_MSG])
 {
     *out = 0;
     quiet q;
@@ -772,7 +836,7 @@ int dt_cond_eval_bool(dt_cond_env *env, void *comp, int *out, char msg[DT_COND_M
 }
 
 /* The result as a string (libxml2's conversion), copied into dt_malloc memory. */
-static char *result_string(xmlXPathObjectPtr res, char msg[DT_COND_MSG])
+static char *result_string(xmlXPathObjectPtr res, char msg[COND_MSG])
 {
     xmlChar *s = xmlXPathCastToString(res);
     if (!s) {
@@ -789,9 +853,16 @@ static char *result_string(xmlXPathObjectPtr res, char msg[DT_COND_MSG])
     return copy;
 }
 
-static char *convert_number(xmlXPathObjectPtr res, char msg[DT_COND_MSG])
+/* What a message says in place of a value that must not be quoted. */
+#define NOT_SHOWN "(not shown: it is computed from a sensitive variable)"
+
+static char *convert_number(xmlXPathObjectPtr res, int secret, char msg[COND_MSG])
 {
     double d = xmlXPathCastToNumber(res);
+    if (isnan(d) && secret) {
+        set_msg(msg, "not a number " NOT_SHOWN);
+        return NULL;
+    }
     if (isnan(d)) {
         xmlChar *s = xmlXPathCastToString(res);
         set_msg(msg, "not a number: \"%.60s\"", s ? (const char *)s : "NaN");
@@ -806,7 +877,7 @@ static char *convert_number(xmlXPathObjectPtr res, char msg[DT_COND_MSG])
     return copy;
 }
 
-static char *convert_date(xmlXPathObjectPtr res, char msg[DT_COND_MSG])
+static char *convert_date(xmlXPathObjectPtr res, int secret, char msg[COND_MSG])
 {
     char *s = result_string(res, msg);
     if (!s)
@@ -814,38 +885,42 @@ static char *convert_date(xmlXPathObjectPtr res, char msg[DT_COND_MSG])
     char canon[64];
     const char *why = NULL;
     char *copy = NULL;
-    if (strlen(s) > 32 || dt_value_parse(DT_VAR_DATE, s, canon, sizeof canon, &why) != 0)
-        set_msg(msg, "not a date (YYYY-MM-DD): \"%.60s\"", s);
+    if (strlen(s) > 32 || dt_value_parse(DT_VAR_DATE, s, canon, sizeof canon, &why) != 0) {
+        if (secret)
+            set_msg(msg, "not a date (YYYY-MM-DD) " NOT_SHOWN);
+        else
+            set_msg(msg, "not a date (YYYY-MM-DD): \"%.60s\"", s);
+    }
     else if (!(copy = dt_strdup(canon)))
         set_msg(msg, "out of memory");
     dt_free(s);
     return copy;
 }
 
-static char *convert(xmlXPathObjectPtr res, dt_var_type type, char msg[DT_COND_MSG])
+static char *convert(xmlXPathObjectPtr res, dt_var_type type, int secret, char msg[COND_MSG])
 {
     char *out = NULL;
     switch (type) {
-    case DT_VAR_NUMBER: out = convert_number(res, msg); break;
+    case DT_VAR_NUMBER: out = convert_number(res, secret, msg); break;
     case DT_VAR_BOOLEAN:
         if (!(out = dt_strdup(xmlXPathCastToBoolean(res) ? "true" : "false")))
             set_msg(msg, "out of memory");
         break;
-    case DT_VAR_DATE: out = convert_date(res, msg); break;
+    case DT_VAR_DATE: out = convert_date(res, secret, msg); break;
     default: out = result_string(res, msg); break;
     }
     return out;
 }
 
 int dt_cond_eval_value(dt_cond_env *env, void *comp, dt_var_type type, char **out,
-                       char msg[DT_COND_MSG])
+                       char msg[COND_MSG])
 {
     *out = NULL;
     quiet q;
     quiet_begin(&q);
     xmlXPathObjectPtr res = run(env, comp, msg);
     if (res)
-        *out = convert(res, type, msg);
+        *out = convert(res, type, env->read_sensitive, msg);
     xmlXPathFreeObject(res);
     if (quiet_end(&q) && *out) { /* a result computed past a swallowed failure is not trusted */
         dt_free(*out);

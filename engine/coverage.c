@@ -61,25 +61,25 @@ void dt_coverage_free(dt_coverage *c)
 
 static char *choice_name(const dt_tree *t, uint32_t step, uint32_t k)
 {
-    const dt_step_rec *s = DT_STEP(t, step);
-    const dt_choice_rec *ch = DT_CHOICE(t, s->first_choice + k);
+    const dt_step_rec *s = M_STEP(t, step);
+    const dt_choice_rec *ch = M_CHOICE(t, s->first_choice + k);
     char buf[300];
     if (s->kind == DT_STEP_QUESTION)
-        snprintf(buf, sizeof buf, "%s/%s", DT_S(t, s->id), DT_S(t, ch->id));
-    else if (ch->cond == DT_NONE)
-        snprintf(buf, sizeof buf, "%s/otherwise", DT_S(t, s->id));
+        snprintf(buf, sizeof buf, "%s/%s", M_S(t, s->id), M_S(t, ch->id));
+    else if (ch->cond == M_NONE)
+        snprintf(buf, sizeof buf, "%s/otherwise", M_S(t, s->id));
     else
-        snprintf(buf, sizeof buf, "%s/when %u", DT_S(t, s->id), k + 1);
+        snprintf(buf, sizeof buf, "%s/when %u", M_S(t, s->id), k + 1);
     return dt_strdup(buf);
 }
 
 /* Fill file f from unit u of t; 0 or -1 (out of memory; the caller frees what was made). */
 static int fill_file(cov_file *f, const dt_tree *t, uint32_t u)
 {
-    const dt_unit_rec *un = DT_UNIT(t, u);
+    const dt_unit_rec *un = M_UNIT(t, u);
     f->nsteps = un->nsteps;
     for (uint32_t i = 0; i < un->nsteps; i++)
-        f->nchoices += DT_STEP(t, un->first_step + i)->nchoices;
+        f->nchoices += M_STEP(t, un->first_step + i)->nchoices;
     f->steps = dt_calloc(f->nsteps + 1, sizeof *f->steps);
     f->choices = dt_calloc(f->nchoices + 1, sizeof *f->choices);
     f->first_choice = dt_calloc(f->nsteps + 1, sizeof *f->first_choice);
@@ -88,13 +88,13 @@ static int fill_file(cov_file *f, const dt_tree *t, uint32_t u)
     uint32_t c = 0;
     for (uint32_t i = 0; i < un->nsteps; i++) {
         uint32_t g = un->first_step + i;
-        const dt_step_rec *s = DT_STEP(t, g);
+        const dt_step_rec *s = M_STEP(t, g);
         f->first_choice[i] = c;
-        f->steps[i] = (cov_item){dt_strdup(DT_S(t, s->id)), s->pos.line, 0};
+        f->steps[i] = (cov_item){dt_strdup(M_S(t, s->id)), s->pos.line, 0};
         if (!f->steps[i].name)
             return -1;
         for (uint32_t k = 0; k < s->nchoices; k++, c++) {
-            f->choices[c] = (cov_item){choice_name(t, g, k), DT_CHOICE(t, s->first_choice + k)->pos.line, 0};
+            f->choices[c] = (cov_item){choice_name(t, g, k), M_CHOICE(t, s->first_choice + k)->pos.line, 0};
             if (!f->choices[c].name)
                 return -1;
         }
@@ -109,13 +109,13 @@ static char *file_key(const char *path)
     return dt_strdup(realpath(path, buf) ? buf : path);
 }
 
-/* Index of the coverage file for unit u of t, adding it when new; DT_NONE when out of memory. */
+/* Index of the coverage file for unit u of t, adding it when new; M_NONE when out of memory. */
 static uint32_t file_for(dt_coverage *c, const dt_tree *t, uint32_t u)
 {
-    const dt_unit_rec *un = DT_UNIT(t, u);
-    char *key = file_key(DT_S(t, un->path));
+    const dt_unit_rec *un = M_UNIT(t, u);
+    char *key = file_key(M_S(t, un->path));
     if (!key)
-        return DT_NONE;
+        return M_NONE;
     for (size_t i = 0; i < c->n; i++)
         if (!strcmp(c->files[i].key, key) && c->files[i].hash == un->hash) {
             dt_free(key);
@@ -123,16 +123,16 @@ static uint32_t file_for(dt_coverage *c, const dt_tree *t, uint32_t u)
         }
     if (dt_grow((void **)&c->files, &c->cap, c->n + 1, sizeof *c->files) != 0) {
         dt_free(key);
-        return DT_NONE;
+        return M_NONE;
     }
     cov_file *f = &c->files[c->n];
     memset(f, 0, sizeof *f);
     f->key = key;
     f->hash = un->hash;
-    f->path = dt_strdup(DT_S(t, un->path));
+    f->path = dt_strdup(M_S(t, un->path));
     if (!f->path || fill_file(f, t, u) != 0) {
         c->n++; /* so that dt_coverage_free releases the partial entry */
-        return DT_NONE;
+        return M_NONE;
     }
     return (uint32_t)c->n++;
 }
@@ -150,14 +150,14 @@ dt_status dt_coverage_add_tree(dt_coverage *c, const dt_tree *t)
 
 int dt_cov_map_init(dt_cov_map *m, dt_coverage *cov, const dt_tree *t)
 {
-    *m = (dt_cov_map){cov, t, NULL, DT_NONE};
+    *m = (dt_cov_map){cov, t, NULL};
     if (!cov)
         return 0;
     m->file_of = dt_malloc((t->units.len + 1) * sizeof *m->file_of);
     if (!m->file_of)
         return -1;
     for (uint32_t u = 0; u < t->units.len; u++)
-        if ((m->file_of[u] = file_for(cov, t, u)) == DT_NONE)
+        if ((m->file_of[u] = file_for(cov, t, u)) == M_NONE)
             return dt_cov_map_free(m), -1;
     return 0;
 }
@@ -168,65 +168,48 @@ void dt_cov_map_free(dt_cov_map *m)
     m->file_of = NULL;
 }
 
-uint32_t dt_unit_by_id(const dt_tree *t, const char *id)
-{
-    for (uint32_t u = 0; id && u < t->units.len; u++)
-        if (!strcmp(DT_S(t, DT_UNIT(t, u)->id), id))
-            return u;
-    return DT_NONE;
-}
-
 static void hit_choice(dt_cov_map *m, uint32_t step, uint32_t k)
 {
-    const dt_step_rec *s = DT_STEP(m->t, step);
+    const dt_step_rec *s = M_STEP(m->t, step);
     cov_file *f = &m->cov->files[m->file_of[s->unit]];
-    uint32_t local = step - DT_UNIT(m->t, s->unit)->first_step;
+    uint32_t local = step - M_UNIT(m->t, s->unit)->first_step;
     if (local < f->nsteps && f->first_choice[local] + k < f->nchoices)
         f->choices[f->first_choice[local] + k].hit = 1;
 }
 
-/* A decide step is followed by the step its branch leads to: credit the first branch that goes
- * there (branches to the same step are indistinguishable from outside). */
-static void credit_decide(dt_cov_map *m, uint32_t next)
-{
-    const dt_step_rec *d = DT_STEP(m->t, m->last_decide);
-    for (uint32_t k = 0; k < d->nchoices; k++)
-        if (DT_CHOICE(m->t, d->first_choice + k)->to == next) {
-            hit_choice(m, m->last_decide, k);
-            break;
-        }
-    m->last_decide = DT_NONE;
-}
-
 static void on_step(dt_cov_map *m, uint32_t g)
 {
-    const dt_step_rec *s = DT_STEP(m->t, g);
+    const dt_step_rec *s = M_STEP(m->t, g);
     cov_file *f = &m->cov->files[m->file_of[s->unit]];
-    uint32_t local = g - DT_UNIT(m->t, s->unit)->first_step;
+    uint32_t local = g - M_UNIT(m->t, s->unit)->first_step;
     if (local < f->nsteps)
         f->steps[local].hit = 1;
-    if (m->last_decide != DT_NONE)
-        credit_decide(m, g);
-    if (s->kind == DT_STEP_DECIDE)
-        m->last_decide = g;
+}
+
+/* The branch or choice `choice_id` of step g was taken (a decide's STEP event names its branch). */
+static void on_choice(dt_cov_map *m, uint32_t g, const char *choice_id)
+{
+    const dt_step_rec *s = M_STEP(m->t, g);
+    for (uint32_t k = 0; choice_id && k < s->nchoices; k++)
+        if (!strcmp(M_S(m->t, M_CHOICE(m->t, s->first_choice + k)->id), choice_id)) {
+            hit_choice(m, g, k);
+            return;
+        }
 }
 
 void dt_cov_map_event(dt_cov_map *m, const dt_event *ev)
 {
     if (!m->cov || (ev->kind != DT_EV_STEP && ev->kind != DT_EV_ANSWER))
         return;
-    uint32_t u = dt_unit_by_id(m->t, ev->tree_id);
-    uint32_t g = u == DT_NONE || !ev->step_id ? DT_NONE : dt_tree_find_step(m->t, u, ev->step_id);
-    if (g == DT_NONE)
+    uint32_t u = dt_tree_unit_find(m->t, ev->tree_id);
+    uint32_t g = u == M_NONE || !ev->step_id ? M_NONE : dt_tree_find_step(m->t, u, ev->step_id);
+    if (g == M_NONE)
         return;
-    if (ev->kind == DT_EV_STEP) {
+    if (ev->kind == DT_EV_STEP)
         on_step(m, g);
-        return;
-    }
-    const dt_step_rec *s = DT_STEP(m->t, g);
-    for (uint32_t k = 0; ev->choice_id && s->kind == DT_STEP_QUESTION && k < s->nchoices; k++)
-        if (!strcmp(DT_S(m->t, DT_CHOICE(m->t, s->first_choice + k)->id), ev->choice_id))
-            hit_choice(m, g, k);
+    if (ev->kind == DT_EV_STEP ? M_STEP(m->t, g)->kind == DT_STEP_DECIDE
+                               : M_STEP(m->t, g)->kind == DT_STEP_QUESTION)
+        on_choice(m, g, ev->choice_id);
 }
 
 size_t dt_coverage_file_count(const dt_coverage *c)

@@ -15,6 +15,23 @@
  * Threads: distinct objects may be used from distinct threads; one object from one thread at a time.
  * Process-wide state: dt_set_allocator, and the deny-all external-entity loader that the first load
  * installs in libxml2 (see dt_init).  The library never calls xmlCleanupParser().
+ *
+ * A walk in a dozen lines (examples/walk.c is the whole program; link with pkg-config libdtree):
+ *
+ *     dt_error *err = dt_error_new();
+ *     dt_tree *tree = NULL;
+ *     dt_session *s = NULL;
+ *     if (dt_tree_load_file("printer.xml", NULL, &tree, err) != DT_OK ||
+ *         dt_session_new(tree, &s, err) != DT_OK || dt_session_start(s, err) != DT_OK) {
+ *         fprintf(stderr, "%s\n", dt_error_text(err));     // file:line:col: error: ...
+ *     } else {
+ *         const dt_view *v = dt_session_view(s);          // the step to show
+ *         printf("%s\n", v->say_count ? v->say[0].text : v->step_id);
+ *         dt_session_choose(s, 0, err);                   // or _choose_label, _input, _continue
+ *     }
+ *     dt_session_free(s);                                 // sessions before their tree
+ *     dt_tree_free(tree);
+ *     dt_error_free(err);
  */
 #ifndef DTREE_H
 #define DTREE_H
@@ -38,19 +55,26 @@ extern "C" {
 /* ---------------------------------------------------------------------------------------------
  * Status codes.  0 is success; every other value is an error whose details are in the dt_error.
  */
-typedef enum dt_status {
-    DT_OK = 0,
-    DT_ENOMEM,     /* an allocation failed; every object stays valid and freeable */
-    DT_EIO,        /* a file could not be opened or read (not found, not regular, too large) */
-    DT_ESYNTAX,    /* the XML is not well-formed, not UTF-8, or uses a forbidden construct */
-    DT_EINVALID,   /* well-formed XML that breaks the tree format (bad reference, missing attribute) */
-    DT_ELIMIT,     /* a documented limit was exceeded (size, depth, attributes, call depth) */
-    DT_EARG,       /* the caller passed a bad argument (NULL, index out of range) */
-    DT_ESTATE,     /* the action does not apply now (continue on a question, answer after the end) */
-    DT_EANSWER,    /* the answer was refused (no such choice, failed validation): ask again */
-    DT_ERUNTIME,   /* a condition or computation failed while walking (also: call depth exceeded) */
-    DT_ENOTFOUND   /* a named thing (step, variable, choice) does not exist */
-} dt_status;
+/* Every status once: X(NAME, "short English name") generates DT_OK, DT_ENOMEM, ... and the names
+ * dt_status_str returns.  New codes go at the end: the values are stable. */
+#define DT_STATUS_LIST(X)                                                                        \
+    X(OK, "success")                                                                             \
+    X(ENOMEM, "out of memory")         /* an allocation failed; every object stays valid */      \
+    X(EIO, "input/output error")       /* a file could not be opened or read (not found, not a    \
+                                          regular file, too large), or a recording not written */ \
+    X(ESYNTAX, "syntax error")         /* not well-formed XML, not UTF-8, a forbidden construct */ \
+    X(EINVALID, "invalid tree")        /* well-formed XML that breaks the tree format */          \
+    X(ELIMIT, "limit exceeded")        /* a documented limit (size, depth, attributes, calls) */  \
+    X(EARG, "invalid argument")        /* the caller passed a bad argument (NULL, range) */       \
+    X(ESTATE, "not possible now")      /* the action does not apply now (answer after the end) */ \
+    X(EANSWER, "answer refused")       /* no such choice, failed validation: ask again */         \
+    X(ERUNTIME, "run-time error")      /* a condition or computation failed while walking */      \
+    X(ENOTFOUND, "not found")          /* a named thing (step, variable, choice) does not exist */ \
+    X(EFAILED, "test failed")          /* a scenario's expectation did not hold (dt_suite_run) */
+
+#define DT_STATUS_ENUM_(e, name) DT_##e,
+typedef enum dt_status { DT_STATUS_LIST(DT_STATUS_ENUM_) } dt_status;
+#undef DT_STATUS_ENUM_
 
 /* A short English name for a status ("out of memory"); static storage, never NULL. */
 DT_API const char *dt_status_str(dt_status st);
@@ -120,13 +144,18 @@ typedef struct dt_load_options {
 } dt_load_options;
 
 #define DT_LOAD_NO_CALLS 1u  /* do not load called trees; calls fail at run time (for single-file tools) */
+#define DT_LOAD_PARTIAL 2u   /* on an error other than out of memory, still hand back in *out what could
+                                be read, for dt_tree_check only (dtree check: one pass reports all) */
 
 /* Fill `o` with the defaults.  Always call it before setting fields (fields may be added). */
 DT_API void dt_load_options_init(dt_load_options *o);
 
 /* Load the tree in file `path` and, recursively, every tree it calls or jumps to.
  * On success *out owns a new tree (free with dt_tree_free) and err may still hold warnings.
- * On failure *out is NULL and err (when not NULL) holds every error found with its position.
+ * On failure *out is NULL and err (when not NULL) holds every error found with its position; with
+ * DT_LOAD_PARTIAL *out may instead own a partial tree: unresolved references are left out, files
+ * that could not be read have no steps checked.  Pass it only to dt_tree_check, the dt_tree_file_*
+ * calls and dt_tree_free (never to a session or a graph).
  * opts may be NULL for defaults. */
 DT_API dt_status dt_tree_load_file(const char *path, const dt_load_options *opts, dt_tree **out,
                                    dt_error *err);
@@ -154,40 +183,84 @@ DT_API size_t dt_tree_step_count(const dt_tree *tree);
 /* Number of files in the bundle and the path of file i (0 is the root). */
 DT_API size_t dt_tree_file_count(const dt_tree *tree);
 DT_API const char *dt_tree_file_path(const dt_tree *tree, size_t i);
+/* The file of the bundle whose tree id is `tree_id` (as events and recordings name it): its index,
+ * or DT_NPOS when none (or when an argument is NULL). */
+#define DT_NPOS ((size_t)-1)
+DT_API size_t dt_tree_file_find(const dt_tree *tree, const char *tree_id);
 
 /* ---------------------------------------------------------------------------------------------
  * Sessions: one conversation walking a tree.
  */
 typedef struct dt_session dt_session;
 
-typedef enum dt_step_kind {
-    DT_STEP_QUESTION = 0,
-    DT_STEP_INFO,
-    DT_STEP_INPUT,
-    DT_STEP_DECIDE,
-    DT_STEP_CALL,
-    DT_STEP_JUMP,
-    DT_STEP_END
-} dt_step_kind;
+/* The kinds of step, each once: X(NAME, "name in files and output", waits for the person).
+ * Generates DT_STEP_QUESTION, DT_STEP_INFO, DT_STEP_INPUT, DT_STEP_DECIDE, DT_STEP_CALL,
+ * DT_STEP_JUMP, DT_STEP_END, dt_step_kind_name and dt_step_kind_is_interactive.  The loader's
+ * element list (engine/load.h) takes its step elements from here; HACKING.md says what else a new
+ * kind needs. */
+#define DT_STEP_KIND_LIST(X) \
+    X(QUESTION, "question", 1) \
+    X(INFO, "info", 1)         \
+    X(INPUT, "input", 1)       \
+    X(DECIDE, "decide", 0)     \
+    X(CALL, "call", 0)         \
+    X(JUMP, "jump", 0)         \
+    X(END, "end", 0)
 
-typedef enum dt_var_type {
-    DT_VAR_TEXT = 0,
-    DT_VAR_NUMBER,
-    DT_VAR_BOOLEAN,
-    DT_VAR_DATE,
-    DT_VAR_EMAIL,
-    DT_VAR_PHONE,
-    DT_VAR_CHOICE
-} dt_var_type;
+#define DT_STEP_ENUM_(e, name, interactive) DT_STEP_##e,
+typedef enum dt_step_kind { DT_STEP_KIND_LIST(DT_STEP_ENUM_) } dt_step_kind;
+#undef DT_STEP_ENUM_
+#define DT_PLUS_ONE_(...) +1
+#define DT_STEP_KIND_COUNT (0 DT_STEP_KIND_LIST(DT_PLUS_ONE_)) /* 7 */
+
+/* The types of variable, each once: X(NAME, "name in files").  Generates DT_VAR_TEXT,
+ * DT_VAR_NUMBER, DT_VAR_BOOLEAN, DT_VAR_DATE, DT_VAR_EMAIL, DT_VAR_PHONE, DT_VAR_CHOICE and
+ * dt_var_type_name. */
+#define DT_VAR_TYPE_LIST(X) \
+    X(TEXT, "text")         \
+    X(NUMBER, "number")     \
+    X(BOOLEAN, "boolean")   \
+    X(DATE, "date")         \
+    X(EMAIL, "email")       \
+    X(PHONE, "phone")       \
+    X(CHOICE, "choice")
+
+#define DT_VAR_ENUM_(e, name) DT_VAR_##e,
+typedef enum dt_var_type { DT_VAR_TYPE_LIST(DT_VAR_ENUM_) } dt_var_type;
+#undef DT_VAR_ENUM_
+
+/* The outcomes dtree knows, each once: X(NAME, "word in files, recordings and output").  An end
+ * step names one of them or a lower-case word of the author's own (DT_OUTCOME_OTHER here).
+ * Generates DT_OUTCOME_RESOLVED, DT_OUTCOME_ESCALATED, DT_OUTCOME_ABANDONED, dt_outcome_name and
+ * dt_outcome_of; the loader's message for a bad outcome lists them. */
+#define DT_OUTCOME_LIST(X)    \
+    X(RESOLVED, "resolved")   \
+    X(ESCALATED, "escalated") \
+    X(ABANDONED, "abandoned")
+
+#define DT_OUTCOME_ENUM_(e, name) DT_OUTCOME_##e,
+typedef enum dt_outcome { DT_OUTCOME_LIST(DT_OUTCOME_ENUM_) DT_OUTCOME_OTHER } dt_outcome;
+#undef DT_OUTCOME_ENUM_
 
 typedef enum dt_audience { DT_AUD_ALL = 0, DT_AUD_AGENT, DT_AUD_CUSTOMER } dt_audience;
 
-/* Names used in files and output: "question", "number", "agent", ... (static, never NULL). */
+/* Names used in files and output: "question", "number", ... (static; "unknown" out of range). */
 DT_API const char *dt_step_kind_name(dt_step_kind k);
 DT_API const char *dt_var_type_name(dt_var_type t);
+/* The kind called `name` ("question", ...) into *out: DT_OK, or DT_ENOTFOUND (then *out is
+ * unchanged).  For readers of recordings, which store kinds by name. */
+DT_API dt_status dt_step_kind_from_name(const char *name, dt_step_kind *out);
+/* 1 for the kinds that wait for the person (question, info, input), 0 for the automatic ones
+ * (decide, call, jump) and for end: an end waits only when it ends the session, or has words to
+ * show inside a call (then it is shown as an info step). */
+DT_API int dt_step_kind_is_interactive(dt_step_kind k);
+/* The word of a known outcome ("resolved", ...; static; "unknown" for DT_OUTCOME_OTHER and out of
+ * range), and the outcome a word names: DT_OUTCOME_OTHER for an author's own word or NULL. */
+DT_API const char *dt_outcome_name(dt_outcome o);
+DT_API dt_outcome dt_outcome_of(const char *word);
 
 typedef struct dt_text_view {
-    const char *text;      /* interpolated; sensitive values appear as "••••" */
+    const char *text; /* interpolated; sensitive values appear as "[redacted]" */
     dt_audience audience;
 } dt_text_view;
 
@@ -228,19 +301,39 @@ typedef struct dt_view {
     /* The root tree's <handoff> (what "talk to a person" does, docs/format-spec.md) */
     const char *handoff_text; /* interpolated like any shown text; "" when the tree gives none */
     const char *handoff_step; /* id of the step in the root tree to go to; "" when none */
+    /* input steps: the author's constraints, so a front end (a form, a CRM) can check an answer
+     * before it sends it; dt_session_input applies the same ones and stays the judge. */
+    int has_min, has_max; /* 0: no bound; 1: the author's bound; 2 (dates only): "today" */
+    double min, max;      /* number: the value; date: yyyymmdd as a number (19840721), for "today"
+                            the session clock's date when the view was built; text, email,
+                            phone: the length in characters.  Meaningless without has_min/max. */
+    const char *pattern;  /* the author's pattern, "" when none: the whole trimmed answer must match;
+                            the dialect (docs/tree-format.md) reads the same as an HTML pattern */
+    int month_first;      /* dates typed with numbers only: 1 = month/day/year (the tree's lang
+                                is en-US), 0 = day/month/year */
+    int sensitive;        /* 1: the variable is sensitive: mask what is typed, never keep it */
 } dt_view;
 
-typedef enum dt_event_kind {
-    DT_EV_START = 0,   /* session started (also after restart) */
-    DT_EV_STEP,        /* entered a step (every kind, including decide/call/jump) */
-    DT_EV_ANSWER,      /* a choice taken, a value typed, or an info step continued */
-    DT_EV_SET,         /* a variable changed (value masked when sensitive) */
-    DT_EV_BACK,        /* the last answer was undone */
-    DT_EV_RESTART,     /* back to the start; variables reset */
-    DT_EV_JUMP,        /* moved by dt_session_jump */
-    DT_EV_NOTE,        /* a free-text note added by the agent */
-    DT_EV_END          /* the session reached a top-level end */
-} dt_event_kind;
+/* The kinds of event, each once: X(NAME, "name in recordings and JSON").  Generates DT_EV_START,
+ * DT_EV_STEP, ... and dt_event_kind_name.  The recorder adds kinds of its own ("handoff",
+ * "feedback") that the engine never emits. */
+#define DT_EVENT_KIND_LIST(X) \
+    X(START, "start")     /* session started (also after restart) */                        \
+    X(STEP, "step")       /* entered a step (every kind, including decide/call/jump) */     \
+    X(ANSWER, "answer")   /* a choice taken, a value typed, or an info step continued */    \
+    X(SET, "set")         /* a variable changed (value masked when sensitive) */            \
+    X(BACK, "back")       /* the last answer was undone */                                  \
+    X(RESTART, "restart") /* back to the start; variables reset */                          \
+    X(JUMP, "jump")       /* moved by dt_session_jump */                                    \
+    X(NOTE, "note")       /* a free-text note added by the agent */                         \
+    X(END, "end")         /* the session reached a top-level end */
+
+#define DT_EV_ENUM_(e, name) DT_EV_##e,
+typedef enum dt_event_kind { DT_EVENT_KIND_LIST(DT_EV_ENUM_) } dt_event_kind;
+#undef DT_EV_ENUM_
+
+/* "start", "step", ... (static; "unknown" out of range). */
+DT_API const char *dt_event_kind_name(dt_event_kind k);
 
 typedef struct dt_event {
     dt_event_kind kind;
@@ -248,7 +341,8 @@ typedef struct dt_event {
     const char *tree_id;     /* file of the step concerned */
     const char *step_id;
     dt_step_kind step_kind;
-    const char *choice_id;   /* ANSWER on a question */
+    const char *choice_id;   /* ANSWER on a question; STEP of a decide: the branch taken
+                                ("when 1", "when 2", ... in file order, or "otherwise") */
     const char *label;       /* ANSWER: the choice label, the typed value, or "continue" */
     const char *var;         /* SET, and ANSWER on an input step */
     const char *value;       /* SET and ANSWER on input: the value ("[redacted]" when sensitive) */
@@ -256,6 +350,8 @@ typedef struct dt_event {
     const char *text;        /* NOTE: the note; END: the closing text */
     const char *outcome;     /* END */
     size_t path_length;      /* entries in the path after this event */
+    int more;                /* 1: more events of the same action follow at once (an observer may
+                                keep this one and handle them all with the last, which has 0) */
 } dt_event;
 
 /* Receives every event as it happens.  The event and its strings are borrowed for the call only.
@@ -305,14 +401,43 @@ DT_API const char *dt_session_outcome(const dt_session *s);
  * DT_ENOMEM leaves the session unchanged.
  * dt_session_choose: `index` among the offered choices, in view order; out of range: DT_EANSWER. */
 DT_API dt_status dt_session_choose(dt_session *s, size_t index, dt_error *err);
-/* By label: case-insensitive exact label, else exact choice id, else a unique case-insensitive
- * label prefix (several: DT_EANSWER listing them).  Surrounding spaces are ignored.  Labels are
- * compared as interpolated in the view; case folding is ASCII only. */
+/* By what a person typed, with the one rule of dt_match_answer over the offered choices in view
+ * order (labels as interpolated, ids as choice ids): a number is a position (1 = the first offered
+ * choice), else the whole label or choice id, else a unique label start, else a unique word start
+ * inside a label.  Nothing or several fit: DT_EANSWER with a message listing the candidates. */
 DT_API dt_status dt_session_choose_label(dt_session *s, const char *label, dt_error *err);
+
+/* -- Matching a typed answer.  The one rule every front end (dtree run, the kiosk, scenario tests,
+ * a future web page) applies to turn typed text into one of the n labels it shows, so that a
+ * scenario passes exactly on what an agent's answer would do.  In order, the first rule that fits
+ * anything decides:
+ *   1. digits only: a position, 1..n (outside: DT_MATCH_RANGE);
+ *   2. the whole label, or the whole ids[i] (ids may be NULL);
+ *   3. the start of a label;
+ *   4. the start of a word inside a label (a word starts after a non-alphanumeric ASCII byte:
+ *      "exch" fits "An exchange (another size)").
+ * White space around `text` never counts (Tab completion adds a trailing space); ASCII letters
+ * compare case-insensitively, other characters byte for byte.  Nothing is allocated and nothing
+ * is kept: every argument is borrowed for the call only.  NULL entries in labels never match.
+ * Results: DT_MATCH_ONE sets *index (index may be NULL); DT_MATCH_MANY sets *ncands and, when cands
+ * is not NULL, cands[0..*ncands) to the candidates' indexes (cands must then hold n entries);
+ * DT_MATCH_NONE when nothing fits or text is empty or NULL.  *ncands is 0 unless DT_MATCH_MANY. */
+typedef enum dt_match_result {
+    DT_MATCH_ONE = 0,   /* exactly one label fits: *index */
+    DT_MATCH_NONE,      /* nothing fits (or nothing was typed) */
+    DT_MATCH_MANY,      /* several fit equally well: cands[0..*ncands) */
+    DT_MATCH_RANGE      /* a number outside 1..n */
+} dt_match_result;
+DT_API dt_match_result dt_match_answer(const char *text, const char *const *labels,
+                                       const char *const *ids, size_t n, size_t *index,
+                                       size_t *cands, size_t *ncands);
 /* The typed value for an input step (validated and converted to the variable's type).  Checks, in
  * order: required (an empty answer to an optional input leaves the variable unchanged and moves on),
  * type, pattern (on the trimmed answer, whole match), min/max; type choice: one of the options,
- * case-insensitively, stored as the option is written. */
+ * case-insensitively, stored as the option is written.  Dates are taken in the forms people type
+ * and stored as YYYY-MM-DD: 1984-07-21, 21/07/1984, 21.7.1984, 21-7-1984 (day first, or month first
+ * when the tree's lang is en-US: view->month_first), 21 July 1984, 21 Jul 1984, July 21, 1984
+ * (English month names, any case); a year has four digits. */
 DT_API dt_status dt_session_input(dt_session *s, const char *value, dt_error *err);
 /* Go on from an info step. */
 DT_API dt_status dt_session_continue(dt_session *s, dt_error *err);
@@ -341,13 +466,21 @@ DT_API dt_status dt_session_note(dt_session *s, const char *text, dt_error *err)
 DT_API dt_status dt_session_set_var(dt_session *s, const char *name, const char *value,
                                     dt_error *err);
 
+/* Variable `name` of the bundle: 1 when declared sensitive (0 also when there is none). */
+DT_API int dt_tree_var_sensitive(const dt_tree *tree, const char *name);
+/* Its default as displayed (borrowed from the tree, or static), or NULL when it has none or there
+ * is no such variable.  For clients that compare a session's values with the defaults. */
+DT_API const char *dt_tree_var_default(const dt_tree *tree, const char *name);
+
 /* Variables of the bundle, in declaration order. */
 typedef struct dt_var_view {
     const char *name;
     dt_var_type type;
     int sensitive;
     int is_set;          /* 0 while never assigned and without default */
-    const char *value;   /* display form; "••••" when sensitive */
+    const char *value;   /* display form; "[redacted]" when sensitive */
+    const char *label;   /* the author's label for people ("Fix attempts"), "" when none */
+    int internal;        /* 1: declared internal="true", a helper to leave out of summaries */
 } dt_var_view;
 DT_API size_t dt_session_var_count(const dt_session *s);
 /* Borrowed until the next non-const call on the session; NULL when i is out of range. */
@@ -378,13 +511,13 @@ DT_API const dt_path_entry *dt_session_path_get(const dt_session *s, size_t i);
 /* ---------------------------------------------------------------------------------------------
  * Checks and graphs for authors (dtree check, dtree graph, dtree test).
  */
-/* (section owned by the authors' toolkit; declarations follow)
- *
- * -- Checks.  dt_tree_check looks at a tree the loader accepted and reports what is legal but
- * probably wrong, each diagnostic with a check id (docs/checks.md lists every id with an example):
- * unreachable-step, dead-end, no-exit-cycle (error), call-cycle, unused-var, unset-var, cond-type,
+/* -- Checks.  dt_tree_check looks at a loaded tree (or a partial one, DT_LOAD_PARTIAL) and reports
+ * what is legal but probably wrong, each diagnostic with a check id (docs/checks.md lists every id
+ * with an example): unreachable-step, dead-end, no-exit-cycle (error), call-cycle, call-depth
+ * (error), unused-var, unset-var, cond-type,
  * duplicate-label, similar-label, empty-label, control-char, bidi-override, long-text,
- * kiosk-no-customer-text, kiosk-no-customer-choice.  Hard errors (XML, duplicate ids, dangling
+ * kiosk-no-customer-text, kiosk-no-customer-choice, kiosk-agent-voice; and a note not-checked for each file of a
+ * partial tree that could not be read.  Hard errors (XML, duplicate ids, dangling
  * targets, undeclared variables, expression syntax, missing or outside calls) are the loader's:
  * dt_tree_load_file reports them with their own ids.  Diagnostics are appended to `diags` sorted by
  * file, line and column.  Linear in the size of the tree (choice labels: pairwise within a step, up
@@ -417,6 +550,13 @@ DT_API dt_status dt_tree_graph(const dt_tree *tree, dt_graph_format fmt, const d
                                int (*write)(void *ud, const char *s, size_t n), void *ud,
                                dt_error *err);
 
+/* 1 when code point c may be shown as it is: printable, not a control (C0, DEL, C1), not a
+ * surrogate, and not an invisible format character that can reorder or hide text (bidi controls
+ * U+061C, U+200E/F, U+202A..E, U+2066..9, zero-width space, word joiner, BOM, tags, ...).  The
+ * one allow-list: dt_tree_graph shows every other character escaped ("\u202e"), and so does the
+ * dtree program on a terminal. */
+DT_API int dt_char_printable(uint32_t c);
+
 /* -- Scenario tests (docs/scenarios.md).  A dt_suite is one scenario file and the tree it names
  * (loaded relative to the scenario file).  Coverage is gathered across suites by file path. */
 typedef struct dt_suite dt_suite;
@@ -430,8 +570,8 @@ DT_API void dt_suite_free(dt_suite *suite);
 DT_API size_t dt_suite_count(const dt_suite *suite);            /* scenarios in the file */
 DT_API const char *dt_suite_name(const dt_suite *suite, size_t i);  /* borrowed; NULL if out of range */
 DT_API const dt_tree *dt_suite_tree(const dt_suite *suite);     /* borrowed */
-/* Run scenario i from a fresh session.  DT_OK when every expectation held; DT_ERUNTIME (sic: a
- * failed test) with one error in `fails` at the file:line of the failing element otherwise.  `cov`
+/* Run scenario i from a fresh session.  DT_OK when every expectation held; DT_EFAILED with one
+ * error in `fails` at the file:line of the failing element otherwise; DT_ENOMEM.  `cov`
  * (may be NULL) collects the steps and choices visited. */
 DT_API dt_status dt_suite_run(dt_suite *suite, size_t i, dt_coverage *cov, dt_error *fails);
 
@@ -467,38 +607,72 @@ DT_API dt_status dt_tree_explore(const dt_tree *tree, const dt_explore_options *
                                  dt_coverage *cov, dt_error *faults);
 
 /* ---------------------------------------------------------------------------------------------
- * Recording sessions (SQLite).
+ * Recording sessions (SQLite, or PostgreSQL for many machines).
  */
-/* (section owned by the recorder; declarations follow)
- *
- * A dt_recorder is one connection to a recording database (SQLite, docs/recording.md).  It records
+/* A dt_recorder is one connection to a recording database (docs/recording.md): an SQLite file, or
+ * a PostgreSQL database named by a connection string ("postgresql://...", "postgres://...",
+ * "service=NAME"); every function below works the same on both, with the same results.  It records
  * one session at a time: dt_recorder_begin creates the session row and installs an observer on the
  * session; every event is then written in its own transaction (BEGIN IMMEDIATE ... COMMIT) before
  * the engine call that caused it returns.  An observer cannot fail, so a write that fails (disk
  * full, database locked for longer than the busy timeout, ...) keeps the event in memory, marks the
  * recorder failed (dt_recorder_failed, dt_recorder_message) and is retried with the next event, by
  * dt_recorder_flush and by dt_recorder_finish / dt_recorder_close.  Sensitive values are stored as
- * "[redacted]", never in clear.  A recorder and the session it records are used from one thread. */
+ * "[redacted]", never in clear.  A recorder and the session it records are used from one thread.
+ *
+ * One agent at a time: dt_recorder_begin and dt_recorder_resume take a claim on the session (a row
+ * of the recording: holder, host, process, since, expires), renewed by every write and released by
+ * dt_recorder_finish / dt_recorder_close.  dt_recorder_resume refuses (DT_ESTATE, check
+ * "record-claimed", naming the holder and since when) a session another recorder holds, unless the
+ * claim expired, its holder is confirmed gone (same host, process ended: a crash), or
+ * dt_record_meta.take_over is set. */
 typedef struct dt_recorder dt_recorder;
 
 #define DT_REC_READONLY 1u   /* open for queries only; the file must exist */
 #define DT_REC_NOCREATE 2u   /* open read-write but never create the file */
-#define DT_REC_SCHEMA_VERSION 2
+#define DT_REC_SCHEMA_VERSION 5
 #define DT_REC_APPLICATION_ID 0x64547265 /* "dTre": PRAGMA application_id of every dtree database */
 
+/* 1 when `db` names a PostgreSQL database ("postgresql://...", "postgres://...", "service=...");
+ * 0 for anything else (an SQLite file name). */
+DT_API int dt_rec_store_is_pg(const char *db);
+/* `db` with any password (user:PASSWORD@, password=...) replaced by "***", into buf (size bytes,
+ * always terminated); a file name is copied as it is.  For every message that names a store. */
+DT_API void dt_rec_store_mask(const char *db, char *buf, size_t size);
+/* Overwrite any password in `db` with '*' in place, e.g. in argv so that `ps` no longer shows it
+ * (copy the string first). */
+DT_API void dt_rec_store_scrub(char *db);
+
 /* Open (creating it with mode 0600 unless a flag forbids) the database at `path`, upgrade its
- * schema, and set WAL, synchronous=FULL, a 10 s busy timeout and foreign keys.  Refuses, with a
+ * schema, and set WAL, synchronous=FULL, a 10 s busy timeout and foreign keys.  A PostgreSQL
+ * connection string is connected to instead (10 s connect timeout unless the string or
+ * PGCONNECT_TIMEOUT says otherwise), its schema created or upgraded; every message names it with
+ * any password replaced by "***".  Refuses, with a
  * message naming the file: a file that is not a dtree database, a corrupt one, a read-only one
  * (unless DT_REC_READONLY), one locked longer than the timeout, a schema newer than this build.
  * On success *out owns the recorder (dt_recorder_close); on failure *out is NULL. */
 DT_API dt_status dt_recorder_open(const char *path, unsigned flags, dt_recorder **out,
                                   dt_error *err);
+/* A recorder on the same store connection as `base` (from dt_recorder_open, not read-only)
+ * instead of a new one, so that a server keeping many live sessions uses a few connections (a
+ * pool) rather than one per session.  Recorders sharing a connection must be used one at a time,
+ * base included: the caller serialises them (one lock per connection); base must be closed
+ * last.  Options set on base (busy timeout, wait function) hold for the connection; the claim
+ * lease is the new recorder's own.  *out owns the recorder (dt_recorder_close, which leaves the
+ * connection open); DT_EARG for a missing or read-only base. */
+DT_API dt_status dt_recorder_open_shared(dt_recorder *base, dt_recorder **out, dt_error *err);
 /* Flush what is buffered (see above), detach from the session being recorded (its status stays as
  * it is: a session never finished stays "active" and can be resumed), close.  Call it before
  * freeing that session.  NULL does nothing. */
 DT_API void dt_recorder_close(dt_recorder *rec);
 /* Milliseconds to wait for another writer (default 10000). */
 DT_API void dt_recorder_set_busy_timeout(dt_recorder *rec, int ms);
+/* Called once per wait for another process's lock, after 300 ms of it, with the database path,
+ * from inside the call that writes (an answer, begin, finish): a front end says that it is waiting,
+ * so that the screen does not freeze without a word.  The wait then goes on (the busy timeout).
+ * `fn` must not call the recorder or the session.  NULL: no call. */
+DT_API void dt_recorder_set_wait_fn(dt_recorder *rec, void (*fn)(void *user, const char *path),
+                                    void *user);
 /* Replace the clock used for session start and end times (default: real time, epoch ms). */
 DT_API void dt_recorder_set_clock(dt_recorder *rec, int64_t (*fn)(void *user), void *user);
 
@@ -507,6 +681,21 @@ typedef struct dt_record_meta {
     const char *agent;   /* the person (or program) answering */
     const char *mode;    /* "agent", "kiosk" or "scripted"; NULL: "agent" */
     const char *host;    /* machine name */
+    int take_over;       /* dt_recorder_resume: take the session even from a live claim (its
+                            holder is gone for good); recorded on the handoff ("take-over") */
+    /* dt_recorder_resume: open a box given to dt_recorder_seal_next for variable `var` into buf
+     * (size bytes, NUL-terminated): 0, or -1 when it cannot (replay then stops there, as without
+     * sealing).  buf is wiped after use.  NULL: sensitive answers are asked again. */
+    int (*unseal)(void *user, const char *var, const char *box, char *buf, size_t size);
+    void *unseal_user;
+    /* dt_recorder_resume: when `agent` is the agent recorded last and the session is active, the
+     * same part goes on and no hand-off is recorded (a stateless server rebuilding a session on
+     * another instance). */
+    int same_part;
+    /* dt_recorder_begin: the new session's id, chosen by the caller (36 characters, a UUID in
+     * lower-case hex, e.g. random as UUID v4), so that what the caller seals before the row
+     * exists can name its session; an id already recorded is refused.  NULL: a random UUID v4. */
+    const char *new_id;
 } dt_record_meta;
 
 /* Start recording `s` (not yet started: call dt_session_start after this, so the start is
@@ -517,15 +706,25 @@ typedef struct dt_record_meta {
 DT_API dt_status dt_recorder_begin(dt_recorder *rec, dt_session *s, const dt_tree *tree,
                                    const dt_record_meta *meta, char id_out[37], dt_error *err);
 
-typedef enum dt_rec_status {
-    DT_REC_ACTIVE = 0,
-    DT_REC_COMPLETED,
-    DT_REC_ABANDONED,
-    DT_REC_TRANSFERRED,
-    DT_REC_TIMED_OUT
-} dt_rec_status;
+/* How a recorded session ended, each once: X(NAME, "name in recordings").  Generates
+ * DT_REC_ACTIVE, DT_REC_COMPLETED, DT_REC_ABANDONED, DT_REC_TRANSFERRED, DT_REC_TIMED_OUT. */
+#define DT_REC_STATUS_LIST(X)         \
+    X(ACTIVE, "active")               \
+    X(COMPLETED, "completed")         \
+    X(ABANDONED, "abandoned")         \
+    X(TRANSFERRED, "transferred")     \
+    X(TIMED_OUT, "timed_out")
+
+#define DT_REC_ENUM_(e, name) DT_REC_##e,
+typedef enum dt_rec_status { DT_REC_STATUS_LIST(DT_REC_ENUM_) } dt_rec_status;
+#undef DT_REC_ENUM_
+#define DT_REC_STATUS_COUNT (0 DT_REC_STATUS_LIST(DT_PLUS_ONE_)) /* 5 */
 /* "active", "completed", ... (static, never NULL). */
 DT_API const char *dt_rec_status_name(dt_rec_status st);
+/* The status called `name` (dt_rec_session.status, as recorded) into *out: DT_OK, or
+ * DT_ENOTFOUND when no dtree records that name (a damaged or foreign recording, or NULL; *out is
+ * then unchanged).  Readers compare kinds, never the words. */
+DT_API dt_status dt_rec_status_from_name(const char *name, dt_rec_status *out);
 
 /* Pass every event on to `fn` (e.g. a JSON writer) after it has been written (or queued when the
  * write failed): the session has one observer, and the recorder takes that place.  NULL: none. */
@@ -545,17 +744,73 @@ DT_API dt_status dt_recorder_flush(dt_recorder *rec, dt_error *err);
 DT_API int dt_recorder_failed(const dt_recorder *rec);
 DT_API const char *dt_recorder_message(const dt_recorder *rec);
 DT_API size_t dt_recorder_pending(const dt_recorder *rec);
+/* 1 once another recorder took this session over (dt_record_meta.take_over): the recorder then
+ * stops writing, dt_recorder_message says who has the session, and the events since are lost to
+ * it (dt_recorder_pending counts them).  A claim is never taken from a live holder otherwise. */
+DT_API int dt_recorder_claim_lost(const dt_recorder *rec);
+/* 1 once the recorder stopped writing for good: the claim was lost, or the database file or its
+ * -wal / -shm was deleted or replaced while the session was open (what SQLite wrote then would be
+ * lost).  dt_recorder_message says which; the events since stay counted in dt_recorder_pending. */
+DT_API int dt_recorder_stopped(const dt_recorder *rec);
+/* The claim's lease in milliseconds (default 600000): how long a session stays claimed after its
+ * holder's last write when the holder cannot be checked (another host).  Renewed by every write. */
+DT_API void dt_recorder_set_claim_ms(dt_recorder *rec, int64_t ms);
 /* Id of the session being recorded, "" when none (borrowed). */
 DT_API const char *dt_recorder_session_id(const dt_recorder *rec);
+/* Sealed sensitive values, for a front end that continues sessions elsewhere (dtree serve): keep
+ * `box` (text the caller made from a sensitive value it was given, e.g. encrypted under its own
+ * key; the recorder never sees the value) with the next recorded event that holds a sensitive
+ * value of `var`: the answer to its input step, or its initial value written by
+ * dt_recorder_begin.  The box is written in that event's transaction, handed to
+ * dt_record_meta.unseal by dt_recorder_resume so that the replay goes on past the answer, and
+ * deleted with every box of the session when the session ends (an end step, or
+ * dt_recorder_finish).  A newer box for the same variable replaces one not yet used; NULL drops
+ * it (an answer that was refused).  Strings are copied. */
+DT_API dt_status dt_recorder_seal_next(dt_recorder *rec, const char *var, const char *box,
+                                       dt_error *err);
 /* Record a kiosk customer's feedback (free text) on the current step of the recorded session. */
 DT_API dt_status dt_recorder_feedback(dt_recorder *rec, const char *text, dt_error *err);
+
+/* -- Access tokens (dtree serve).  Kept in the recording store so that every server instance sees
+ * them and a revocation takes effect at once.  The caller hashes each token (a high-entropy random
+ * token needs no slow hash) and passes the hash as text; the store never holds a token.  Roles,
+ * each once: X(NAME, "name in the store and on the command line"). */
+#define DT_TOKEN_ROLE_LIST(X) \
+    X(AGENT, "agent")         \
+    X(MANAGER, "manager")
+#define DT_ROLE_ENUM_(e, name) DT_ROLE_##e,
+typedef enum dt_token_role { DT_TOKEN_ROLE_LIST(DT_ROLE_ENUM_) } dt_token_role;
+#undef DT_ROLE_ENUM_
+/* "agent", "manager" (static; "unknown" out of range), and back (DT_ENOTFOUND when unknown). */
+DT_API const char *dt_token_role_name(dt_token_role r);
+DT_API dt_status dt_token_role_from_name(const char *name, dt_token_role *out);
+/* Store a token's hash (at least 32 characters) under a unique name.  DT_EARG when the name is
+ * taken (revoked names stay taken: the list keeps who had access). */
+DT_API dt_status dt_recorder_token_add(dt_recorder *rec, const char *name, dt_token_role role,
+                                       const char *hash, dt_error *err);
+/* The live token with this hash: DT_OK with its role and name (copied into name_out), or
+ * DT_ENOTFOUND (unknown or revoked; err untouched). */
+DT_API dt_status dt_recorder_token_find(dt_recorder *rec, const char *hash, dt_token_role *role,
+                                        char name_out[128], dt_error *err);
+/* Revoke the live token called `name`; DT_ENOTFOUND when there is none. */
+DT_API dt_status dt_recorder_token_revoke(dt_recorder *rec, const char *name, dt_error *err);
+typedef struct dt_token_info {
+    const char *name;     /* borrowed for the callback call */
+    dt_token_role role;
+    int64_t created_ms;
+    int64_t revoked_ms;   /* 0 while live */
+} dt_token_info;
+typedef int (*dt_token_fn)(void *user, const dt_token_info *t);
+/* Every token, oldest first (fn returns nonzero to stop). */
+DT_API dt_status dt_recorder_token_list(dt_recorder *rec, dt_token_fn fn, void *user,
+                                        dt_error *err);
 
 /* -- Queries.  Strings in the records below are borrowed for the callback call only; a callback
  * returns 0 to go on, nonzero to stop (the query then returns DT_OK). */
 typedef struct dt_rec_filter {
-    int active_only;       /* status "active" only */
-    const char *agent;     /* exact; NULL: any */
-    const char *tree;      /* tree id, exact; NULL: any */
+    int active_only;       /* only sessions that can be resumed: every status but "completed" */
+    const char *agent;     /* exact: the agent now or any agent before a hand-off; NULL: any */
+    const char *tree;      /* tree id, exact: sessions on it or that called it; NULL: any */
     const char *mode;      /* NULL: any */
     const char *status;    /* NULL: any */
     int64_t since_ms;      /* sessions started at or after; 0: no bound */
@@ -574,6 +829,9 @@ typedef struct dt_rec_session {
     int64_t last_ms;               /* time of the last event recorded */
     size_t steps;                  /* interactive steps shown (question, info, input, end) */
     size_t events;
+    int64_t talk_ms;               /* time worked on: end (or last event) - start, minus the waits
+                                      between a quit and the next resume (0 in
+                                      dt_recorder_events); docs/recording.md "Talk time" */
 } dt_rec_session;
 
 typedef struct dt_rec_event {
@@ -583,6 +841,7 @@ typedef struct dt_rec_event {
                                       feedback */
     const char *tree_id, *step_id, *step_kind; /* "" when not applicable */
     const char *choice_id, *label, *var, *value, *text, *outcome; /* "" when not applicable */
+    const char *extra;             /* "initial" for a SET given before the start; else "" */
     int sensitive;
     size_t path_length;
     /* Filled by dt_recorder_transcript only (0 / "" elsewhere): */
@@ -608,12 +867,50 @@ DT_API dt_status dt_recorder_lookup(dt_recorder *rec, const char *prefix, char i
  * the session's tree, used to name decide conditions when its hash matches the recording. */
 DT_API dt_status dt_recorder_transcript(dt_recorder *rec, const char *id, const dt_tree *tree,
                                         dt_rec_event_fn fn, void *user, dt_error *err);
+/* One agent's part of a session: who, from when (the start, or the resume) to when (they quit,
+ * the process died, the end; while still going: the last event), and the interactive steps shown
+ * meanwhile.  A session never handed off has one part. */
+typedef struct dt_rec_part {
+    const char *agent;
+    int64_t from_ms, to_ms;
+    size_t steps;
+} dt_rec_part;
+typedef int (*dt_rec_part_fn)(void *user, const dt_rec_part *p);
+/* The parts of session `id` (full id) in order; the sum of their to - from is its talk_ms. */
+DT_API dt_status dt_recorder_parts(dt_recorder *rec, const char *id, dt_rec_part_fn fn,
+                                   void *user, dt_error *err);
+/* Every tree id recorded (the sessions' trees and the trees they called), sorted, each once. */
+typedef int (*dt_rec_name_fn)(void *user, const char *name);
+DT_API dt_status dt_recorder_trees(dt_recorder *rec, dt_rec_name_fn fn, void *user, dt_error *err);
+/* The root file recorded for a session on tree `tree_id` (the newest), else for one that called
+ * it (that file's bundle holds the tree), into buf.  DT_ENOTFOUND when no recording names it. */
+DT_API dt_status dt_recorder_tree_path(dt_recorder *rec, const char *tree_id, char *buf,
+                                       size_t size, dt_error *err);
+/* The title of step `step_id` of tree `tree_id` (a file of t's bundle), NULL when it has none or
+ * t has no such step; borrowed from t.  For showing recorded step ids as titles. */
+DT_API const char *dt_rec_step_title(const dt_tree *t, const char *tree_id, const char *step_id);
+/* For readers of recordings, which name steps by (tree id, step id): the step's title ("" when the
+ * author gave none), or NULL when the bundle has no such step (borrowed from the tree). */
+DT_API const char *dt_tree_step_title(const dt_tree *t, const char *tree_id, const char *step_id);
+/* The conditions of decide step (tree_id, step_id) whose branches lead to (to_tree, to_step),
+ * joined by " or " ("otherwise" for the default branch), into buf (truncated to size).  The length
+ * written, or 0 when either step is unknown or the first is not a decide. */
+DT_API size_t dt_tree_decide_why(const dt_tree *t, const char *tree_id, const char *step_id,
+                                 const char *to_tree, const char *to_step, char *buf, size_t size);
+/* The events of session `id` (full id) numbered after `after`, in order, at most `limit` (0: all),
+ * each with the session's row read in the same snapshot (its status says whether more can come):
+ * for following a session live from the store, whoever writes it (dtree serve's event streams).
+ * fn is not called when there is nothing new.  DT_ENOTFOUND when there is no such session. */
+DT_API dt_status dt_recorder_events_after(dt_recorder *rec, const char *id, int64_t after,
+                                          size_t limit, dt_rec_event_fn fn, void *user,
+                                          dt_error *err);
 /* Every event of every session matching `f`, session by session (oldest first), for export. */
 DT_API dt_status dt_recorder_events(dt_recorder *rec, const dt_rec_filter *f, dt_rec_event_fn fn,
                                     void *user, dt_error *err);
 
 /* A report: named tables of text cells (NULL cell: no value).  Tables, in order: "summary",
- * "outcomes", "drop_off", "paths", "step_time", "choices" (docs/recording.md defines each). */
+ * "outcomes", "ends", "drop_off", "paths", "step_time", "choices", "feedback"
+ * (docs/recording.md defines each). */
 typedef struct dt_rec_table {
     const char *name;
     size_t ncols;
@@ -628,13 +925,88 @@ typedef struct dt_rec_report dt_rec_report;
 DT_API dt_status dt_recorder_report(dt_recorder *rec, const dt_rec_filter *f, size_t top,
                                     dt_rec_report **out, dt_error *err);
 /* The SQL of report table i (0 .. dt_rec_report_count-1) into buf, for running the very same query
- * elsewhere (sqlite3, benchmarks); filter values appear as :agent, :tree, :mode, :status, :since,
- * :until parameters.  DT_EARG for a bad index, DT_ELIMIT when buf is too small. */
+ * elsewhere (sqlite3, psql, benchmarks), in SQLite's dialect; filter values appear as parameters
+ * $1 agent, $2 tree, $3 mode, $4 status, $5 since, $6 until (epoch ms).  DT_EARG for a bad index,
+ * DT_ELIMIT when buf is too small.  dt_recorder_report_sql_for: in the dialect of the store `db`
+ * names (a PostgreSQL connection string: PostgreSQL's; anything else: SQLite's). */
+DT_API dt_status dt_recorder_report_sql_for(const char *db, size_t i, const dt_rec_filter *f,
+                                            size_t top, char *buf, size_t size);
 DT_API dt_status dt_recorder_report_sql(size_t i, const dt_rec_filter *f, size_t top, char *buf,
                                         size_t size);
 DT_API size_t dt_rec_report_count(const dt_rec_report *r);
+/* The name of report table i ("summary", ...), NULL past the last: also without a report. */
+DT_API const char *dt_rec_report_name(size_t i);
 DT_API const dt_rec_table *dt_rec_report_table(const dt_rec_report *r, size_t i);
 DT_API void dt_rec_report_free(dt_rec_report *r);
+
+/* -- Copying recordings between stores (dtree sync).  Every session matching `f` (NULL: all;
+ * its limit is ignored) is copied from `from` into `to` (opened for writing), matched by session
+ * id and event seq: what `to` already has is not written again, so a copy interrupted at any point
+ * and run again neither duplicates nor loses an event.  The copy goes in batches of whole
+ * sessions, one transaction each; after each batch `progress` (may be NULL) gets the counts so
+ * far.  An event that `to` has with different contents is never merged: that session is left as
+ * it is, a warning names it in err, and the copy goes on; at the end DT_ESTATE
+ * ("sync-conflict") says how many.  Claims and access tokens are not copied. */
+typedef struct dt_rec_sync_stats {
+    size_t sessions;  /* sessions read from the source */
+    size_t created;   /* sessions created in the destination */
+    size_t updated;   /* sessions the destination had, given events or a newer state */
+    size_t unchanged; /* sessions the destination had in full already */
+    size_t events;    /* events written */
+    size_t conflicts; /* sessions not merged (an event differs) */
+} dt_rec_sync_stats;
+typedef void (*dt_rec_sync_fn)(void *user, const dt_rec_sync_stats *so_far);
+DT_API dt_status dt_recorder_sync(dt_recorder *from, dt_recorder *to, const dt_rec_filter *f,
+                                  dt_rec_sync_fn progress, void *user, dt_rec_sync_stats *stats,
+                                  dt_error *err);
+
+/* -- The spool (PostgreSQL): where a recorder writes while the server cannot be reached or
+ * refuses it (down, unreachable, wrong password, no right to insert), so that the call goes on and
+ * no event is lost.  `path` is a local SQLite recording (created 0600 when missing; the same crash
+ * guarantees as any).  While spooling, the recorder tries the server again at each write (libpq
+ * asks it again every few seconds); when it answers, the spooled events are written there first,
+ * in order, and leave the spool.  A session finished while spooling ends in the spool; the next
+ * dt_recorder_upload_spool (or `dtree sync --from SPOOL --to STORE`) uploads it.  Ignored (DT_OK)
+ * for an SQLite recorder.  The path is copied. */
+DT_API dt_status dt_recorder_set_spool(dt_recorder *rec, const char *path, dt_error *err);
+/* 1 while the recorded session's events go to the spool. */
+DT_API int dt_recorder_spooling(const dt_recorder *rec);
+/* The spool's path ("" when none; borrowed). */
+DT_API const char *dt_recorder_spool_path(const dt_recorder *rec);
+/* Upload what the spool file at `path` holds into rec's store (dt_recorder_sync), then remove
+ * from the file the sessions no process is writing.  stats (may be NULL) as dt_recorder_sync. */
+DT_API dt_status dt_recorder_upload_spool(dt_recorder *rec, const char *path,
+                                          dt_rec_sync_stats *stats, dt_error *err);
+
+/* -- Watching sessions change (dtree sessions --follow).  A watch remembers where each session
+ * matching its filter stood when it was made; dt_rec_watch_poll then tells every change once, in
+ * the order seen: a session started, moved (a step, an answer, a note), ended (any status but
+ * active) or resumed (active again after it had ended).  On SQLite the store is polled (a cheap
+ * check every 100 ms; the sessions are read only after something was committed); on PostgreSQL it
+ * is told (LISTEN/NOTIFY, ids only).  The watch borrows `rec` and the strings of `f` until it is
+ * freed; memory grows with the sessions that change while watched, not with the store. */
+#define DT_REC_CHANGE_LIST(X) \
+    X(STARTED, "started")     \
+    X(MOVED, "step")          \
+    X(ENDED, "ended")         \
+    X(RESUMED, "resumed")
+#define DT_REC_CHANGE_ENUM_(e, name) DT_REC_CHANGE_##e,
+typedef enum dt_rec_change { DT_REC_CHANGE_LIST(DT_REC_CHANGE_ENUM_) } dt_rec_change;
+#undef DT_REC_CHANGE_ENUM_
+/* The name of a change ("started", "step", ...); static storage. */
+DT_API const char *dt_rec_change_name(dt_rec_change c);
+/* Called once per change with the session's new row (borrowed for the call); nonzero stops. */
+typedef int (*dt_rec_change_fn)(void *user, dt_rec_change what, const dt_rec_session *s);
+typedef struct dt_rec_watch dt_rec_watch;
+/* Start watching rec's sessions matching f (NULL: all; its limit is ignored).  *out owns the watch
+ * (dt_rec_watch_free); nothing is told about what is there already. */
+DT_API dt_status dt_rec_watch_new(dt_recorder *rec, const dt_rec_filter *f, dt_rec_watch **out,
+                                  dt_error *err);
+/* Wait up to timeout_ms for changes and tell each to fn; returns as soon as some were told, at the
+ * timeout, or early when a signal interrupts the wait (so a caller's signal flag is seen). */
+DT_API dt_status dt_rec_watch_poll(dt_rec_watch *w, int timeout_ms, dt_rec_change_fn fn,
+                                   void *user, dt_error *err);
+DT_API void dt_rec_watch_free(dt_rec_watch *w);
 
 /* -- Resume.  Rebuild session `id` on `tree` by replaying its recorded answers (no observer
  * attached meanwhile), then attach `rec` to the same session id and record a handoff event to
@@ -649,8 +1021,10 @@ typedef struct dt_rec_resume {
     size_t replayed;          /* answers replayed */
     size_t dropped;           /* recorded answers not replayed (after a sensitive input) */
     int stopped_sensitive;    /* 1: replay stopped at an input of a sensitive variable */
-    char previous_agent[128];
-    char note[512];           /* a line for the person resuming; "" when nothing to say */
+    int took_over;            /* 1: the session was taken from a live claim (meta->take_over) */
+    /* Borrowed from `rec` until its next dt_recorder_resume or dt_recorder_close: */
+    const char *previous_agent; /* who recorded the session last; "" when nobody was named */
+    const char *note;         /* a line for the person resuming; "" when nothing to say */
 } dt_rec_resume;
 DT_API dt_status dt_recorder_resume(dt_recorder *rec, const char *id, const dt_tree *tree,
                                     const dt_record_meta *meta, dt_session **out,

@@ -18,11 +18,8 @@ struct dt_error {
 static const dt_diag oom_diag = {DT_SEV_ERROR, DT_ENOMEM, "<engine>", 0, 0, "",
                                  "out of memory while reporting an error"};
 
-static const char *const status_names[] = {
-    "success",         "out of memory",      "input/output error", "syntax error",
-    "invalid tree",    "limit exceeded",     "invalid argument",   "not possible now",
-    "answer refused",  "run-time error",     "not found",
-};
+#define STATUS_NAME(e, name) name,
+static const char *const status_names[] = {DT_STATUS_LIST(STATUS_NAME)};
 
 const char *dt_status_str(dt_status st)
 {
@@ -110,6 +107,8 @@ size_t dt_diag_format(const dt_diag *d, char *buf, size_t size)
         snprintf(pos, sizeof pos, ":%u:%u", d->line, d->column);
     else if (d->line)
         snprintf(pos, sizeof pos, ":%u", d->line);
+    /* buf may be NULL with size 0: snprintf then only measures (C11 7.21.6.5p2) */
+    // cppcheck-suppress [nullPointer, ctunullpointer]
     int n = snprintf(buf, size, "%s%s: %s: %s%s%s%s", d->file, pos, sev_name(d->severity),
                      d->message, d->check[0] ? " [" : "", d->check, d->check[0] ? "]" : "");
     return n < 0 ? 0 : (size_t)n;
@@ -154,15 +153,32 @@ static int store(dt_error *err, dt_severity sev, dt_status code, const char *fil
     return 0;
 }
 
-dt_status dt_err_vadd(dt_error *err, dt_severity sev, dt_status code, const char *file,
-                      unsigned line, unsigned col, const char *check, const char *fmt, va_list ap)
+/* msg with every occurrence of `secret` replaced by ERR_REDACTED (a new string; msg is freed),
+ * or NULL when out of memory. */
+static char *redact(char *msg, const char *secret)
 {
-    if (!err)
-        return code;
-    if (err->n >= DT_MAX_DIAGS) {
-        err->dropped++;
-        return code;
+    size_t n = strlen(secret), hits = 0;
+    for (const char *p = strstr(msg, secret); p; p = strstr(p + n, secret))
+        hits++;
+    if (!hits)
+        return msg;
+    size_t r = strlen(ERR_REDACTED);
+    char *out = dt_malloc(strlen(msg) + hits * r + 1), *o = out;
+    for (const char *p = msg, *q; out && (q = strstr(p, secret)); p = q + n) {
+        memcpy(o, p, (size_t)(q - p));
+        o += q - p;
+        memcpy(o, ERR_REDACTED, r);
+        o += r;
+        if (!strstr(q + n, secret))
+            memcpy(o, q + n, strlen(q + n) + 1); /* the rest, with its NUL: sized above */
     }
+    dt_free(msg);
+    return out;
+}
+
+static char *format(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static char *format(const char *fmt, va_list ap)
+{
     va_list ap2;
     va_copy(ap2, ap);
     int len = vsnprintf(NULL, 0, fmt, ap2);
@@ -170,6 +186,30 @@ dt_status dt_err_vadd(dt_error *err, dt_severity sev, dt_status code, const char
     char *msg = len < 0 ? NULL : dt_malloc((size_t)len + 1);
     if (msg)
         vsnprintf(msg, (size_t)len + 1, fmt, ap);
+    return msg;
+}
+
+dt_status dt_err_vadd(dt_error *err, dt_severity sev, dt_status code, const char *file,
+                      unsigned line, unsigned col, const char *check, const char *fmt, va_list ap)
+{
+    return dt_err_vadd_secret(err, sev, code, file, line, col, check, NULL, NULL, fmt, ap);
+}
+
+dt_status dt_err_vadd_secret(dt_error *err, dt_severity sev, dt_status code, const char *file,
+                             unsigned line, unsigned col, const char *check, dt_err_secret_fn secret,
+                             void *ud, const char *fmt, va_list ap)
+{
+    if (!err)
+        return code;
+    if (err->n >= ERR_MAX_DIAGS) {
+        err->dropped++;
+        return code;
+    }
+    char *msg = format(fmt, ap);
+    const char *sv;
+    for (size_t i = 0; msg && secret && (sv = secret(ud, i)) != NULL; i++)
+        if (strlen(sv) >= ERR_SECRET_MIN)
+            msg = redact(msg, sv);
     if (!msg || store(err, sev, code, file, line, col, check, msg) != 0) {
         dt_free(msg);
         if (sev == DT_SEV_ERROR)

@@ -8,9 +8,11 @@
 #include "interp.h"
 #include "mem.h"
 #include "scenario.h"
+#include "value.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TRAIL 400 /* characters of the answers kept to describe a walk */
 
@@ -49,8 +51,8 @@ static uint32_t pick(explorer *x, uint32_t n)
 static uint32_t current_step(const explorer *x)
 {
     const dt_view *v = dt_session_view(x->s);
-    uint32_t u = v ? dt_unit_by_id(x->t, v->tree_id) : DT_NONE;
-    return u == DT_NONE ? DT_NONE : dt_tree_find_step(x->t, u, v->step_id);
+    uint32_t u = v ? dt_tree_unit_find(x->t, v->tree_id) : M_NONE;
+    return u == M_NONE ? M_NONE : dt_tree_find_step(x->t, u, v->step_id);
 }
 
 /* Report once per (kind, step); severity warning for cut walks, error for faults. */
@@ -66,8 +68,8 @@ static void fault(explorer *x, unsigned kind, uint32_t step, dt_severity sev, co
         return;
     }
     x->seen[x->nseen++] = key;
-    const dt_step_rec *s = step < x->t->steps.len ? DT_STEP(x->t, step) : NULL;
-    const char *file = DT_S(x->t, DT_UNIT(x->t, s ? s->unit : 0)->path);
+    const dt_step_rec *s = step < x->t->steps.len ? M_STEP(x->t, step) : NULL;
+    const char *file = M_S(x->t, M_UNIT(x->t, s ? s->unit : 0)->path);
     dt_err_add(x->faults, sev, sev == DT_SEV_ERROR ? DT_ERUNTIME : DT_OK, file,
                s ? s->pos.line : 0, s ? s->pos.col : 0, check, "%s (walk %u: %s)", msg, x->walk,
                x->trail[0] ? x->trail : "at the start");
@@ -84,6 +86,13 @@ static const char *session_why(explorer *x)
 
 static void runtime_fault(explorer *x, uint32_t step)
 {
+    /* Out of memory is the explorer's failure, not a fault of the tree (also when even the error
+     * could not be stored). */
+    const dt_diag *d = dt_error_count(x->tmp) ? dt_error_get(x->tmp, 0) : NULL;
+    if (!d || d->code == DT_ENOMEM) {
+        x->oom = 1;
+        return;
+    }
     const char *why = session_why(x);
     int depth = strstr(why, "depth") != NULL, dead = strstr(why, "no choice") != NULL;
     fault(x, depth ? 2 : dead ? 5 : 1, step, DT_SEV_ERROR,
@@ -114,7 +123,7 @@ static int on_name(void *ud, const char *s, size_t n, int is_var)
     memcpy(name, s, n);
     name[n] = 0;
     uint32_t v = dt_tree_find_var(c->x->t, name);
-    const dt_var_view *vv = v == DT_NONE ? NULL : dt_session_var(c->x->s, v);
+    const dt_var_view *vv = v == M_NONE ? NULL : dt_session_var(c->x->s, v);
     if (vv && !vv->is_set && !strcmp(vv->name, name)) {
         c->bad = s;
         c->badlen = n;
@@ -126,24 +135,24 @@ static int on_name(void *ud, const char *s, size_t n, int is_var)
 static int text_unset(unset_ctx *c, dt_str text)
 {
     size_t off;
-    return text && dt_interp_walk(DT_S(c->x->t, text), on_name, c, &off) == 1;
+    return text && dt_interp_walk(M_S(c->x->t, text), on_name, c, &off) == 1;
 }
 
 static void check_unset(explorer *x, uint32_t g)
 {
     const dt_tree *t = x->t;
-    const dt_step_rec *s = DT_STEP(t, g);
+    const dt_step_rec *s = M_STEP(t, g);
     unset_ctx c = {x, NULL, 0};
     int bad = text_unset(&c, s->note);
     for (uint32_t k = 0; !bad && k < s->nsay; k++)
-        bad = text_unset(&c, DT_SAY(t, s->first_say + k)->text);
+        bad = text_unset(&c, M_SAY(t, s->first_say + k)->text);
     for (uint32_t k = 0; !bad && s->kind == DT_STEP_QUESTION && k < s->nchoices; k++)
-        bad = text_unset(&c, DT_CHOICE(t, s->first_choice + k)->label);
+        bad = text_unset(&c, M_CHOICE(t, s->first_choice + k)->label);
     if (!bad)
         return;
     char msg[300];
     snprintf(msg, sizeof msg, "step '%s' shows {%.*s}, but $%.*s has no value on this path",
-             DT_S(t, s->id), (int)c.badlen, c.bad, (int)c.badlen, c.bad);
+             M_S(t, s->id), (int)c.badlen, c.bad, (int)c.badlen, c.bad);
     fault(x, 3, g, DT_SEV_ERROR, "unset-interpolation", msg);
 }
 
@@ -239,7 +248,10 @@ static void gen_value(explorer *x, const dt_view *v, const dt_input_rec *in, uns
         snprintf(out, size, "%s", pick(x, 2) ? "yes" : "no");
         break;
     case DT_VAR_DATE: { /* min/max are yyyymmdd numbers: a bound is a valid date */
-        long d = in->has_min && attempt % 2 == 0 ? (long)in->min : in->has_max ? (long)in->max : 20260615;
+        double today = dt_value_today((int64_t)time(NULL) * 1000);
+        double lo_d = in->has_min == 2 ? today : in->min, hi_d = in->has_max == 2 ? today : in->max;
+        long d = in->has_min && attempt % 2 == 0 ? (long)lo_d : in->has_max ? (long)hi_d
+                 : in->has_min ? (long)lo_d : 20260615;
         snprintf(out, size, "%04ld-%02ld-%02ld", d / 10000, d / 100 % 100, d % 100);
         break;
     }
@@ -254,7 +266,7 @@ static void gen_value(explorer *x, const dt_view *v, const dt_input_rec *in, uns
         break;
     default:
         if (in->pattern && attempt < 6)
-            from_pattern(x, DT_S(x->t, in->pattern), out, size);
+            from_pattern(x, M_S(x->t, in->pattern), out, size);
         else
             snprintf(out, size, "%s", texts[(attempt + pick(x, 2)) % 8]);
     }
@@ -262,8 +274,8 @@ static void gen_value(explorer *x, const dt_view *v, const dt_input_rec *in, uns
 
 static int answer_input(explorer *x, const dt_view *v, uint32_t g)
 {
-    const dt_step_rec *s = DT_STEP(x->t, g);
-    const dt_input_rec *in = DT_INPUT(x->t, s->input);
+    const dt_step_rec *s = M_STEP(x->t, g);
+    const dt_input_rec *in = M_INPUT(x->t, s->input);
     char val[128];
     for (unsigned attempt = 0; attempt < 12; attempt++) {
         gen_value(x, v, in, attempt, val, sizeof val);
@@ -303,7 +315,7 @@ static int move(explorer *x)
 {
     const dt_view *v = dt_session_view(x->s);
     uint32_t g = current_step(x);
-    if (!v || g == DT_NONE)
+    if (!v || g == M_NONE)
         return 1;
     check_unset(x, g);
     if (dt_session_ended(x->s))
@@ -334,7 +346,7 @@ static void one_walk(explorer *x, unsigned max_steps)
     }
     dt_session_set_observer(x->s, cov_observer, &x->map);
     if (dt_session_start(x->s, x->tmp) != DT_OK) {
-        runtime_fault(x, DT_UNIT(x->t, 0)->start);
+        runtime_fault(x, M_UNIT(x->t, 0)->start);
     } else {
         unsigned n = 0;
         while (n < max_steps && !move(x))

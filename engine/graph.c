@@ -1,8 +1,9 @@
 /*
  * graph.c — dt_tree_graph: the tree as Graphviz dot or Mermaid, with optional traffic ("heat").
  * Node names are "s<index>" so no author text ever lands in an identifier; every author string is
- * escaped for the target language, cut to a short excerpt at a character boundary, and stripped of
- * control characters.  One pass over steps, one over edges: linear.
+ * escaped for the target language (it cannot leave its quoted string), cut to a short excerpt at a
+ * character boundary, and shown through the one allow-list (dt_char_printable): no control, bidi
+ * or invisible character is written raw.  One pass over steps, one over edges: linear.
  */
 #include "check.h"
 #include "error.h"
@@ -48,10 +49,8 @@ void dt_graph_heat_free(dt_graph_heat *h)
 
 static uint32_t find_step(const dt_tree *t, const char *tree_id, const char *step_id)
 {
-    for (uint32_t u = 0; u < t->units.len; u++)
-        if (tree_id ? strcmp(DT_S(t, DT_UNIT(t, u)->id), tree_id) == 0 : u == 0)
-            return step_id ? dt_tree_find_step(t, u, step_id) : DT_NONE;
-    return DT_NONE;
+    uint32_t u = tree_id ? dt_tree_unit_find(t, tree_id) : 0;
+    return u != M_NONE && u < t->units.len && step_id ? dt_tree_find_step(t, u, step_id) : M_NONE;
 }
 
 dt_status dt_graph_heat_add(dt_graph_heat *h, const char *tree_id, const char *step_id,
@@ -61,15 +60,15 @@ dt_status dt_graph_heat_add(dt_graph_heat *h, const char *tree_id, const char *s
         return DT_EARG;
     const dt_tree *t = h->t;
     uint32_t i = find_step(t, tree_id, step_id);
-    if (i == DT_NONE)
+    if (i == M_NONE)
         return DT_ENOTFOUND;
     if (!choice_id) {
         h->step[i] += n;
         return DT_OK;
     }
-    const dt_step_rec *s = DT_STEP(t, i);
+    const dt_step_rec *s = M_STEP(t, i);
     for (uint32_t k = 0; k < s->nchoices; k++)
-        if (strcmp(DT_S(t, DT_CHOICE(t, s->first_choice + k)->id), choice_id) == 0) {
+        if (strcmp(M_S(t, M_CHOICE(t, s->first_choice + k)->id), choice_id) == 0) {
             h->choice[s->first_choice + k] += n;
             return DT_OK;
         }
@@ -82,7 +81,7 @@ dt_status dt_graph_heat_add_dropoff(dt_graph_heat *h, const char *tree_id, const
     if (!h)
         return DT_EARG;
     uint32_t i = find_step(h->t, tree_id, step_id);
-    if (i == DT_NONE)
+    if (i == M_NONE)
         return DT_ENOTFOUND;
     h->drop[i] += n;
     return DT_OK;
@@ -117,49 +116,97 @@ static void emit(gw *w, const char *fmt, ...)
         w->failed = 1;
 }
 
+/* Decode one UTF-8 character strictly (no overlongs, surrogates or values past U+10FFFF): its
+ * length, or 0 for an invalid byte.  Model text is valid UTF-8, but file paths need not be. */
+static size_t u8_next(const unsigned char *s, uint32_t *cp)
+{
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t len = s[0] < 0x80 ? 1 : s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
+    uint32_t c = len == 1 ? s[0] : len == 2 ? s[0] & 0x1fu : len == 3 ? s[0] & 0x0fu : s[0] & 0x07u;
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (s[k] & 0x3fu);
+    }
+    if (len == 0 || c < min[len] || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* How one character is written inside a quoted label, or NULL when it goes as it is.  Quotes,
+ * backslashes and (Mermaid) brackets, braces, pipes, '<' '>' '#' '&' and backticks are escaped
+ * so that no label can end its string or start syntax of its own; characters outside the
+ * allow-list (C1 controls, bidi overrides, zero-width ...) are shown as visible "\u202e". */
+static const char *esc_char(const gw *w, uint32_t cp, char rep[16])
+{
+    if (cp == '\n')
+        return w->mermaid ? "<br/>" : "\\n";
+    if (!dt_char_printable(cp)) {
+        if (cp > 0xffff)
+            snprintf(rep, 16, w->mermaid ? "\\U%08x" : "\\\\U%08x", (unsigned)cp);
+        else
+            snprintf(rep, 16, w->mermaid ? "\\u%04x" : "\\\\u%04x", (unsigned)cp);
+        return rep;
+    }
+    if (cp == '"')
+        return w->mermaid ? "#quot;" : "\\\"";
+    if (!w->mermaid)
+        return cp == '\\' ? "\\\\" : NULL;
+    if (cp == '<' || cp == '>' || cp == '&')
+        return cp == '<' ? "#lt;" : cp == '>' ? "#gt;" : "#amp;";
+    if (cp == '#' || cp == '[' || cp == ']' || cp == '{' || cp == '}' || cp == '(' || cp == ')' ||
+        cp == '|' || cp == '`') {
+        snprintf(rep, 16, "#%u;", (unsigned)cp);
+        return rep;
+    }
+    return NULL;
+}
+
 /* Escape an excerpt of `s` into out: at most `max` source bytes, cut at a character boundary,
- * control characters dropped, line breaks as the language's break. */
+ * C0 controls other than line breaks dropped, invalid bytes shown as "\xHH". */
 static void esc(const gw *w, const char *s, size_t max, char *out, size_t size)
 {
+    const unsigned char *p = (const unsigned char *)s;
     size_t n = 0, i = 0;
-    for (; s[i] && n + 12 < size; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (i >= max && (ch & 0xc0) != 0x80) {
+    while (p[i] && n + 16 < size) {
+        if (i >= max) {
             memcpy(out + n, "...", 3);
             n += 3;
             break;
         }
-        const char *rep = NULL;
-        if (ch == '\n')
-            rep = w->mermaid ? "<br/>" : "\\n";
-        else if (ch < 0x20 || ch == 0x7f)
+        uint32_t cp = 0;
+        size_t k = u8_next(p + i, &cp);
+        char rep[16];
+        const char *r;
+        if (k == 0) {
+            snprintf(rep, sizeof rep, w->mermaid ? "\\x%02x" : "\\\\x%02x", p[i]);
+            r = rep;
+            k = 1;
+        } else if (cp != '\n' && (cp < 0x20 || cp == 0x7f)) {
+            i += k;
             continue;
-        else if (ch == '"')
-            rep = w->mermaid ? "#quot;" : "\\\"";
-        else if (ch == '\\' && !w->mermaid)
-            rep = "\\\\";
-        else if (w->mermaid && (ch == '<' || ch == '>' || ch == '#' || ch == '&'))
-            rep = ch == '<' ? "#lt;" : ch == '>' ? "#gt;" : ch == '#' ? "#35;" : "#amp;";
-        if (rep) {
-            size_t l = strlen(rep);
-            memcpy(out + n, rep, l);
-            n += l;
         } else {
-            out[n++] = (char)ch;
+            r = esc_char(w, cp, rep);
         }
+        size_t l = r ? strlen(r) : k;
+        memcpy(out + n, r ? r : (const char *)p + i, l);
+        n += l;
+        i += k;
     }
     out[n] = 0;
 }
 
 static const char *outcome_colour(const char *outcome)
 {
-    if (!strcmp(outcome, "resolved"))
-        return "#b7e1a1";
-    if (!strcmp(outcome, "escalated"))
-        return "#f7c873";
-    if (!strcmp(outcome, "abandoned"))
-        return "#d0d0d0";
-    return "#a9cce3";
+    static const char *const colour[] = {
+        [DT_OUTCOME_RESOLVED] = "#b7e1a1",
+        [DT_OUTCOME_ESCALATED] = "#f7c873",
+        [DT_OUTCOME_ABANDONED] = "#d0d0d0",
+        [DT_OUTCOME_OTHER] = "#a9cce3", /* an author's own word */
+    };
+    _Static_assert(sizeof colour / sizeof colour[0] == DT_OUTCOME_OTHER + 1, "a colour per outcome");
+    return colour[dt_outcome_of(outcome)];
 }
 
 /* White to orange by share of the busiest step. */
@@ -178,35 +225,50 @@ static void shade(uint64_t n, uint64_t max, char out[8])
 static void node_text(const gw *w, uint32_t i, char *out, size_t size)
 {
     const dt_tree *t = w->t;
-    const dt_step_rec *s = DT_STEP(t, i);
+    const dt_step_rec *s = M_STEP(t, i);
     char id[160], body[400] = "";
-    esc(w, DT_SID(t, i), 60, id, sizeof id);
+    esc(w, CHK_SID(t, i), 60, id, sizeof id);
     if (s->kind == DT_STEP_END)
-        esc(w, DT_S(t, s->outcome), 40, body, sizeof body);
+        esc(w, M_S(t, s->outcome), 40, body, sizeof body);
     else if (s->title)
-        esc(w, DT_S(t, s->title), EXCERPT, body, sizeof body);
+        esc(w, M_S(t, s->title), EXCERPT, body, sizeof body);
     else if (s->nsay)
-        esc(w, DT_S(t, DT_SAY(t, s->first_say)->text), EXCERPT, body, sizeof body);
+        esc(w, M_S(t, M_SAY(t, s->first_say)->text), EXCERPT, body, sizeof body);
     else if (s->kind == DT_STEP_CALL && s->target < t->steps.len)
-        esc(w, DT_S(t, DT_UNIT(t, DT_STEP(t, s->target)->unit)->path), EXCERPT, body, sizeof body);
+        esc(w, M_S(t, M_UNIT(t, M_STEP(t, s->target)->unit)->path), EXCERPT, body, sizeof body);
     snprintf(out, size, "%s%s%s", id, body[0] ? (w->mermaid ? "<br/>" : "\\n") : "", body);
+}
+
+/* How each step kind is drawn: Graphviz shape, Mermaid brackets.  The assertion stops the build
+ * when a kind is added to DT_STEP_KIND_LIST without a row here. */
+static const struct look {
+    const char *dot, *open, *close;
+} looks[] = {
+    [DT_STEP_QUESTION] = {"box", "(\"", "\")"},    [DT_STEP_INFO] = {"note", "[\"", "\"]"},
+    [DT_STEP_INPUT] = {"parallelogram", "[/\"", "\"/]"}, [DT_STEP_DECIDE] = {"diamond", "{\"", "\"}"},
+    [DT_STEP_CALL] = {"box", "[[\"", "\"]]"},       [DT_STEP_JUMP] = {"cds", ">\"", "\"]"},
+    [DT_STEP_END] = {"ellipse", "((\"", "\"))"},
+};
+_Static_assert(sizeof looks / sizeof looks[0] == DT_STEP_KIND_COUNT, "a look for every step kind");
+
+static const struct look *look_of(const dt_step_rec *s)
+{
+    return &looks[s->kind < DT_STEP_KIND_COUNT ? s->kind : DT_STEP_QUESTION];
 }
 
 static void dot_node(gw *w, uint32_t i)
 {
-    static const char *const shapes[] = {"box", "note", "parallelogram", "diamond", "box",
-                                         "cds", "ellipse"};
-    const dt_step_rec *s = DT_STEP(w->t, i);
+    const dt_step_rec *s = M_STEP(w->t, i);
     char text[700], fill[8] = "#ffffff";
     node_text(w, i, text, sizeof text);
     int heat = w->heat && s->kind != DT_STEP_END;
     if (heat)
         shade(w->heat->step[i], w->max_step, fill);
-    emit(w, "    s%u [shape=%s, label=\"%s\"%s%s", i, shapes[s->kind % 7], text,
+    emit(w, "    s%u [shape=%s, label=\"%s\"%s%s", i, look_of(s)->dot, text,
          s->kind == DT_STEP_QUESTION ? ", style=\"rounded,filled\"" : ", style=filled",
          s->kind == DT_STEP_CALL ? ", peripheries=2" : "");
     emit(w, ", fillcolor=\"%s\"",
-         s->kind == DT_STEP_END ? outcome_colour(DT_S(w->t, s->outcome)) : fill);
+         s->kind == DT_STEP_END ? outcome_colour(M_S(w->t, s->outcome)) : fill);
     if (w->heat && w->heat->drop[i])
         emit(w, ", color=red, penwidth=3, xlabel=\"drop-off %llu\"",
              (unsigned long long)w->heat->drop[i]);
@@ -215,14 +277,12 @@ static void dot_node(gw *w, uint32_t i)
 
 static void mermaid_node(gw *w, uint32_t i)
 {
-    static const char *const open[] = {"(\"", "[\"", "[/\"", "{\"", "[[\"", ">\"", "((\""};
-    static const char *const close[] = {"\")", "\"]", "\"/]", "\"}", "\"]]", "\"]", "\"))"};
-    const dt_step_rec *s = DT_STEP(w->t, i);
+    const dt_step_rec *s = M_STEP(w->t, i);
     char text[900], fill[8];
     node_text(w, i, text, sizeof text);
-    emit(w, "    s%u%s%s%s\n", i, open[s->kind % 7], text, close[s->kind % 7]);
+    emit(w, "    s%u%s%s%s\n", i, look_of(s)->open, text, look_of(s)->close);
     if (s->kind == DT_STEP_END)
-        emit(w, "    style s%u fill:%s\n", i, outcome_colour(DT_S(w->t, s->outcome)));
+        emit(w, "    style s%u fill:%s\n", i, outcome_colour(M_S(w->t, s->outcome)));
     else if (w->heat && w->heat->step[i]) {
         shade(w->heat->step[i], w->max_step, fill);
         emit(w, "    style s%u fill:%s\n", i, fill);
@@ -235,9 +295,9 @@ static void clusters(gw *w)
 {
     const dt_tree *t = w->t;
     for (uint32_t u = 0; u < t->units.len; u++) {
-        const dt_unit_rec *un = DT_UNIT(t, u);
+        const dt_unit_rec *un = M_UNIT(t, u);
         char title[200];
-        esc(w, DT_S(t, un->title), 80, title, sizeof title);
+        esc(w, M_S(t, un->title), 80, title, sizeof title);
         if (w->mermaid)
             emit(w, "  subgraph u%u[\"%s\"]\n", u, title);
         else
@@ -276,17 +336,17 @@ static void edge(gw *w, uint32_t from, uint32_t to, const char *label, int dashe
 static void edges_of(gw *w, uint32_t i)
 {
     const dt_tree *t = w->t;
-    const dt_step_rec *s = DT_STEP(t, i);
+    const dt_step_rec *s = M_STEP(t, i);
     uint64_t visits = w->heat ? w->heat->step[i] : 0;
     char label[200];
     for (uint32_t k = 0; (s->kind == DT_STEP_QUESTION || s->kind == DT_STEP_DECIDE) && k < s->nchoices; k++) {
-        const dt_choice_rec *ch = DT_CHOICE(t, s->first_choice + k);
+        const dt_choice_rec *ch = M_CHOICE(t, s->first_choice + k);
         uint64_t n = w->heat ? w->heat->choice[s->first_choice + k] : 0;
         if (s->kind == DT_STEP_QUESTION)
-            edge(w, i, ch->to, DT_S(t, ch->label), ch->cond != DT_NONE, n);
+            edge(w, i, ch->to, M_S(t, ch->label), ch->cond != M_NONE, n);
         else {
-            snprintf(label, sizeof label, "%s%.150s", ch->cond == DT_NONE ? "otherwise" : "if ",
-                     ch->cond == DT_NONE ? "" : DT_S(t, DT_COND(t, ch->cond)->src));
+            snprintf(label, sizeof label, "%s%.150s", ch->cond == M_NONE ? "otherwise" : "if ",
+                     ch->cond == M_NONE ? "" : M_S(t, M_COND(t, ch->cond)->src));
             edge(w, i, ch->to, label, 0, n);
         }
     }
@@ -331,8 +391,8 @@ dt_status dt_tree_graph(const dt_tree *t, dt_graph_format fmt, const dt_graph_he
                  "  node [fontname=\"Helvetica\", fontsize=10];\n"
                  "  edge [fontname=\"Helvetica\", fontsize=9];\n", id);
     clusters(&w);
-    if (!w.mermaid && DT_UNIT(t, 0)->start < t->steps.len)
-        emit(&w, "  start [shape=point, width=0.15];\n  start -> s%u;\n", DT_UNIT(t, 0)->start);
+    if (!w.mermaid && M_UNIT(t, 0)->start < t->steps.len)
+        emit(&w, "  start [shape=point, width=0.15];\n  start -> s%u;\n", M_UNIT(t, 0)->start);
     for (uint32_t i = 0; i < t->steps.len && !w.failed; i++)
         edges_of(&w, i);
     if (!w.mermaid)

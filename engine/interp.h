@@ -2,8 +2,8 @@
  * interp.h — the `{name}` interpolation syntax of tree text (internal).  One scanner serves the
  * loader (checking names at load) and the session (rendering), so both agree on the syntax.
  */
-#ifndef DT_INTERP_H
-#define DT_INTERP_H
+#ifndef DTREE_ENGINE_INTERP_H
+#define DTREE_ENGINE_INTERP_H
 
 #include <stddef.h>
 

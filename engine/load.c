@@ -14,13 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const dt_elem_names[E_COUNT] = {
-    "tree", "description", "handoff", "var", "question", "info", "input", "decide", "call", "jump",
-    "end", "say", "note", "set", "choice", "retry", "option", "when", "otherwise"};
-const char *const dt_attr_names[A_COUNT] = {
-    "id", "title", "version", "lang", "start", "tags", "kiosk", "to", "name", "type", "value",
-    "sensitive", "next", "audience", "var", "pattern", "required", "min", "max", "test", "when",
-    "tree", "result", "outcome"};
+#define NAME_(e, name) name,
+#define STEP_NAME_(e, name, interactive) name,
+const char *const dt_elem_names[E_COUNT] = {ELEM_LIST(NAME_, STEP_NAME_)};
+const char *const dt_attr_names[A_COUNT] = {ATTR_LIST(NAME_)};
 
 /* ---- set-up ---- */
 
@@ -47,7 +44,7 @@ void dt_load_options_init(dt_load_options *o)
 {
     if (o) {
         memset(o, 0, sizeof *o);
-        o->max_bytes = DT_DEFAULT_MAX_BYTES;
+        o->max_bytes = XMLIN_DEFAULT_MAX_BYTES;
     }
 }
 
@@ -79,7 +76,7 @@ dt_status dt_load_oom(dt_loader *L)
  * other; a small direct-mapped cache in front of the string table answers most of them from L1
  * instead of probing a table of millions of entries.  Its slot comes from the string table's own
  * hash, so a miss does not hash the bytes a second time. */
-/* a[0..n) == b[0..n) for n <= DT_SCACHE_LEN, inline: a call to memcmp cost more than the compare. */
+/* a[0..n) == b[0..n) for n <= LOAD_SCACHE_LEN, inline: a call to memcmp cost more than the compare. */
 static int short_eq(const char *a, const char *b, size_t n)
 {
     size_t i = 0;
@@ -104,8 +101,8 @@ int dt_load_intern(dt_loader *L, const char *s, size_t n, dt_str *out)
         return 0;
     }
     uint32_t h = dt_strhash(s, n);
-    if (n <= DT_SCACHE_LEN && (L->scache || (L->scache = dt_calloc(DT_SCACHE, sizeof *L->scache)))) {
-        e = &L->scache[h & (DT_SCACHE - 1)];
+    if (n <= LOAD_SCACHE_LEN && (L->scache || (L->scache = dt_calloc(LOAD_SCACHE, sizeof *L->scache)))) {
+        e = &L->scache[h & (LOAD_SCACHE - 1)];
         if (e->hash == h && e->len == n && short_eq(e->s, s, n)) {
             *out = e->str;
             return 0;
@@ -170,7 +167,7 @@ static void load_unit(dt_loader *L, uint32_t u, const char *mem, size_t memlen)
     L->first_cond = L->t->conds.len;
     L->first_callfix = L->callfix.len;
     L->first_choice = L->t->choices.len;
-    DT_UNIT(L->t, u)->first_step = L->t->steps.len;
+    M_UNIT(L->t, u)->first_step = L->t->steps.len;
     dt_status st = mem ? dt_xmlin_open_memory(&in, mem, memlen, L->max_bytes)
                        : dt_xmlin_open_file(&in, fi->real ? fi->real : fi->display, L->max_bytes);
     L->in = &in;
@@ -186,13 +183,15 @@ static void load_unit(dt_loader *L, uint32_t u, const char *mem, size_t memlen)
         else
             dt_load_error(L, in.code, in.fline ? &p : NULL, in.check, "%s", in.msg);
     }
-    DT_UNIT(L->t, u)->hash = dt_hash64_final(&in.hash);
+    M_UNIT(L->t, u)->hash = dt_hash64_final(&in.hash);
     fi->loaded = 1;
     fi->ok = !in.failed && !L->xml_failed && !L->oom;
     if (fi->ok && !L->saw_root)
         fi->ok = 0;
     if (fi->ok)
         dt_load_file_end(L);
+    else
+        dt_load_file_unread(L);
     dt_xmlin_close(&in);
     L->in = NULL;
 }
@@ -221,7 +220,7 @@ static dt_status start_load(dt_loader *L, const dt_load_options *opts, dt_tree *
     memset(L, 0, sizeof *L);
     L->err = err;
     L->file = "<engine>";
-    L->max_bytes = opts && opts->max_bytes ? opts->max_bytes : DT_DEFAULT_MAX_BYTES;
+    L->max_bytes = opts && opts->max_bytes ? opts->max_bytes : XMLIN_DEFAULT_MAX_BYTES;
     L->flags = opts ? opts->flags : 0;
     L->library_dir = opts ? opts->library_dir : NULL;
     if (!out)
@@ -237,17 +236,17 @@ uint32_t dt_load_add_file(dt_loader *L, char *real, char *display)
 {
     dt_unit_rec *u;
     dt_str path;
-    if (L->nfiles >= DT_MAX_FILES || dt_load_intern(L, display, strlen(display), &path) != 0 ||
+    if (L->nfiles >= LOAD_MAX_FILES || dt_load_intern(L, display, strlen(display), &path) != 0 ||
         !(u = dt_vec_push(&L->t->units, sizeof *u))) {
         dt_free(real);
         dt_free(display);
         if (!L->oom)
             dt_load_oom(L);
-        return DT_NONE;
+        return M_NONE;
     }
     u->path = path;
-    u->handoff_to = DT_NONE;
-    u->start = DT_NONE;
+    u->handoff_to = M_NONE;
+    u->start = M_NONE;
     L->files[L->nfiles] = (dt_fileinfo){real, display, 0, 0};
     return L->nfiles++;
 }
@@ -261,7 +260,10 @@ static dt_status finish(dt_loader *L, const char *mem, size_t memlen, dt_tree **
     dt_status st = L->oom ? DT_ENOMEM : L->nerrors ? L->first : DT_OK;
     loader_free(L);
     if (st != DT_OK) {
-        dt_tree_free(L->t);
+        if (st != DT_ENOMEM && (L->flags & DT_LOAD_PARTIAL))
+            *out = L->t; /* for dt_tree_check: every reference left is resolved or M_NONE */
+        else
+            dt_tree_free(L->t);
         return st;
     }
     *out = L->t;

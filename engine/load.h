@@ -4,30 +4,51 @@
  * as interned ids while a file is read and turned into step indices when the file ends; variable
  * references are checked against the file's declarations at the same point.
  */
-#ifndef DT_LOAD_H
-#define DT_LOAD_H
+#ifndef DTREE_ENGINE_LOAD_H
+#define DTREE_ENGINE_LOAD_H
 
 #include "error.h"
 #include "model.h"
 #include "xmlin.h"
 
-#define DT_MAX_FILES 256
-#define DT_MAX_TEXT (64u * 1024)
-#define DT_MAX_EXPR 4096
-#define DT_MAX_PATTERN 512
-#define DT_MAX_STEPS 16777215u
+#define LOAD_MAX_FILES 256
+#define LOAD_MAX_TEXT (64u * 1024)
+#define LOAD_MAX_EXPR 4096
+#define LOAD_MAX_PATTERN 512
+#define LOAD_MAX_STEPS 16777215u
 
-enum dt_elem {
-    E_TREE, E_DESCRIPTION, E_HANDOFF, E_VAR, E_QUESTION, E_INFO, E_INPUT, E_DECIDE, E_CALL, E_JUMP,
-    E_END, E_SAY, E_NOTE, E_SET, E_CHOICE, E_RETRY, E_OPTION, E_WHEN, E_OTHERWISE, E_COUNT,
-    E_UNKNOWN = E_COUNT
-};
+/* These lists are laid out by hand, several entries a line (clang-format would staircase them). */
+/* clang-format off */
+/* The elements of the tree format, each once: X(NAME, "name").  The step elements are the step
+ * kinds (S is applied to DT_STEP_KIND_LIST), so a new kind is a new element.  Which children and
+ * attributes each element takes is the table in load_sax.c; its handler is in load_steps.c. */
+#define ELEM_LIST(X, S)                                                                            \
+    X(TREE, "tree") X(DESCRIPTION, "description") X(HANDOFF, "handoff") X(VAR, "var")              \
+    DT_STEP_KIND_LIST(S)                                                                           \
+    X(SAY, "say") X(NOTE, "note") X(SET, "set") X(CHOICE, "choice") X(RETRY, "retry")              \
+    X(OPTION, "option") X(WHEN, "when") X(OTHERWISE, "otherwise")
 
-enum dt_attr {
-    A_ID, A_TITLE, A_VERSION, A_LANG, A_START, A_TAGS, A_KIOSK, A_TO, A_NAME, A_TYPE, A_VALUE,
-    A_SENSITIVE, A_NEXT, A_AUDIENCE, A_VAR, A_PATTERN, A_REQUIRED, A_MIN, A_MAX, A_TEST, A_WHEN,
-    A_TREE, A_RESULT, A_OUTCOME, A_COUNT
-};
+/* The attributes of the tree format, each once: X(NAME, "name"). */
+#define ATTR_LIST(X)                                                                               \
+    X(ID, "id") X(TITLE, "title") X(VERSION, "version") X(LANG, "lang") X(START, "start")          \
+    X(TAGS, "tags") X(KIOSK, "kiosk") X(TO, "to") X(NAME, "name") X(TYPE, "type")                 \
+    X(VALUE, "value") X(SENSITIVE, "sensitive") X(NEXT, "next") X(AUDIENCE, "audience")          \
+    X(VAR, "var") X(PATTERN, "pattern") X(REQUIRED, "required") X(MIN, "min") X(MAX, "max")       \
+    X(TEST, "test") X(WHEN, "when") X(TREE, "tree") X(RESULT, "result") X(OUTCOME, "outcome")   \
+    X(LABEL, "label") X(INTERNAL, "internal")
+/* clang-format on */
+
+#define E_ENUM_(e, name) E_##e,
+#define E_STEP_ENUM_(e, name, interactive) E_##e,
+enum dt_elem { ELEM_LIST(E_ENUM_, E_STEP_ENUM_) E_COUNT, E_UNKNOWN = E_COUNT };
+#define A_ENUM_(a, name) A_##a,
+enum dt_attr { ATTR_LIST(A_ENUM_) A_COUNT };
+/* Sets of elements and of attributes are bit masks. */
+_Static_assert(E_COUNT <= 32 && A_COUNT <= 32, "element and attribute sets fit in 32 bits");
+
+/* The step elements as a mask, and the step kind of each element. */
+#define E_STEP_BIT_(e, name, interactive) | (1u << E_##e)
+#define E_STEPS (0u DT_STEP_KIND_LIST(E_STEP_BIT_))
 
 extern const char *const dt_elem_names[E_COUNT];
 extern const char *const dt_attr_names[A_COUNT];
@@ -40,7 +61,7 @@ typedef struct dt_idmap {
 
 /* 1 and *old when the key was present (nothing changed), 0 when inserted, -1 out of memory. */
 int dt_idmap_put(dt_idmap *m, dt_str key, uint32_t val, uint32_t *old);
-uint32_t dt_idmap_get(const dt_idmap *m, dt_str key); /* DT_NONE when absent */
+uint32_t dt_idmap_get(const dt_idmap *m, dt_str key); /* M_NONE when absent */
 void dt_idmap_free(dt_idmap *m);
 
 /* The attributes of the element being handled. */
@@ -86,13 +107,13 @@ typedef struct dt_fileinfo {
     uint8_t loaded, ok;
 } dt_fileinfo;
 
-#define DT_SCACHE 4096
-#define DT_SCACHE_LEN 27
+#define LOAD_SCACHE 4096
+#define LOAD_SCACHE_LEN 27
 typedef struct dt_scache { /* one slot of the short-string cache (see dt_load_intern) */
     uint32_t hash;
     dt_str str;
     uint8_t len;
-    char s[DT_SCACHE_LEN];
+    char s[LOAD_SCACHE_LEN];
 } dt_scache;
 
 typedef struct dt_loader {
@@ -106,7 +127,7 @@ typedef struct dt_loader {
     int oom;                  /* stop everything, return DT_ENOMEM */
     size_t nerrors;           /* errors added by this load */
     dt_status first;
-    dt_fileinfo files[DT_MAX_FILES];
+    dt_fileinfo files[LOAD_MAX_FILES];
     uint32_t nfiles;
     dt_idmap gvars;           /* every declared variable: name -> var index */
     dt_vec callfix;           /* dt_callfix */
@@ -126,7 +147,7 @@ typedef struct dt_loader {
     dt_str start_id;
     dt_pos start_pos, root_pos, handoff_pos;
     unsigned suggestions;     /* "did you mean" searches made in this file (bounded) */
-    dt_frame stack[DT_MAX_DEPTH + 8];
+    dt_frame stack[XMLIN_MAX_DEPTH + 8];
     int depth;
     char *tbuf;               /* text of the open text elements */
     size_t tlen, tcap;
@@ -159,22 +180,25 @@ void dt_on_start(dt_loader *L, dt_frame *f, dt_frame *parent, dt_attrs *at);
 void dt_on_end(dt_loader *L, dt_frame *f, dt_frame *parent);
 
 /* load_resolve.c */
-/* Compile an expression attribute into a new cond record; DT_NONE on error (reported). */
+/* Compile an expression attribute into a new cond record; M_NONE on error (reported). */
 uint32_t dt_load_cond(dt_loader *L, const dt_attrs *at, int a);
 /* Check `{name}` syntax in `text` (not in the string table) and queue its names for the file end. */
 void dt_load_check_interp(dt_loader *L, const char *text, const dt_pos *pos, const char *where);
 /* Record a step (its id is checked for duplicates in the file) or a variable declaration. */
 void dt_load_declare_step(dt_loader *L, uint32_t step, const dt_pos *pos);
 void dt_load_declare_var(dt_loader *L, const dt_var_rec *v);
-/* Register a file of the bundle (takes both strings); its unit index or DT_NONE. */
+/* Register a file of the bundle (takes both strings); its unit index or M_NONE. */
 uint32_t dt_load_add_file(dt_loader *L, char *real, char *display);
 /* Note a variable name used at pos (checked when the file ends). */
 void dt_load_use_var(dt_loader *L, dt_str name, const dt_pos *pos, uint8_t what);
 /* Resolve the references of the file just read (steps, variables, inputs). */
 void dt_load_file_end(dt_loader *L);
+/* The file just read failed (XML, I/O): clear the references it left unresolved and mark it unread,
+ * so a partial tree (DT_LOAD_PARTIAL) holds only indices in range or M_NONE. */
+void dt_load_file_unread(dt_loader *L);
 /* Input steps: options, min and max against the variable's type. */
 void dt_load_check_inputs(dt_loader *L);
-/* Find or queue the file a call names; the unit index or DT_NONE (error reported). */
+/* Find or queue the file a call names; the unit index or M_NONE (error reported). */
 uint32_t dt_load_callee(dt_loader *L, const char *tree_attr, const dt_pos *pos);
 /* After every file: calls into other files, lookup tables, the bundle hash. */
 void dt_load_bundle_end(dt_loader *L);

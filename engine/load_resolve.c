@@ -11,10 +11,11 @@
 #include "mem.h"
 #include "value.h"
 #include <limits.h>
-#include <regex.h>
+#include "pattern.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_SUGGESTIONS 32 /* "did you mean" searches per file; each scans the file's ids */
 
@@ -67,11 +68,11 @@ int dt_idmap_put(dt_idmap *m, dt_str key, uint32_t val, uint32_t *old)
 uint32_t dt_idmap_get(const dt_idmap *m, dt_str key)
 {
     if (!m->cap || key == 0)
-        return DT_NONE;
+        return M_NONE;
     for (uint32_t j = slot_of(key, m->cap); m->slots[j]; j = (j + 1) & (m->cap - 1))
         if ((dt_str)(m->slots[j] >> 32) == key)
             return (uint32_t)m->slots[j];
-    return DT_NONE;
+    return M_NONE;
 }
 
 void dt_idmap_free(dt_idmap *m)
@@ -86,28 +87,28 @@ void dt_idmap_free(dt_idmap *m)
  * index in its file), so a tag left by an earlier file never matches, and a million ids cost no map. */
 static uint32_t step_of_id(const dt_loader *L, dt_str id)
 {
-    if (id == 0 || id == DT_NONE)
-        return DT_NONE;
+    if (id == 0 || id == M_NONE)
+        return M_NONE;
     uint32_t tag = dt_strtab_get_tag(&L->t->strs, id);
     if (tag == 0 || (tag - 1) >> 24 != L->unit)
-        return DT_NONE;
-    return DT_UNIT(L->t, L->unit)->first_step + ((tag - 1) & 0xFFFFFFu);
+        return M_NONE;
+    return M_UNIT(L->t, L->unit)->first_step + ((tag - 1) & 0xFFFFFFu);
 }
 
 void dt_load_declare_step(dt_loader *L, uint32_t step, const dt_pos *pos)
 {
-    dt_str id = DT_STEP(L->t, step)->id;
+    dt_str id = M_STEP(L->t, step)->id;
     uint32_t old = step_of_id(L, id);
     if (id == 0)
         return;
-    if (old != DT_NONE) {
+    if (old != M_NONE) {
         dt_load_error(L, DT_EINVALID, pos, "duplicate-id",
-                      "duplicate step id \"%s\" (first used at line %u)", DT_S(L->t, id),
-                      DT_STEP(L->t, old)->pos.line);
+                      "duplicate step id \"%s\" (first used at line %u)", M_S(L->t, id),
+                      M_STEP(L->t, old)->pos.line);
         return;
     }
-    /* on_step keeps a file under DT_MAX_STEPS (2^24 - 1) steps, DT_MAX_FILES is 256 */
-    uint32_t local = step - DT_UNIT(L->t, L->unit)->first_step;
+    /* on_step keeps a file under LOAD_MAX_STEPS (2^24 - 1) steps, LOAD_MAX_FILES is 256 */
+    uint32_t local = step - M_UNIT(L->t, L->unit)->first_step;
     dt_strtab_set_tag(&L->t->strs, id, (L->unit << 24 | local) + 1);
 }
 
@@ -115,22 +116,23 @@ void dt_load_declare_var(dt_loader *L, const dt_var_rec *v)
 {
     dt_tree *t = L->t;
     uint32_t old = dt_idmap_get(&L->fvars, v->name);
-    if (old != DT_NONE) {
+    if (old != M_NONE) {
         dt_load_error(L, DT_EINVALID, &v->pos, "duplicate-var",
                       "variable \"%s\" is declared twice in this file (first at line %u)",
-                      DT_S(t, v->name), DT_VAR(t, old)->unit == L->unit ? DT_VAR(t, old)->pos.line : 0);
+                      M_S(t, v->name), M_VAR(t, old)->unit == L->unit ? M_VAR(t, old)->pos.line : 0);
         return;
     }
     uint32_t idx = dt_idmap_get(&L->gvars, v->name);
-    if (idx != DT_NONE && DT_VAR(t, idx)->type != v->type) {
-        const dt_var_rec *o = DT_VAR(t, idx);
+    if (idx != M_NONE && M_VAR(t, idx)->type != v->type) {
+        const dt_var_rec *o = M_VAR(t, idx);
         dt_load_error(L, DT_EINVALID, &v->pos, "var-type-conflict",
                       "variable \"%s\" is declared as %s here but as %s in %s:%u (variables are "
-                      "shared by every tree of a session)", DT_S(t, v->name), dt_var_type_name(v->type),
+                      "shared by every tree of a session)",
+                      M_S(t, v->name), dt_var_type_name(v->type),
                       dt_var_type_name(o->type), L->files[o->unit].display, o->pos.line);
         return;
     }
-    if (idx == DT_NONE) {
+    if (idx == M_NONE) {
         dt_var_rec *r = dt_vec_push(&t->vars, sizeof *r);
         if (!r || dt_idmap_put(&L->gvars, v->name, t->vars.len - 1, NULL) < 0) {
             dt_load_oom(L);
@@ -145,7 +147,7 @@ void dt_load_declare_var(dt_loader *L, const dt_var_rec *v)
 
 void dt_load_use_var(dt_loader *L, dt_str name, const dt_pos *pos, uint8_t what)
 {
-    if (dt_idmap_get(&L->fvars, name) != DT_NONE)
+    if (dt_idmap_get(&L->fvars, name) != M_NONE)
         return;
     dt_pending *p = dt_vec_push(&L->pending, sizeof *p);
     if (!p) {
@@ -198,7 +200,7 @@ static int known(void *ud, const char *name, size_t len)
 {
     known_ctx *k = ud;
     dt_str s = dt_strtab_find(&k->L->t->strs, name, len);
-    if (s != UINT32_MAX && dt_idmap_get(&k->L->fvars, s) != DT_NONE)
+    if (s != UINT32_MAX && dt_idmap_get(&k->L->fvars, s) != M_NONE)
         return 1;
     size_t off = (name > k->src && name <= k->src + strlen(k->src)) ? (size_t)(name - k->src) - 1 : 0;
     dt_pos p;
@@ -213,38 +215,38 @@ uint32_t dt_load_cond(dt_loader *L, const dt_attrs *at, int a)
     const char *src = at->v[a];
     dt_pos vp = dt_attr_pos(at, a);
     size_t n = at->len[a];
-    if (n > DT_MAX_EXPR) {
+    if (n > LOAD_MAX_EXPR) {
         dt_load_error(L, DT_ELIMIT, &vp, "too-long", "expression is %zu bytes long; the limit is %d",
-                      n, DT_MAX_EXPR);
-        return DT_NONE;
+                      n, LOAD_MAX_EXPR);
+        return M_NONE;
     }
     dt_str key;
     if (dt_load_intern(L, src, n, &key) != 0)
-        return DT_NONE;
+        return M_NONE;
     uint32_t seen = dt_idmap_get(&L->exprs, key);
-    if (seen != DT_NONE)
+    if (seen != M_NONE)
         return seen; /* the same text in this file: compiled once (positions name the first use) */
     known_ctx k = {L, L->in, &at->pos[a], src};
     void *comp = NULL;
     size_t off = 0;
-    char msg[DT_COND_MSG];
+    char msg[COND_MSG];
     if (dt_cond_compile(src, known, &k, &comp, &off, msg) != 0) {
         if (strcmp(msg, "out of memory") == 0) {
             dt_load_oom(L);
-            return DT_NONE;
+            return M_NONE;
         }
         dt_pos p = vp;
         if (at->pos[a].vline)
             dt_xmlin_value_pos(L->in, &at->pos[a], off, &p.line, &p.col);
         dt_load_error(L, DT_EINVALID, &p, "bad-expression", "%s (in %s=\"%.80s%s\")", msg,
                       dt_attr_names[a], src, n > 80 ? "..." : "");
-        return DT_NONE;
+        return M_NONE;
     }
     dt_cond_rec *r = dt_vec_push(&L->t->conds, sizeof *r);
     if (!r) {
         dt_cond_free(comp);
         dt_load_oom(L);
-        return DT_NONE;
+        return M_NONE;
     }
     r->comp = comp;
     r->unit = (uint16_t)L->unit;
@@ -285,19 +287,19 @@ dt_str dt_load_suggest(dt_loader *L, uint32_t unit, const char *id)
     if (n > 64 || L->suggestions >= MAX_SUGGESTIONS)
         return 0;
     L->suggestions++;
-    const dt_unit_rec *u = DT_UNIT(L->t, unit);
+    const dt_unit_rec *u = M_UNIT(L->t, unit);
     uint32_t end = unit == L->unit && !u->nsteps ? L->t->steps.len : u->first_step + u->nsteps;
     unsigned best = (unsigned)(n < 6 ? 1 : n / 3) + 1;
     dt_str found = 0;
     for (uint32_t i = u->first_step; i < end; i++) {
-        const char *c = DT_S(L->t, DT_STEP(L->t, i)->id);
+        const char *c = M_S(L->t, M_STEP(L->t, i)->id);
         size_t m = strlen(c);
         if (m > 64 || (m > n ? m - n : n - m) >= best)
             continue;
         unsigned d = distance(id, n, c, m);
         if (d < best && d < n && d < m) { /* "x" is not a typo of "j" */
             best = d;
-            found = DT_STEP(L->t, i)->id;
+            found = M_STEP(L->t, i)->id;
         }
     }
     return found;
@@ -305,21 +307,42 @@ dt_str dt_load_suggest(dt_loader *L, uint32_t unit, const char *id)
 
 /* ---- the end of one file ---- */
 
-/* `kind` and `name` say who points: kind "choice" + name "2" reads: choice "2" points to ... */
-static uint32_t resolve(dt_loader *L, uint32_t ref, const dt_pos *pos, const char *kind,
-                        const char *name)
+/* The position of attribute `attr` of the element at *pos (the element's when it cannot be found). */
+static dt_pos attr_at(dt_loader *L, const dt_pos *pos, const char *attr)
 {
-    if (ref == DT_NONE)
-        return DT_NONE;
+    dt_pos p = *pos;
+    if (attr && L->in)
+        dt_xmlin_find_attr(L->in, pos->line, pos->col, attr, &p.line, &p.col);
+    return p;
+}
+
+/* `kind` and `name` say who points: kind "choice" + name "2" reads: choice "2" points to ...;
+ * `attr` names the attribute that holds the reference, so the message points at it. */
+static uint32_t resolve(dt_loader *L, uint32_t ref, const dt_pos *pos, const char *attr,
+                        const char *kind, const char *name)
+{
+    if (ref == M_NONE)
+        return M_NONE;
     uint32_t idx = step_of_id(L, ref);
-    if (idx != DT_NONE)
+    if (idx != M_NONE)
         return idx;
-    const char *id = DT_S(L->t, ref);
+    const char *id = M_S(L->t, ref);
     dt_str sug = dt_load_suggest(L, L->unit, id);
-    dt_load_error(L, DT_EINVALID, pos, "dangling-target", "%s%s%s%s points to step \"%s\", which does "
-                  "not exist%s%s%s", kind, name ? " \"" : "", name ? name : "", name ? "\"" : "", id,
-                  sug ? " (did you mean \"" : "", sug ? DT_S(L->t, sug) : "", sug ? "\"?)" : "");
-    return DT_NONE;
+    dt_pos at = attr_at(L, pos, attr);
+    dt_load_error(L, DT_EINVALID, &at, "dangling-target", "%s%s%s%s points to step \"%s\", which does "
+                                                          "not exist%s%s%s",
+                  kind, name ? " \"" : "", name ? name : "", name ? "\"" : "", id,
+                  sug ? " (did you mean \"" : "", sug ? M_S(L->t, sug) : "", sug ? "\"?)" : "");
+    return M_NONE;
+}
+
+static void placeholder_at(dt_loader *L, const char *name, dt_pos *pos)
+{
+    char needle[80];
+    if (L->in && strlen(name) + 3 <= sizeof needle) {
+        snprintf(needle, sizeof needle, "{%s}", name);
+        dt_xmlin_find_text(L->in, pos->line, pos->col, needle, &pos->line, &pos->col);
+    }
 }
 
 static void report_pending(dt_loader *L)
@@ -327,63 +350,90 @@ static void report_pending(dt_loader *L)
     static const char *const pre[] = {"{", "$", "variable \""}, *const post[] = {"} in the text",
                                                                              " in the expression", "\""};
     for (uint32_t i = 0; i < L->pending.len; i++) {
-        const dt_pending *p = DT_VEC_AT(L->pending, dt_pending, i);
-        if (dt_idmap_get(&L->fvars, p->name) != DT_NONE)
+        const dt_pending *p = M_VEC_AT(L->pending, dt_pending, i);
+        if (dt_idmap_get(&L->fvars, p->name) != M_NONE)
             continue;
-        dt_load_error(L, DT_EINVALID, &p->pos, "undeclared-var",
+        dt_pos at = p->pos;
+        if (p->what == 0) /* a text: point at the {placeholder}, not at its element */
+            placeholder_at(L, M_S(L->t, p->name), &at);
+        dt_load_error(L, DT_EINVALID, &at, "undeclared-var",
                       "%s%s%s is not declared in this file (add <var name=\"%s\" .../>)", pre[p->what],
-                      DT_S(L->t, p->name), post[p->what], DT_S(L->t, p->name));
+                      M_S(L->t, p->name), post[p->what], M_S(L->t, p->name));
     }
 }
 
 static uint32_t var_of(dt_loader *L, uint32_t name)
 {
-    return name == DT_NONE ? DT_NONE : dt_idmap_get(&L->fvars, name);
+    return name == M_NONE ? M_NONE : dt_idmap_get(&L->fvars, name);
 }
 
 static void resolve_steps(dt_loader *L, dt_unit_rec *u)
 {
     dt_tree *t = L->t;
     for (uint32_t i = u->first_step; i < t->steps.len; i++) {
-        dt_step_rec *s = DT_STEP(t, i);
-        const char *id = DT_S(t, s->id);
-        s->next = resolve(L, s->next, &s->pos, s->kind == DT_STEP_JUMP ? "jump" : "step", id);
+        dt_step_rec *s = M_STEP(t, i);
+        const char *id = M_S(t, s->id);
+        int jump = s->kind == DT_STEP_JUMP;
+        s->next = resolve(L, s->next, &s->pos, jump ? "to" : "next", jump ? "jump" : "step", id);
         if (s->kind == DT_STEP_CALL || s->kind == DT_STEP_INPUT)
             s->var = var_of(L, s->var);
-        if (s->kind == DT_STEP_CALL && s->var != DT_NONE && DT_VAR(t, s->var)->type != DT_VAR_TEXT)
-            dt_load_error(L, DT_EINVALID, &s->pos, "bad-value", "call \"%s\": result variable \"%s\" "
-                          "must be of type text (it receives the outcome)", id, DT_S(t, DT_VAR(t, s->var)->name));
+        dt_pos rp = s->kind == DT_STEP_CALL && s->var != M_NONE &&
+                            M_VAR(t, s->var)->type != DT_VAR_TEXT
+                        ? attr_at(L, &s->pos, "result")
+                        : s->pos;
+        if (s->kind == DT_STEP_CALL && s->var != M_NONE && M_VAR(t, s->var)->type != DT_VAR_TEXT)
+            dt_load_error(L, DT_EINVALID, &rp, "bad-value", "call \"%s\": result variable \"%s\" "
+                                                            "must be of type text (it receives the outcome)",
+                          id, M_S(t, M_VAR(t, s->var)->name));
         for (uint32_t c = s->first_choice; c < s->first_choice + s->nchoices; c++) {
-            dt_choice_rec *ch = DT_CHOICE(t, c);
+            dt_choice_rec *ch = M_CHOICE(t, c);
             if (s->kind == DT_STEP_QUESTION)
-                ch->to = resolve(L, ch->to, &ch->pos, "choice", DT_S(t, ch->id));
+                ch->to = resolve(L, ch->to, &ch->pos, "to", "choice", M_S(t, ch->id));
             else
-                ch->to = resolve(L, ch->to, &ch->pos, ch->cond == DT_NONE ? "<otherwise>" : "<when>", NULL);
+                ch->to = resolve(L, ch->to, &ch->pos, "to",
+                                 ch->cond == M_NONE ? "<otherwise>" : "<when>", NULL);
         }
     }
     for (uint32_t i = L->first_set; i < t->sets.len; i++)
-        DT_SET(t, i)->var = var_of(L, DT_SET(t, i)->var);
+        M_SET(t, i)->var = var_of(L, M_SET(t, i)->var);
 }
 
 void dt_load_file_end(dt_loader *L)
 {
     dt_tree *t = L->t;
-    dt_unit_rec *u = DT_UNIT(t, L->unit);
+    dt_unit_rec *u = M_UNIT(t, L->unit);
     u->nsteps = t->steps.len - u->first_step;
     report_pending(L);
     resolve_steps(L, u);
-    u = DT_UNIT(t, L->unit);
+    u = M_UNIT(t, L->unit);
     if (u->nsteps == 0)
         dt_load_error(L, DT_EINVALID, &L->root_pos, "missing-element",
                       "the tree has no steps (add a <question>, <info>, <end>, ...)");
     else if (L->start_id)
-        u->start = resolve(L, L->start_id, &L->start_pos, "start", NULL);
+        u->start = resolve(L, L->start_id, &L->start_pos, NULL, "start", NULL);
     else
         u->start = u->first_step;
-    u = DT_UNIT(t, L->unit);
-    if (u->handoff_to != DT_NONE)
-        u->handoff_to = resolve(L, u->handoff_to, &L->handoff_pos, "<handoff>", NULL);
+    u = M_UNIT(t, L->unit);
+    if (u->handoff_to != M_NONE)
+        u->handoff_to = resolve(L, u->handoff_to, &L->handoff_pos, "to", "<handoff>", NULL);
     dt_load_check_inputs(L);
+}
+
+void dt_load_file_unread(dt_loader *L)
+{
+    dt_tree *t = L->t;
+    dt_unit_rec *u = M_UNIT(t, L->unit);
+    u->nsteps = t->steps.len - u->first_step;
+    u->start = u->handoff_to = M_NONE;
+    u->unread = 1;
+    for (uint32_t i = u->first_step; i < t->steps.len; i++) { /* ids, not indices, until file end */
+        dt_step_rec *s = M_STEP(t, i);
+        s->next = s->target = s->var = M_NONE;
+    }
+    for (uint32_t c = L->first_choice; c < t->choices.len; c++)
+        M_CHOICE(t, c)->to = M_NONE;
+    for (uint32_t i = L->first_set; i < t->sets.len; i++)
+        M_SET(t, i)->var = M_NONE;
 }
 
 /* ---- input steps: checks that need the variable's type ---- */
@@ -391,9 +441,11 @@ void dt_load_file_end(dt_loader *L)
 static int parse_bound(dt_loader *L, int type, dt_str str, const dt_pos *pos, const char *which,
                        double *out)
 {
-    const char *v = DT_S(L->t, str);
+    const char *v = M_S(L->t, str);
     char canon[96];
     const char *why = "expected a whole number of characters";
+    if (type == DT_VAR_DATE && strcmp(v, "today") == 0)
+        return 1; /* compared with the session's date when an answer is checked */
     if (type == DT_VAR_NUMBER || type == DT_VAR_DATE) {
         if (strlen(v) < 60 && dt_value_parse((dt_var_type)type, v, canon, sizeof canon, &why) == 0) {
             *out = dt_value_number((dt_var_type)type, canon);
@@ -415,61 +467,44 @@ static int parse_bound(dt_loader *L, int type, dt_str str, const dt_pos *pos, co
 }
 
 /* Compile an input's pattern, or share the one compiled for the same pattern earlier in the file
- * (a regex_t can take 26 KiB: a tree that repeats one pattern must not pay for it each time). */
+ * (a tree that repeats one pattern must not pay for it each time). */
 static void input_pattern(dt_loader *L, const dt_inputfix *fx)
 {
     dt_tree *t = L->t;
-    dt_input_rec *in = DT_INPUT(t, fx->input);
-    const char *pat = DT_S(t, in->pattern);
+    dt_input_rec *in = M_INPUT(t, fx->input);
+    const char *pat = M_S(t, in->pattern);
     size_t n = strlen(pat);
     uint32_t first = dt_idmap_get(&L->patterns, in->pattern);
-    if (first != DT_NONE && DT_INPUT(t, first)->re) {
-        in->re = DT_INPUT(t, first)->re;
+    if (first != M_NONE && M_INPUT(t, first)->re) {
+        in->re = M_INPUT(t, first)->re;
         return;
     }
-    if (n > DT_MAX_PATTERN) {
+    if (n > LOAD_MAX_PATTERN) {
         dt_load_error(L, DT_ELIMIT, &fx->patpos, "too-long", "pattern is %zu bytes long; the limit is %d",
-                      n, DT_MAX_PATTERN);
+                      n, LOAD_MAX_PATTERN);
         return;
     }
-    /* glibc accepts back-references in extended patterns, and matching them can take exponential
-     * time on a crafted answer: a tree file may not ask for that. */
-    for (const char *b = strchr(pat, '\\'); b; b = strchr(b + 2, '\\')) {
-        if (b[1] >= '1' && b[1] <= '9') {
-            dt_load_error(L, DT_EINVALID, &fx->patpos, "bad-pattern",
-                          "pattern \"%.60s\" uses a back-reference (\\%c), which is not allowed: it can "
-                          "make checking an answer take minutes", pat, b[1]);
-            return;
-        }
-        if (!b[1])
-            break;
-    }
-    char full[DT_MAX_PATTERN + 8];
-    snprintf(full, sizeof full, "^(%s)$", pat);
-    regex_t *re = dt_malloc(sizeof *re);
-    if (!re) {
-        dt_load_oom(L);
-        return;
-    }
-    regex_t **slot = dt_vec_push(&t->regexes, sizeof *slot);
+    dt_pattern **slot = dt_vec_push(&t->regexes, sizeof *slot);
     if (!slot) {
-        dt_free(re);
         dt_load_oom(L);
         return;
     }
-    int rc = regcomp(re, full, REG_EXTENDED | REG_NOSUB);
+    /* The dialect (pattern.h) refuses what browsers and PCRE2 would read differently, back-references
+     * and repeats that grow too large; PCRE2's limits bound the work of each answer. */
+    char why[200];
+    dt_pattern *re = NULL;
+    int rc = dt_pattern_compile(pat, n, &re, why, sizeof why);
     if (rc != 0) {
         t->regexes.len--;
-        char why[120];
-        regerror(rc, re, why, sizeof why);
-        dt_free(re);
-        dt_load_error(L, DT_EINVALID, &fx->patpos, "bad-pattern", "pattern \"%.60s\" is not a valid "
-                      "regular expression: %s", pat, why);
+        if (rc == -2)
+            dt_load_oom(L);
+        else
+            dt_load_error(L, DT_EINVALID, &fx->patpos, "bad-pattern", "pattern \"%.60s\" %s", pat, why);
         return;
     }
     *slot = re;
-    DT_INPUT(t, fx->input)->re = re;
-    if (first == DT_NONE && dt_idmap_put(&L->patterns, in->pattern, fx->input, NULL) < 0)
+    M_INPUT(t, fx->input)->re = re;
+    if (first == M_NONE && dt_idmap_put(&L->patterns, in->pattern, fx->input, NULL) < 0)
         dt_load_oom(L);
 }
 
@@ -477,16 +512,16 @@ void dt_load_check_inputs(dt_loader *L)
 {
     dt_tree *t = L->t;
     for (uint32_t i = 0; i < L->inputfix.len; i++) {
-        const dt_inputfix *fx = DT_VEC_AT(L->inputfix, dt_inputfix, i);
-        const dt_step_rec *s = DT_STEP(t, fx->step);
-        dt_input_rec *in = DT_INPUT(t, fx->input);
-        if (s->var == DT_NONE) { /* reported as undeclared */
+        const dt_inputfix *fx = M_VEC_AT(L->inputfix, dt_inputfix, i);
+        const dt_step_rec *s = M_STEP(t, fx->step);
+        dt_input_rec *in = M_INPUT(t, fx->input);
+        if (s->var == M_NONE) { /* reported as undeclared */
             if (in->pattern)
                 input_pattern(L, fx);
             continue;
         }
-        const dt_var_rec *v = DT_VAR(t, s->var);
-        const char *id = DT_S(t, s->id), *name = DT_S(t, v->name);
+        const dt_var_rec *v = M_VAR(t, s->var);
+        const char *id = M_S(t, s->id), *name = M_S(t, v->name);
         in->type = v->type;
         if (v->type == DT_VAR_CHOICE && in->noptions == 0)
             dt_load_error(L, DT_EINVALID, &fx->pos, "missing-element", "input \"%s\": variable \"%s\" is "
@@ -494,11 +529,12 @@ void dt_load_check_inputs(dt_loader *L)
         if (v->type != DT_VAR_CHOICE && in->noptions > 0)
             dt_load_error(L, DT_EINVALID, &fx->pos, "misplaced-element", "input \"%s\": <option> only "
                           "applies to choice variables (\"%s\" is %s)", id, name, dt_var_type_name(v->type));
-        if (fx->min && parse_bound(L, v->type, fx->min, &fx->minpos, "min", &in->min) == 0)
-            in->has_min = 1;
-        if (fx->max && parse_bound(L, v->type, fx->max, &fx->maxpos, "max", &in->max) == 0)
-            in->has_max = 1;
-        if (in->has_min && in->has_max && in->min > in->max)
+        int r;
+        if (fx->min && (r = parse_bound(L, v->type, fx->min, &fx->minpos, "min", &in->min)) >= 0)
+            in->has_min = (uint8_t)(1 + r);
+        if (fx->max && (r = parse_bound(L, v->type, fx->max, &fx->maxpos, "max", &in->max)) >= 0)
+            in->has_max = (uint8_t)(1 + r);
+        if (in->has_min == 1 && in->has_max == 1 && in->min > in->max)
             dt_load_error(L, DT_EINVALID, &fx->minpos, "bad-value", "input \"%s\": min is greater than max", id);
         if (in->pattern)
             input_pattern(L, fx);
@@ -583,17 +619,48 @@ static void lexical_normalise(char *p)
     *out = '\0';
 }
 
+/* 1 when `path` (absolute, normalised) is a symbolic link, or a chain of them, whose target leaves
+ * the library as written.  Judged on the link text, not on where it resolves now: a link to
+ * /dev/stdin resolves differently with a terminal, a pipe or nothing on stdin, and must read the
+ * same in `check` and in `run`. */
+static int link_leaves(const dt_loader *L, const char *path)
+{
+    char cur[PATH_MAX], target[PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", path);
+    for (int hops = 0; hops < 8; hops++) {
+        ssize_t n = readlink(cur, target, sizeof target - 1);
+        if (n <= 0)
+            return 0;
+        target[n] = 0;
+        if (target[0] == '/') {
+            snprintf(cur, sizeof cur, "%s", target);
+        } else {
+            char *slash = strrchr(cur, '/');
+            if (slash)
+                slash[1] = 0;
+            size_t len = strlen(cur);
+            if (len + (size_t)n + 1 > sizeof cur)
+                return 1;
+            memcpy(cur + len, target, (size_t)n + 1);
+        }
+        lexical_normalise(cur);
+        if (!inside(L->root, cur))
+            return 1;
+    }
+    return 0;
+}
+
 uint32_t dt_load_callee(dt_loader *L, const char *tree_attr, const dt_pos *pos)
 {
     if (library_root(L, pos) != 0)
-        return DT_NONE;
+        return M_NONE;
     const dt_fileinfo *me = &L->files[L->unit];
     char *cdir = me->real ? dir_of(me->real) : dt_strdup(L->root);
     char *ddir = me->real ? dir_of(me->display) : dt_strdup(L->library_dir ? L->library_dir : ".");
     char *path = cdir ? join(cdir, tree_attr) : NULL;
     char *display = ddir ? join(ddir, tree_attr) : NULL;
     char rp[PATH_MAX];
-    uint32_t unit = DT_NONE;
+    uint32_t unit = M_NONE;
     if (path)
         lexical_normalise(path);
     if (!path || !display) {
@@ -601,6 +668,9 @@ uint32_t dt_load_callee(dt_loader *L, const char *tree_attr, const dt_pos *pos)
     } else if (!inside(L->root, path)) {
         dt_load_error(L, DT_EINVALID, pos, "call-outside-library", "called tree \"%s\" is outside the "
                       "tree library: calls must stay inside the directory of the first tree", tree_attr);
+    } else if (link_leaves(L, path)) {
+        dt_load_error(L, DT_EINVALID, pos, "call-outside-library", "called tree \"%s\" leads outside the "
+                      "tree library through a symbolic link: calls must stay inside it", tree_attr);
     } else if (!realpath(path, rp)) {
         dt_load_error(L, DT_EINVALID, pos, "call-missing-file", "called tree \"%s\" not found (looked "
                       "for %s)", tree_attr, display);
@@ -608,13 +678,14 @@ uint32_t dt_load_callee(dt_loader *L, const char *tree_attr, const dt_pos *pos)
         dt_load_error(L, DT_EINVALID, pos, "call-outside-library", "called tree \"%s\" leads outside the "
                       "tree library through a symbolic link: calls must stay inside it", tree_attr);
     } else {
-        for (uint32_t i = 0; i < L->nfiles && unit == DT_NONE; i++)
+        for (uint32_t i = 0; i < L->nfiles && unit == M_NONE; i++)
             if (L->files[i].real && strcmp(L->files[i].real, rp) == 0)
                 unit = i;
-        if (unit == DT_NONE && L->nfiles >= DT_MAX_FILES) {
+        if (unit == M_NONE && L->nfiles >= LOAD_MAX_FILES) {
             dt_load_error(L, DT_ELIMIT, pos, "too-many-files", "more than %d files in one bundle of "
-                          "trees", DT_MAX_FILES);
-        } else if (unit == DT_NONE) {
+                                                               "trees",
+                          LOAD_MAX_FILES);
+        } else if (unit == M_NONE) {
             char *real = dt_strdup(rp);
             if (!real) {
                 dt_load_oom(L);
@@ -634,22 +705,23 @@ uint32_t dt_load_callee(dt_loader *L, const char *tree_attr, const dt_pos *pos)
 static void resolve_call(dt_loader *L, const dt_callfix *fx)
 {
     dt_tree *t = L->t;
-    const dt_unit_rec *u = DT_UNIT(t, fx->callee);
+    const dt_unit_rec *u = M_UNIT(t, fx->callee);
     uint32_t target = u->start;
     L->unit = fx->unit;
     L->file = L->files[fx->unit].display;
     if (fx->start) {
-        const char *id = DT_S(t, fx->start);
+        const char *id = M_S(t, fx->start);
         target = dt_tree_find_step(t, fx->callee, id);
-        if (target == DT_NONE) {
+        if (target == M_NONE) {
             dt_str sug = dt_load_suggest(L, fx->callee, id);
             dt_load_error(L, DT_EINVALID, &fx->pos, "dangling-target", "%s starts at step \"%s\", which "
-                          "does not exist in %s%s%s%s", fx->is_jump ? "jump" : "call", id,
+                                                                       "does not exist in %s%s%s%s",
+                          fx->is_jump ? "jump" : "call", id,
                           L->files[fx->callee].display, sug ? " (did you mean \"" : "",
-                          sug ? DT_S(t, sug) : "", sug ? "\"?)" : "");
+                          sug ? M_S(t, sug) : "", sug ? "\"?)" : "");
         }
     }
-    dt_step_rec *s = DT_STEP(t, fx->step);
+    dt_step_rec *s = M_STEP(t, fx->step);
     if (fx->is_jump)
         s->next = target;
     else
@@ -659,14 +731,14 @@ static void resolve_call(dt_loader *L, const dt_callfix *fx)
 /* Tree hash: a single file's own hash; for a bundle, the hash of the files' hashes in order. */
 static void bundle_hash(dt_tree *t)
 {
-    uint64_t h = t->units.len ? DT_UNIT(t, 0)->hash : 0;
+    uint64_t h = t->units.len ? M_UNIT(t, 0)->hash : 0;
     if (t->units.len > 1) {
         dt_hash64 st;
         dt_hash64_init(&st);
         for (uint32_t i = 0; i < t->units.len; i++) {
             unsigned char b[8];
             for (int k = 0; k < 8; k++)
-                b[k] = (unsigned char)(DT_UNIT(t, i)->hash >> (8 * k));
+                b[k] = (unsigned char)(M_UNIT(t, i)->hash >> (8 * k));
             dt_hash64_update(&st, b, 8);
         }
         h = dt_hash64_final(&st);
@@ -681,9 +753,11 @@ void dt_load_bundle_end(dt_loader *L)
         return;
     }
     for (uint32_t i = 0; i < L->callfix.len; i++) {
-        const dt_callfix *fx = DT_VEC_AT(L->callfix, dt_callfix, i);
-        if (fx->callee != DT_NONE && L->files[fx->unit].ok && L->files[fx->callee].ok)
+        const dt_callfix *fx = M_VEC_AT(L->callfix, dt_callfix, i);
+        if (fx->callee != M_NONE && L->files[fx->unit].ok && L->files[fx->callee].ok)
             resolve_call(L, fx);
     }
+    if (dt_tree_taint(L->t) != 0) /* values derived from secrets are secret (taint.c) */
+        dt_load_oom(L);
     bundle_hash(L->t);
 }

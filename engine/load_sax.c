@@ -18,7 +18,7 @@
 
 #define EB(e) (1u << E_##e)
 #define AB(a) (1u << A_##a)
-#define STEPS (EB(QUESTION) | EB(INFO) | EB(INPUT) | EB(DECIDE) | EB(CALL) | EB(JUMP) | EB(END))
+#define STEPS E_STEPS
 #define STEP_ATTRS (AB(ID) | AB(TITLE) | AB(AUDIENCE))
 #define TEXT_ELEMS (EB(DESCRIPTION) | EB(HANDOFF) | EB(SAY) | EB(NOTE) | EB(RETRY) | EB(OPTION) | EB(CHOICE))
 
@@ -35,14 +35,19 @@ static const uint32_t children_of[E_COUNT] = {
 static const uint32_t attrs_of[E_COUNT] = {
     [E_TREE] = AB(ID) | AB(TITLE) | AB(VERSION) | AB(LANG) | AB(START) | AB(TAGS) | AB(KIOSK),
     [E_HANDOFF] = AB(TO),
-    [E_VAR] = AB(NAME) | AB(TYPE) | AB(VALUE) | AB(SENSITIVE),
-    [E_QUESTION] = STEP_ATTRS, [E_INFO] = STEP_ATTRS | AB(NEXT),
+    [E_VAR] = AB(NAME) | AB(TYPE) | AB(VALUE) | AB(SENSITIVE) | AB(LABEL) | AB(INTERNAL),
+    [E_QUESTION] = STEP_ATTRS,
+    [E_INFO] = STEP_ATTRS | AB(NEXT),
     [E_INPUT] = STEP_ATTRS | AB(VAR) | AB(NEXT) | AB(PATTERN) | AB(REQUIRED) | AB(MIN) | AB(MAX),
-    [E_DECIDE] = STEP_ATTRS, [E_CALL] = STEP_ATTRS | AB(TREE) | AB(START) | AB(NEXT) | AB(RESULT),
-    [E_JUMP] = STEP_ATTRS | AB(TO) | AB(TREE) | AB(START), [E_END] = STEP_ATTRS | AB(OUTCOME),
-    [E_SAY] = AB(AUDIENCE), [E_SET] = AB(VAR) | AB(VALUE),
+    [E_DECIDE] = STEP_ATTRS,
+    [E_CALL] = STEP_ATTRS | AB(TREE) | AB(START) | AB(NEXT) | AB(RESULT),
+    [E_JUMP] = STEP_ATTRS | AB(TO) | AB(TREE) | AB(START),
+    [E_END] = STEP_ATTRS | AB(OUTCOME),
+    [E_SAY] = AB(AUDIENCE),
+    [E_SET] = AB(VAR) | AB(VALUE),
     [E_CHOICE] = AB(TO) | AB(ID) | AB(WHEN) | AB(AUDIENCE),
-    [E_WHEN] = AB(TEST) | AB(TO), [E_OTHERWISE] = AB(TO),
+    [E_WHEN] = AB(TEST) | AB(TO),
+    [E_OTHERWISE] = AB(TO),
 };
 
 static const uint32_t required_of[E_COUNT] = {
@@ -351,11 +356,11 @@ static void on_text(void *ud, const xmlChar *s, int len)
         text_not_allowed(L, f, s, n);
         return;
     }
-    if (L->tlen - f->text_start + n > DT_MAX_TEXT) {
+    if (L->tlen - f->text_start + n > LOAD_MAX_TEXT) {
         if (!f->text_err) {
             f->text_err = 1;
             dt_load_error(L, DT_ELIMIT, &f->pos, "text-too-long",
-                          "the text of <%s> is longer than %u bytes", dt_elem_names[f->elem], DT_MAX_TEXT);
+                          "the text of <%s> is longer than %u bytes", dt_elem_names[f->elem], LOAD_MAX_TEXT);
         }
         L->tlen = S->node_start;
         S->dropping = 1;

@@ -8,16 +8,12 @@
 #include "load.h"
 #include "mem.h"
 #include "value.h"
-#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
-#define STEP_ELEMS ((1u << E_QUESTION) | (1u << E_INFO) | (1u << E_INPUT) | (1u << E_DECIDE) | \
-                    (1u << E_CALL) | (1u << E_JUMP) | (1u << E_END))
-
 static int is_step(int e)
 {
-    return e < E_COUNT && (STEP_ELEMS & (1u << e));
+    return e < E_COUNT && (E_STEPS & (1u << e));
 }
 
 /* ---- small validators ---- */
@@ -37,6 +33,13 @@ static int token_ok(const char *s, size_t n)
             return 0;
     return 1;
 }
+
+/* The known outcomes by name (dtree.h's list), then the rule for an author's own word. */
+#define OUTCOME_WORD_(e, name) name ", "
+#define BAD_OUTCOME_WORDS DT_OUTCOME_LIST(OUTCOME_WORD_)
+#define BAD_OUTCOME                                                                          \
+    "outcome \"%.60s\" is not valid: use " BAD_OUTCOME_WORDS "or a lower-case word of your " \
+    "own such as \"call-back\""
 
 static int outcome_ok(const char *s)
 {
@@ -161,7 +164,7 @@ static dt_str get_var_ref(dt_loader *L, const dt_attrs *at, int a)
 
 static void on_tree(dt_loader *L, const dt_attrs *at)
 {
-    dt_unit_rec *u = DT_UNIT(L->t, L->unit);
+    dt_unit_rec *u = M_UNIT(L->t, L->unit);
     L->saw_root = 1;
     L->root_pos = at->tag;
     u->id = get_id(L, at, A_ID, "tree id");
@@ -201,9 +204,9 @@ static void on_handoff(dt_loader *L, const dt_attrs *at)
 {
     if (!once(L, &L->saw_handoff, &at->tag, "handoff"))
         return;
-    dt_unit_rec *u = DT_UNIT(L->t, L->unit);
+    dt_unit_rec *u = M_UNIT(L->t, L->unit);
     dt_str to = get_id(L, at, A_TO, "handoff step");
-    u->handoff_to = to ? to : DT_NONE; /* an id until the file ends */
+    u->handoff_to = to ? to : M_NONE; /* an id until the file ends */
     L->handoff_pos = at->tag;
 }
 
@@ -239,7 +242,10 @@ static void on_var(dt_loader *L, const dt_attrs *at)
     v.type = (uint8_t)type;
     v.unit = (uint16_t)L->unit;
     v.pos = np;
-    if (get_bool(L, at, A_SENSITIVE, 0, &v.sensitive) != 0)
+    if (get_bool(L, at, A_SENSITIVE, 0, &v.sensitive) != 0 ||
+        get_bool(L, at, A_INTERNAL, 0, &v.internal) != 0)
+        return;
+    if (at->v[A_LABEL] && dt_load_intern(L, at->v[A_LABEL], strlen(at->v[A_LABEL]), &v.label) != 0)
         return;
     /* value="" leaves a typed variable unset (an empty default only makes sense as text) */
     if (at->v[A_VALUE] && (at->v[A_VALUE][0] || type == DT_VAR_TEXT || type == DT_VAR_CHOICE)) {
@@ -266,14 +272,14 @@ static void on_var(dt_loader *L, const dt_attrs *at)
 
 static dt_step_rec *cur_step(dt_loader *L, const dt_frame *f)
 {
-    return DT_STEP(L->t, f->index);
+    return M_STEP(L->t, f->index);
 }
 
 /* A step reference attribute: its id now, the index when the file ends. */
 static uint32_t step_ref(dt_loader *L, const dt_attrs *at, int a, const char *what)
 {
     dt_str s = get_id(L, at, a, what);
-    return s ? s : DT_NONE;
+    return s ? s : M_NONE;
 }
 
 static void on_input(dt_loader *L, dt_step_rec *s, const dt_attrs *at)
@@ -286,15 +292,15 @@ static void on_input(dt_loader *L, dt_step_rec *s, const dt_attrs *at)
     }
     s->input = L->t->inputs.len - 1;
     s->var = get_var_ref(L, at, A_VAR);
-    s->var = s->var ? s->var : DT_NONE;
+    s->var = s->var ? s->var : M_NONE;
     s->next = step_ref(L, at, A_NEXT, "next step");
     in->first_option = L->t->options.len;
     get_bool(L, at, A_REQUIRED, 1, &in->required);
-    *fx = (dt_inputfix){s->input, (uint32_t)(s - DT_STEP(L->t, 0)), s->var, get_str(L, at, A_MIN),
+    *fx = (dt_inputfix){s->input, (uint32_t)(s - M_STEP(L->t, 0)), s->var, get_str(L, at, A_MIN),
                         get_str(L, at, A_MAX), at->tag, dt_attr_pos(at, A_MIN),
                         dt_attr_pos(at, A_MAX), dt_attr_pos(at, A_PATTERN)};
-    /* compiled when the file ends, once per distinct input (regex_t can be tens of KiB) */
-    DT_INPUT(L->t, s->input)->pattern = get_str(L, at, A_PATTERN);
+    /* compiled when the file ends, once per distinct input (a compiled pattern can be large) */
+    M_INPUT(L->t, s->input)->pattern = get_str(L, at, A_PATTERN);
 }
 
 static void on_call_or_jump(dt_loader *L, dt_step_rec *s, const dt_attrs *at, int is_jump)
@@ -318,13 +324,13 @@ static void on_call_or_jump(dt_loader *L, dt_step_rec *s, const dt_attrs *at, in
         s->next = step_ref(L, at, A_NEXT, "next step");
         if (at->v[A_RESULT])
             s->var = get_var_ref(L, at, A_RESULT);
-        s->var = (s->var && s->var != DT_NONE) ? s->var : DT_NONE;
+        s->var = (s->var && s->var != M_NONE) ? s->var : M_NONE;
     }
     if (!at->v[A_TREE])
         return;
     dt_pos tp = dt_attr_pos(at, A_TREE);
-    dt_callfix fx = {(uint32_t)(s - DT_STEP(L->t, 0)), L->unit, DT_NONE,
-                     get_id(L, at, A_START, "start step"), s->var == DT_NONE ? 0 : s->var,
+    dt_callfix fx = {(uint32_t)(s - M_STEP(L->t, 0)), L->unit, M_NONE,
+                     get_id(L, at, A_START, "start step"), s->var == M_NONE ? 0 : s->var,
                      dt_attr_pos(at, at->v[A_START] ? A_START : A_TREE), (uint8_t)is_jump};
     if (!(L->flags & DT_LOAD_NO_CALLS))
         fx.callee = dt_load_callee(L, at->v[A_TREE], &tp);
@@ -339,9 +345,9 @@ static void on_call_or_jump(dt_loader *L, dt_step_rec *s, const dt_attrs *at, in
 static void on_step(dt_loader *L, dt_frame *f, const dt_attrs *at)
 {
     dt_tree *t = L->t;
-    if (t->steps.len - DT_UNIT(t, L->unit)->first_step >= DT_MAX_STEPS) {
+    if (t->steps.len - M_UNIT(t, L->unit)->first_step >= LOAD_MAX_STEPS) {
         dt_load_error(L, DT_ELIMIT, &at->tag, "too-many-steps", "more than %u steps in one file",
-                      DT_MAX_STEPS);
+                      LOAD_MAX_STEPS);
         f->elem = E_UNKNOWN;
         return;
     }
@@ -351,20 +357,21 @@ static void on_step(dt_loader *L, dt_frame *f, const dt_attrs *at)
         return;
     }
     f->index = t->steps.len - 1;
-    static const uint8_t kinds[E_COUNT] = {[E_QUESTION] = DT_STEP_QUESTION, [E_INFO] = DT_STEP_INFO,
-        [E_INPUT] = DT_STEP_INPUT, [E_DECIDE] = DT_STEP_DECIDE, [E_CALL] = DT_STEP_CALL,
-        [E_JUMP] = DT_STEP_JUMP, [E_END] = DT_STEP_END};
+#define NOT_A_STEP_(e, name)
+#define KIND_OF_(e, name, interactive) [E_##e] = DT_STEP_##e,
+    static const uint8_t kinds[E_COUNT] = {ELEM_LIST(NOT_A_STEP_, KIND_OF_)};
     s->kind = kinds[f->elem];
     s->unit = (uint16_t)L->unit;
     s->pos = at->tag;
-    s->next = s->target = s->var = s->input = DT_NONE;
+    s->next = s->target = s->var = s->input = M_NONE;
     s->first_say = t->says.len;
     s->first_choice = t->choices.len;
     s->audience = get_audience(L, at);
     if (at->v[A_TITLE])
         dt_load_text(L, at->v[A_TITLE], at->len[A_TITLE], &s->title);
     s->id = get_id(L, at, A_ID, "step id");
-    dt_load_declare_step(L, f->index, &at->tag);
+    dt_pos idpos = dt_attr_pos(at, A_ID); /* a duplicate is reported at its id */
+    dt_load_declare_step(L, f->index, &idpos);
     s = cur_step(L, f);
     switch (f->elem) {
     case E_INFO: s->next = step_ref(L, at, A_NEXT, "next step"); break;
@@ -374,9 +381,7 @@ static void on_step(dt_loader *L, dt_frame *f, const dt_attrs *at)
     case E_END:
         if (at->v[A_OUTCOME] && !outcome_ok(at->v[A_OUTCOME])) {
             dt_pos p = dt_attr_pos(at, A_OUTCOME);
-            dt_load_error(L, DT_EINVALID, &p, "bad-value", "outcome \"%.60s\" is not valid: use resolved, "
-                          "escalated, abandoned, or a lower-case word of your own such as \"call-back\"",
-                          at->v[A_OUTCOME]);
+            dt_load_error(L, DT_EINVALID, &p, "bad-value", BAD_OUTCOME, at->v[A_OUTCOME]);
         } else {
             s->outcome = get_str(L, at, A_OUTCOME);
         }
@@ -389,9 +394,9 @@ static void on_step(dt_loader *L, dt_frame *f, const dt_attrs *at)
 
 static void on_set(dt_loader *L, dt_frame *parent, const dt_attrs *at)
 {
-    dt_set_rec r = {0, DT_NONE};
+    dt_set_rec r = {0, M_NONE};
     dt_str v = get_var_ref(L, at, A_VAR);
-    r.var = v ? v : DT_NONE;
+    r.var = v ? v : M_NONE;
     if (at->v[A_VALUE])
         r.expr = dt_load_cond(L, at, A_VALUE);
     dt_vec *to = is_step(parent->elem) ? &L->stepsets : &L->t->sets;
@@ -419,14 +424,20 @@ static void on_branch(dt_loader *L, dt_frame *f, dt_frame *parent, const dt_attr
     f->index = L->t->choices.len - 1;
     c->pos = at->tag;
     c->to = step_ref(L, at, A_TO, "target step");
-    c->cond = DT_NONE;
+    c->cond = M_NONE;
     c->first_set = L->t->sets.len;
+    if (f->elem != E_CHOICE) { /* branch ids name the branch in events: "when 2", "otherwise" */
+        char name[24];
+        snprintf(name, sizeof name, f->elem == E_OTHERWISE ? "otherwise" : "when %u",
+                 f->index - cur_step(L, parent)->first_choice + 1);
+        dt_load_intern(L, name, strlen(name), &M_CHOICE(L->t, f->index)->id);
+    }
     if (f->elem == E_OTHERWISE) {
         parent->otherwise = 1;
         return;
     }
-    uint32_t cond = at->v[f->elem == E_WHEN ? A_TEST : A_WHEN] ? dt_load_cond(L, at, f->elem == E_WHEN ? A_TEST : A_WHEN) : DT_NONE;
-    c = DT_CHOICE(L->t, f->index);
+    uint32_t cond = at->v[f->elem == E_WHEN ? A_TEST : A_WHEN] ? dt_load_cond(L, at, f->elem == E_WHEN ? A_TEST : A_WHEN) : M_NONE;
+    c = M_CHOICE(L->t, f->index);
     c->cond = cond;
     if (f->elem == E_CHOICE) {
         c->audience = get_audience(L, at);
@@ -439,9 +450,9 @@ static void on_branch(dt_loader *L, dt_frame *f, dt_frame *parent, const dt_attr
             } else {
                 char num[16];
                 snprintf(num, sizeof num, "%u", k);
-                dt_load_intern(L, num, strlen(num), &DT_CHOICE(L->t, f->index)->id);
+                dt_load_intern(L, num, strlen(num), &M_CHOICE(L->t, f->index)->id);
                 if (cache)
-                    *cache = DT_CHOICE(L->t, f->index)->id;
+                    *cache = M_CHOICE(L->t, f->index)->id;
             }
         }
     }
@@ -575,7 +586,7 @@ static void step_end(dt_loader *L, dt_frame *f)
             dt_load_oom(L);
             return;
         }
-        *r = *DT_VEC_AT(L->stepsets, dt_set_rec, i);
+        *r = *M_VEC_AT(L->stepsets, dt_set_rec, i);
     }
     s = cur_step(L, f);
     s->nsets = L->stepsets.len;
@@ -586,8 +597,8 @@ static void step_end(dt_loader *L, dt_frame *f)
     if (f->elem == E_DECIDE && !f->otherwise)
         dt_load_error(L, DT_EINVALID, &f->pos, "missing-element",
                       "<decide> needs an <otherwise> as its last branch");
-    if (f->elem == E_INPUT && s->input != DT_NONE) {
-        dt_input_rec *in = DT_INPUT(t, s->input);
+    if (f->elem == E_INPUT && s->input != M_NONE) {
+        dt_input_rec *in = M_INPUT(t, s->input);
         in->noptions = t->options.len - in->first_option;
     }
 }
@@ -615,8 +626,8 @@ static void text_end(dt_loader *L, dt_frame *f, dt_frame *parent)
     }
     case E_NOTE: cur_step(L, parent)->note = s; break;
     case E_RETRY:
-        if (cur_step(L, parent)->input != DT_NONE)
-            DT_INPUT(t, cur_step(L, parent)->input)->retry = s;
+        if (cur_step(L, parent)->input != M_NONE)
+            M_INPUT(t, cur_step(L, parent)->input)->retry = s;
         break;
     case E_OPTION: {
         dt_str *o = s ? dt_vec_push(&t->options, sizeof *o) : NULL;
@@ -628,13 +639,13 @@ static void text_end(dt_loader *L, dt_frame *f, dt_frame *parent)
             *o = s;
         break;
     }
-    case E_DESCRIPTION: DT_UNIT(t, L->unit)->description = s; break;
-    case E_HANDOFF: DT_UNIT(t, L->unit)->handoff_text = s; break;
+    case E_DESCRIPTION: M_UNIT(t, L->unit)->description = s; break;
+    case E_HANDOFF: M_UNIT(t, L->unit)->handoff_text = s; break;
     case E_CHOICE:
         if (!s)
             dt_load_error(L, DT_EINVALID, &f->pos, "missing-text",
                           "a <choice> needs a label: the text the person picks");
-        DT_CHOICE(t, f->index)->label = s;
+        M_CHOICE(t, f->index)->label = s;
         break;
     default: break;
     }
@@ -656,7 +667,7 @@ void dt_on_end(dt_loader *L, dt_frame *f, dt_frame *parent)
         /* fall through */
     case E_WHEN:
     case E_OTHERWISE:
-        DT_CHOICE(L->t, f->index)->nsets = L->t->sets.len - DT_CHOICE(L->t, f->index)->first_set;
+        M_CHOICE(L->t, f->index)->nsets = L->t->sets.len - M_CHOICE(L->t, f->index)->first_set;
         break;
     default:
         if (is_step(f->elem))

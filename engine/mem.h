@@ -2,8 +2,8 @@
  * mem.h — the engine's one allocation hook (internal).  Every engine allocation goes through these
  * so that tests can fail allocation k for every k (see tests/unit/test_oom.c).
  */
-#ifndef DT_MEM_H
-#define DT_MEM_H
+#ifndef DTREE_ENGINE_MEM_H
+#define DTREE_ENGINE_MEM_H
 
 #include <stddef.h>
 

@@ -1,35 +1,144 @@
 /*
  * record.h — the recorder's internals shared by record*.c (internal).
- * One dt_recorder = one SQLite connection + at most one attached session.  Events go through a
+ * One dt_recorder = one store connection (record_db.h: SQLite or PostgreSQL) + at most one
+ * attached session.  Events go through a
  * pending queue of owned copies: the queue is written in one transaction and emptied only after
  * COMMIT returns, so a failed write loses nothing (it is retried with the next event).
  */
-#ifndef DT_RECORD_H
-#define DT_RECORD_H
+#ifndef DTREE_ENGINE_RECORD_H
+#define DTREE_ENGINE_RECORD_H
 
 #include "dtree.h"
-#include <sqlite3.h>
+#include "record_db.h"
 #include <stdint.h>
 
-#define DT_REC_NFIELDS 11
+/* ---- the recorded columns, each once --------------------------------------------------------
+ * X(column, member, type, at_insert): the SQL column, the member of the public row struct it
+ * fills (dt_rec_event, dt_rec_session), how it is stored, and whether dt_recorder_begin sets it
+ * (sessions; every event column is inserted).  These lists generate the column lists of the
+ * SELECTs, the INSERTs, the binds and the row readers (record_sql.c: the SQL text, no store calls;
+ * record_row.c: the SQLite binds and reads), so a recorded field is added here and as an upgrade
+ * step (REC_OP_COLUMN) of a new schema version in record_schema.c.  Order = column order in
+ * every generated statement. */
+#define REC_EVENT_COLUMNS(X)         \
+    X(seq, seq, I64, 1)              \
+    X(time_ms, time_ms, I64, 1)      \
+    X(kind, kind, TEXT, 1)           \
+    X(tree_id, tree_id, TEXT, 1)     \
+    X(step_id, step_id, TEXT, 1)     \
+    X(step_kind, step_kind, TEXT, 1) \
+    X(choice_id, choice_id, TEXT, 1) \
+    X(label, label, TEXT, 1)         \
+    X(var, var, TEXT, 1)             \
+    X(value, value, TEXT, 1)         \
+    X(text, text, TEXT, 1)           \
+    X(outcome, outcome, TEXT, 1)     \
+    X(extra, extra, TEXT, 1)         \
+    X(sensitive, sensitive, FLAG, 1) \
+    X(path_length, path_length, SIZE, 1)
+#define REC_SESSION_COLUMNS(X)             \
+    X(uuid, id, TEXT, 1)                   \
+    X(tree_id, tree_id, TEXT, 1)           \
+    X(tree_version, tree_version, TEXT, 1) \
+    X(tree_hash, tree_hash, TEXT, 1)       \
+    X(tree_path, tree_path, TEXT, 1)       \
+    X(agent, agent, TEXT, 1)               \
+    X(mode, mode, TEXT, 1)                 \
+    X(host, host, TEXT, 1)                 \
+    X(status, status, TEXT, 1)             \
+    X(outcome, outcome, TEXT, 0)           \
+    X(last_tree, last_tree, TEXT, 0)       \
+    X(last_step, last_step, TEXT, 0)       \
+    X(started_ms, started_ms, I64, 1)      \
+    X(ended_ms, ended_ms, I64, 0)          \
+    X(last_ms, last_ms, I64, 1)            \
+    X(steps, steps, SIZE, 0)               \
+    X(events, events, SIZE, 0)
 
-/* An event waiting to be written; strings owned (dt_malloc), NULL stored as "". */
+/* The recorder's own event kinds, beside the engine's (DT_EVENT_KIND_LIST), each once:
+ * X(NAME, "name in recordings") generates REC_EV_HANDOFF ... and dt_rec_kind_name.  The engine
+ * never emits them; docs/recording.md lists both (tests/e2e/doc_lists.sh checks it). */
+#define REC_EVENT_KIND_LIST(X) \
+    X(HANDOFF, "handoff")      \
+    X(FEEDBACK, "feedback")
+#define REC_EV_ENUM_(e, name) REC_EV_##e,
+typedef enum dt_rec_kind { REC_EVENT_KIND_LIST(REC_EV_ENUM_) } dt_rec_kind;
+#undef REC_EV_ENUM_
+/* "handoff", "feedback" (static, never NULL). */
+const char *dt_rec_kind_name(dt_rec_kind k);
+
+typedef enum dt_rec_ctype { REC_C_TEXT,
+                            REC_C_I64,
+                            REC_C_FLAG,
+                            REC_C_SIZE } dt_rec_ctype;
+typedef struct dt_rec_col {
+    const char *name;    /* SQL column */
+    dt_rec_ctype type;
+    size_t off;          /* offset of the member in the row struct */
+    int at_insert;
+} dt_rec_col;
+/* A table: its name, the alias its SELECTs use, and the row key column (bound first by INSERT
+ * for events: the session's sid; none for sessions, whose sid the store assigns). */
+typedef struct dt_rec_tabledef {
+    const char *table, *alias, *key;
+    const dt_rec_col *cols;
+    size_t ncols;
+} dt_rec_tabledef;
+extern const dt_rec_tabledef dt_rec_events_def, dt_rec_sessions_def;
+
+/* record_sql.c — SQL text only (portable: $1, $2 ... parameters, which SQLite and PostgreSQL both
+ * take).  Each returns the length needed, like snprintf; the text is cut when size is too small. */
+/* "e.seq, e.time_ms, ..." */
+size_t dt_rec_sql_columns(const dt_rec_tabledef *t, char *buf, size_t size);
+/* "INSERT INTO events(sid, seq, ...) SELECT $1, $2, ... WHERE NOT EXISTS (a later event)": the
+ * key first (when the table has one), then every column set at insert, in order.  A table with a
+ * key refuses a row whose seq is not after every recorded one (0 rows: out of order or a
+ * duplicate); one without (sessions) returns the new row's sid. */
+size_t dt_rec_sql_insert(const dt_rec_tabledef *t, char *buf, size_t size);
+
+/* Own / free the text members of a row (store-independent; "" is never allocated). */
+int dt_rec_row_own(const dt_rec_tabledef *t, void *row);
+void dt_rec_row_free(const dt_rec_tabledef *t, void *row);
+/* Room for any generated column list. */
+#define REC_COLS_MAX 512
+
+/* record_row.c — the store side of the same lists, through the seam (record_db.h). */
+/* Bind the insert columns of `row` (a dt_rec_event / dt_rec_session) from parameter `first` on. */
+int dt_rec_bind_row(rdb_stmt *st, int first, const dt_rec_tabledef *t, const void *row);
+/* Fill `row` from result columns c0 .. c0 + ncols - 1; strings are borrowed from the statement
+ * (NULL read as "").  Members the table does not list are left as they are. */
+void dt_rec_read_row(rdb_stmt *st, int c0, const dt_rec_tabledef *t, void *row);
+
+/* An event waiting to be written: the row as it will be read back (strings owned, dt_malloc,
+ * NULL stored as "") and what the session row update needs. */
 typedef struct dt_rec_pending {
-    int64_t seq, time_ms;
-    int sensitive;
-    int64_t path_length;
-    /* kind tree_id step_id step_kind choice_id label var value text outcome extra */
-    char *f[DT_REC_NFIELDS];
+    dt_rec_event ev;
+    int counts;             /* 1: an interactive step shown (the session row's "steps") */
+    char *box;              /* owned; the sealed value kept with this event (record_seal.c) */
 } dt_rec_pending;
 
-enum { F_KIND, F_TREE, F_STEP, F_SKIND, F_CHOICE, F_LABEL, F_VAR, F_VALUE, F_TEXT, F_OUTCOME,
-       F_EXTRA };
+/* A box given by dt_recorder_seal_next, waiting for the event of its variable (owned strings). */
+typedef struct dt_rec_seal {
+    char *var, *box;
+} dt_rec_seal;
+
+/* record_ident.c: one remembered file (the database, its -wal, its -shm) */
+#define REC_NFILES 3
+typedef struct dt_rec_ident {
+    int known;
+    uint64_t dev, ino;
+} dt_rec_ident;
 
 struct dt_recorder {
-    sqlite3 *db;
-    char *path;
+    rdb *db;
+    int shared_db; /* db is another recorder's (dt_recorder_open_shared): not closed here */
+    char *path;    /* the file, or the connection string with its password masked */
+    char *where;   /* what was given to dt_recorder_open (may hold a password) */
     unsigned flags;
     int busy_ms;
+    int waited_ms, wait_told;             /* the current wait for a lock (dt_rec_busy) */
+    void (*wait_fn)(void *user, const char *path);
+    void *wait_user;
     int64_t (*clock)(void *);
     void *clock_ud;
     /* the session being recorded */
@@ -42,32 +151,154 @@ struct dt_recorder {
     size_t npend, cappend;
     int failed;
     char msg[512];
-    sqlite3_stmt *ins_event, *upd_session;
+    rdb_stmt *ins_event, *upd_session;
+    int retry;               /* the last write failed: what it may have committed is checked */
+    int last_rc;             /* the store's answer to the last write (RDB_OK or a failure) */
     dt_observer_fn next_fn;  /* chained observer, called after each write */
     void *next_user;
+    /* the claim on the recorded session (record_claim.c) */
+    int64_t claim_ms;        /* lease length, renewed with every write */
+    char claim_token[37];
+    int claimed;             /* 1 while this recorder holds the claim on `sid` */
+    int lost;                /* 1 once another recorder took the session over: writes stop */
+    int tampered;            /* 1 once a file changed under the session: writes stop */
+    dt_rec_ident ident[REC_NFILES];
+    /* sealed values waiting for their event (record_seal.c) */
+    dt_rec_seal *seal;
+    size_t nseal, capseal;
+    struct rec_spool *spool; /* where events go while the store cannot be reached (record_spool.c) */
+    /* what the last dt_rec_resume handed out points at */
+    char *resume_agent;
+    char resume_note[512];
 };
+
+/* record_ident.c: the database, -wal and -shm files, by device and inode once they exist */
+/* Remember the files as they are now (after a successful write). */
+void dt_rec_ident_take(dt_recorder *rec);
+/* 0 while every remembered file is still the same; else -1 and rec->msg says which changed. */
+int dt_rec_ident_check(dt_recorder *rec);
+
+/* record_path.c */
+dt_status dt_rec_create_private(const char *path, dt_error *err);
+/* A sentence for what stops `path` from being used (write: for recording), or NULL when nothing
+ * visible does; buf holds it. */
+const char *dt_rec_path_problem(const char *path, int write, char *buf, size_t size);
+int dt_rec_fs_readonly(const char *path);
+
+/* record_claim.c */
+#define REC_CLAIM_MS (10 * 60 * 1000)
+#define REC_CLAIM_LOST (-2)   /* dt_rec_claim_renew: the claim is no longer ours */
+#define REC_OUT_OF_ORDER (-3) /* an event's seq is not after every recorded one */
+/* Take the claim on session sid for `agent` (inside the caller's transaction when one is open,
+ * else in its own).  DT_ESTATE ("record-claimed", naming the holder and since when) while another
+ * live holder has it, unless take_over; *took_over (may be NULL) = 1 when a live claim was taken. */
+dt_status dt_rec_claim(dt_recorder *rec, int64_t sid, const char *agent, int take_over,
+                       int *took_over, dt_error *err);
+/* Inside a write transaction: extend our claim; RDB_OK, REC_CLAIM_LOST, or a store failure. */
+int dt_rec_claim_renew(dt_recorder *rec, int64_t now);
+void dt_rec_claim_lost_msg(dt_recorder *rec, char *buf, size_t size);
+void dt_rec_claim_release(dt_recorder *rec);
+void dt_rec_claim_host(char out[256]);
+
+/* record_seal.c */
+/* The box waiting for `var` (owned by the caller now), or NULL. */
+char *dt_rec_seal_take(dt_recorder *rec, const char *var);
+void dt_rec_seal_clear(dt_recorder *rec);
+/* Inside the caller's write transaction: keep box with event seq / delete every box of the
+ * session.  SQLite codes. */
+int dt_rec_seal_write(dt_recorder *rec, int64_t seq, const char *box);
+int dt_rec_seal_erase(dt_recorder *rec);
+/* The clear value sealed with event seq of the session rec->sid, through meta->unseal, into buf:
+ * 0, or -1 (no box, no unseal function, or it refused; buf wiped). */
+int dt_rec_unseal(dt_recorder *rec, const dt_record_meta *meta, int64_t seq, const char *var,
+                  char *buf, size_t size);
+void dt_rec_wipe(char *buf, size_t size);
 
 /* record.c */
 int64_t dt_rec_now(dt_recorder *rec);
-/* Turn an SQLite failure into a dt_error naming the file and saying what to do; returns the status. */
+#define REC_WAIT_TELL_MS 300
+int dt_rec_busy(void *user, int count);
+/* Turn a store failure (an RDB_E* class) into a dt_error naming the store and saying what to do;
+ * returns the status. */
 dt_status dt_rec_sqlerr(dt_recorder *rec, dt_error *err, int rc, const char *what);
 /* The same message into buf (for the failure kept by the observer). */
 void dt_rec_sqlmsg(dt_recorder *rec, int rc, const char *what, char *buf, size_t size);
-/* Run SQL without results; SQLITE_OK or the failing code. */
+/* Run SQL without parameters or results; RDB_OK or the failure. */
 int dt_rec_exec(dt_recorder *rec, const char *sql);
+/* 1 when the recorder's store is PostgreSQL. */
+int dt_rec_is_pg(const dt_recorder *rec);
 /* A fresh UUID v4 as 36 characters + NUL. */
 int dt_rec_uuid(char out[37]);
 
-/* record_schema.c: bring the schema to DT_REC_SCHEMA_VERSION (or, when `to` > 0, stop there; for
- * tests).  Checks the application id first.  Returns DT_OK or a status with err filled. */
+/* ---- the schema (record_schema.c: the tables and steps, once; *_sqlite.c, *_pg.c: a store's own)
+ * A column's type is one of these, in each store's words in record_schema.c. */
+typedef enum dt_rec_stype {
+    REC_S_ROWID, /* the row id the store assigns: the primary key */
+    REC_S_TEXT,  /* text, NOT NULL */
+    REC_S_TEXT0, /* text, NOT NULL DEFAULT '' */
+    REC_S_I64,   /* 64-bit integer, NOT NULL */
+    REC_S_I64N,  /* 64-bit integer or NULL */
+    REC_S_I640,  /* 64-bit integer, NOT NULL DEFAULT 0 */
+    REC_S_FLAG0, /* 0 or 1, NOT NULL DEFAULT 0 */
+    REC_S_NTYPES
+} dt_rec_stype;
+typedef struct dt_rec_scol {
+    const char *name;
+    dt_rec_stype type;
+    const char *also; /* portable column constraints (UNIQUE, CHECK, REFERENCES), or NULL */
+} dt_rec_scol;
+typedef enum dt_rec_sop { REC_OP_TABLE,
+                          REC_OP_INDEX,
+                          REC_OP_COLUMN } dt_rec_sop;
+/* One upgrade step, part of bringing version to - 1 to `to`: create table `name` (cols, then the
+ * portable table constraints `text`; keyed: it has no row id of its own, only its primary key),
+ * create index `name` ON `text`, or add column cols[0] to table `name`. */
+typedef struct dt_rec_sstep {
+    int to;
+    dt_rec_sop op;
+    const char *name, *text;
+    const dt_rec_scol *cols;
+    size_t ncols;
+    int keyed;
+} dt_rec_sstep;
+/* A store's own part of the schema. */
+typedef struct dt_rec_ddl {
+    rdb_kind kind;            /* which words for the types (record_schema.c) */
+    const char *keyed;        /* after a keyed table's ")" */
+    const char *const *extra; /* [to - 1]: the store's own SQL after that step, or NULL */
+    /* is the store ours (else an error), and its version */
+    dt_status (*identify)(dt_recorder *rec, int64_t *version, dt_error *err);
+    int (*lock)(dt_recorder *rec);          /* inside the upgrade transaction, or NULL */
+    int (*stamp)(dt_recorder *rec, int to); /* record the version reached */
+} dt_rec_ddl;
+extern const dt_rec_ddl dt_rec_ddl_sqlite, dt_rec_ddl_pg;
+extern const dt_rec_sstep *const dt_rec_schema_steps;
+extern const size_t dt_rec_schema_nsteps;
+/* The SQL of the steps of `list` that bring version to - 1 to `to`, in dialect d (statements
+ * ended by ';'); the length needed, like snprintf. */
+size_t dt_rec_schema_sql(const dt_rec_ddl *d, const dt_rec_sstep *list, size_t nlist, int to,
+                         char *buf, size_t size);
+/* Bring the store's schema to DT_REC_SCHEMA_VERSION (or, when `to` > 0, stop there; for tests).
+ * Checks that the store is ours first.  Returns DT_OK or a status with err filled. */
 dt_status dt_rec_schema_upgrade(dt_recorder *rec, int to, dt_error *err);
+/* The messages both stores share. */
+dt_status dt_rec_schema_newer(dt_recorder *rec, long long version, dt_error *err);
+dt_status dt_rec_schema_old(dt_recorder *rec, long long version, int to, dt_error *err);
+
+/* record_spool.c: the hooks of the write path (see there) */
+void dt_rec_spool_attached(dt_recorder *rec);
+size_t dt_rec_spool_take_back(dt_recorder *rec);
+void dt_rec_spool_written(dt_recorder *rec);
+int dt_rec_spool_store(dt_recorder *rec, int rc, size_t back);
+dt_status dt_rec_spool_finish(dt_recorder *rec, dt_rec_status status, dt_error *err);
+void dt_rec_spool_free(dt_recorder *rec);
 
 /* record_write.c */
 void dt_rec_observer(void *user, const dt_event *ev);
 /* Queue an event built by the recorder itself: handoff (label: the agent before, text: the agent
  * after), feedback (text). */
 int dt_rec_queue(dt_recorder *rec, const char *kind, const char *tree_id, const char *step_id,
-                 const char *text, const char *label);
+                 const char *text, const char *label, const char *extra);
 /* Queue the variables set before start that differ from their defaults ("set", extra "initial"). */
 int dt_rec_queue_initial_vars(dt_recorder *rec);
 /* Write the queue in one transaction; 0 on success, else -1 with rec->failed/msg set. */
@@ -78,28 +309,18 @@ dt_status dt_rec_attach(dt_recorder *rec, dt_session *s, const dt_tree *tree, in
                         const char *uuid, int64_t next_seq, dt_error *err);
 void dt_rec_detach(dt_recorder *rec);
 
-/* record_query.c: fill a dt_rec_session from a row of SESSION_COLS starting at column `c0`. */
-#define DT_REC_SESSION_COLS                                                                   \
-    "s.uuid, s.tree_id, s.tree_version, s.tree_hash, s.tree_path, s.agent, s.mode, s.host, "  \
-    "s.status, s.outcome, s.last_tree, s.last_step, s.started_ms, s.ended_ms, s.last_ms, "    \
-    "s.steps, s.events"
-void dt_rec_session_from_row(sqlite3_stmt *st, int c0, dt_rec_session *out);
-#define DT_REC_EVENT_COLS                                                                      \
-    "e.seq, e.time_ms, e.kind, e.tree_id, e.step_id, e.step_kind, e.choice_id, e.label, e.var, " \
-    "e.value, e.text, e.outcome, e.sensitive, e.path_length"
-void dt_rec_event_from_row(sqlite3_stmt *st, int c0, dt_rec_event *out);
 /* Session row id and status for a full uuid; DT_ENOTFOUND when absent. */
 dt_status dt_rec_find_session(dt_recorder *rec, const char *uuid, int64_t *sid, dt_error *err);
 
 /* record_query.c: one session's events loaded in memory (owned copies) and the final path. */
-#define DT_REC_JUMPED (-2L)
-#define DT_REC_MARK_RESTART 1
-#define DT_REC_MARK_JUMP 2
+#define REC_JUMPED (-2L)
+#define REC_MARK_RESTART 1
+#define REC_MARK_JUMP 2
 typedef struct dt_rec_log {
     dt_rec_event *ev;
     size_t n, cap;
     size_t *path;      /* indices of the STEP events on the final path, oldest first */
-    long *answer;      /* per path entry: index of its ANSWER event, -1 none, DT_REC_JUMPED */
+    long *answer;      /* per path entry: index of its ANSWER event, -1 none, REC_JUMPED */
     unsigned char *mark; /* per path entry: 0, or reached by restart / jump */
     size_t npath;
 } dt_rec_log;
@@ -107,15 +328,30 @@ dt_status dt_rec_log_load(dt_recorder *rec, int64_t sid, dt_rec_log *log, dt_err
 void dt_rec_log_free(dt_rec_log *log);
 /* 1 for steps the user sees and answers (question, info, input). */
 int dt_rec_interactive_kind(const char *step_kind);
-/* Step index of (tree_id, step_id) in t, DT_NONE when absent. */
-uint32_t dt_rec_find_step(const dt_tree *t, const char *tree_id, const char *step_id);
+
+/* Talk time of session row S: from start to end (or to the last event while not ended) minus
+ * the waits between a part's end and the hand-off that resumed it.  A hand-off's `value` holds
+ * when the previous part ended (epoch ms; record_resume.c); recordings made before it was kept
+ * count from the event before the hand-off instead.  Same definition as dt_recorder_parts. */
+#define REC_TALK_MS(S)                                                                         \
+    "CAST(coalesce(" S ".ended_ms, " S ".last_ms) - " S ".started_ms - (SELECT coalesce(sum("  \
+    "h.time_ms - CASE WHEN h.value <> '' AND length(h.value) <= 18 AND"                        \
+    " ltrim(h.value, '0123456789') = '' THEN CAST(h.value AS BIGINT) ELSE coalesce((SELECT"    \
+    " p.time_ms FROM events p WHERE p.sid = h.sid AND p.seq = h.seq - 1), h.time_ms) END), 0)" \
+    " FROM events h WHERE h.sid = " S ".sid AND h.kind = 'handoff') AS BIGINT)"
 
 /* record_report.c */
-#define DT_REC_NTABLES 6
+#define REC_NTABLES 8
 /* The SQL of report table i for filter f ("" filter: all sessions); static-size buffer. */
 int dt_rec_report_sql(size_t i, const dt_rec_filter *f, size_t top, char *buf, size_t size);
-/* WHERE conditions (each " AND ...") for f, with named parameters bound by dt_rec_filter_bind. */
+/* WHERE conditions (each " AND ...") for f, with parameters $1 agent, $2 tree, $3 mode,
+ * $4 status, $5 since, $6 until, bound by dt_rec_filter_bind (every statement that takes a filter
+ * numbers its own parameters after these). */
+#define REC_FILTER_PARAMS 6
 void dt_rec_filter_where(const dt_rec_filter *f, char *buf, size_t size);
-int dt_rec_filter_bind(sqlite3_stmt *st, const dt_rec_filter *f);
+int dt_rec_filter_bind(rdb_stmt *st, const dt_rec_filter *f);
+/* The report's SQL for a store kind (dt_rec_report_sql: the recorder's own). */
+int dt_rec_report_sql_kind(rdb_kind kind, size_t i, const dt_rec_filter *f, size_t top, char *buf,
+                           size_t size);
 
 #endif

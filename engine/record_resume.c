@@ -7,9 +7,9 @@
  */
 #include "error.h"
 #include "mem.h"
-#include "model.h"
 #include "record.h"
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +19,7 @@ typedef struct replay {
     dt_rec_log log;
     dt_session *s;
     dt_rec_resume *info;
+    const dt_record_meta *meta; /* its unseal function opens sealed sensitive answers */
     char changed[160];   /* "" or the sentence saying the tree changed */
 } replay;
 
@@ -40,14 +41,17 @@ static dt_status refuse(replay *r, dt_error *err, const char *fmt, ...)
                         r->changed);
 }
 
-/* Entries 0..upto of the rebuilt session must be the recorded ones; `exact`: and no more (a
- * recording cut short by a crash between the events of one action ends early: not exact). */
-static dt_status check_landing(replay *r, size_t upto, int exact, dt_error *err)
+/* The rebuilt session's path must be the recorded one as far as both go.  It may go further only
+ * when the recording was cut inside an action (a crash between its events: the answer recorded,
+ * the steps after it not) or, on an unchanged tree, wherever the same walk goes (the replay is then
+ * deterministic).  On a changed tree, going past a recorded step that waited for an answer means
+ * the walk changed: refused. */
+static dt_status check_landing(replay *r, size_t have, dt_error *err)
 {
-    size_t have = dt_session_path_count(r->s);
-    for (size_t k = 0; k <= upto; k++) {
+    size_t n = have < r->log.npath ? have : r->log.npath;
+    for (size_t k = 0; k < n; k++) {
         const dt_rec_event *e = entry(r, k);
-        const dt_path_entry *p = k < have ? dt_session_path_get(r->s, k) : NULL;
+        const dt_path_entry *p = dt_session_path_get(r->s, k);
         if (!p)
             return refuse(r, err, "the walk now stops before step '%s' (tree '%s')", e->step_id,
                           e->tree_id);
@@ -55,17 +59,13 @@ static dt_status check_landing(replay *r, size_t upto, int exact, dt_error *err)
             return refuse(r, err, "the walk now reaches step '%s' where step '%s' was recorded",
                           p->step_id, e->step_id);
     }
-    return !exact || have == upto + 1
-               ? DT_OK
-               : refuse(r, err, "the walk now goes past step '%s'", entry(r, upto)->step_id);
-}
-
-static size_t next_interactive(const replay *r, size_t k)
-{
-    while (++k < r->log.npath && !dt_rec_interactive_kind(entry(r, k)->step_kind) &&
-           strcmp(entry(r, k)->step_kind, "end") != 0)
-        ;
-    return k;
+    if (have <= r->log.npath || !r->info->tree_changed)
+        return DT_OK;
+    size_t last = r->log.npath - 1;
+    const dt_rec_event *e = entry(r, last);
+    if (r->log.answer[last] == -1 && dt_rec_interactive_kind(e->step_kind))
+        return refuse(r, err, "the walk now goes past step '%s'", e->step_id);
+    return DT_OK;
 }
 
 static dt_status choose_id(replay *r, const char *choice_id, dt_error *err)
@@ -78,15 +78,55 @@ static dt_status choose_id(replay *r, const char *choice_id, dt_error *err)
                   v ? v->step_id : "?");
 }
 
-/* Replay what was done at interactive entry k; *stop set when the replay must end here. */
+/* The notes the agent kept at path entry k (recorded while the path was k + 1 entries long,
+ * between its step and the next entry's): the case summary shows them, so give them again. */
+static dt_status replay_notes(replay *r, size_t k, dt_error *err)
+{
+    size_t from = r->log.path[k] + 1;
+    size_t to = k + 1 < r->log.npath ? r->log.path[k + 1] : r->log.n;
+    for (size_t i = from; i < to; i++) {
+        const dt_rec_event *e = &r->log.ev[i];
+        if (strcmp(e->kind, "note") != 0 || e->path_length != k + 1)
+            continue;
+        dt_status st = dt_session_note(r->s, e->text, err);
+        if (st != DT_OK)
+            return st;
+    }
+    return DT_OK;
+}
+
+/* A sensitive answer was recorded redacted: give it again from its sealed box when the caller can
+ * open it, else stop here (the person is asked again). */
+static dt_status sealed_input(replay *r, const dt_rec_event *ans, int *stop, dt_error *err)
+{
+    char clear[4096];
+    dt_status st = DT_EANSWER;
+    dt_error *quiet = dt_error_new(); /* a refusal stops the replay; it is not an error */
+    if (quiet && dt_rec_unseal(r->rec, r->meta, ans->seq, ans->var, clear, sizeof clear) == 0)
+        st = dt_session_input(r->s, clear, quiet);
+    dt_rec_wipe(clear, sizeof clear);
+    dt_error_free(quiet);
+    if (st == DT_ENOMEM)
+        return dt_err_error(err, DT_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    if (st != DT_OK) {
+        *stop = 1;
+        r->info->stopped_sensitive = 1;
+    }
+    return DT_OK;
+}
+
+/* Replay what was done at entry k, where the walk stopped; *stop set when the replay ends here. */
 static dt_status act(replay *r, size_t k, int *stop, dt_error *err)
 {
     const dt_rec_event *e = entry(r, k);
     unsigned char next_mark = k + 1 < r->log.npath ? r->log.mark[k + 1] : 0;
     long a = r->log.answer[k];
-    if (next_mark == DT_REC_MARK_RESTART)
+    dt_status st = replay_notes(r, k, err);
+    if (st != DT_OK)
+        return st;
+    if (next_mark == REC_MARK_RESTART)
         return dt_session_restart(r->s, err);
-    if (next_mark == DT_REC_MARK_JUMP)
+    if (next_mark == REC_MARK_JUMP)
         return dt_session_jump(r->s, entry(r, k + 1)->tree_id, entry(r, k + 1)->step_id, err);
     if (a < 0) {
         *stop = 1;
@@ -95,15 +135,16 @@ static dt_status act(replay *r, size_t k, int *stop, dt_error *err)
                                                       "'%s'", e->step_id);
     }
     const dt_rec_event *ans = &r->log.ev[a];
-    if (strcmp(e->step_kind, "question") == 0)
+    dt_step_kind kind = DT_STEP_INPUT;
+    if (dt_step_kind_from_name(e->step_kind, &kind) != DT_OK)
+        return refuse(r, err, "step '%s' has an unknown kind in the recording", e->step_id);
+    if (kind == DT_STEP_QUESTION)
         return choose_id(r, ans->choice_id, err);
-    if (strcmp(e->step_kind, "info") == 0)
+    /* info, and the end of a called tree shown with its closing words: both are continued */
+    if (kind == DT_STEP_INFO || kind == DT_STEP_END)
         return dt_session_continue(r->s, err);
-    if (ans->sensitive) {
-        *stop = 1;
-        r->info->stopped_sensitive = 1;
-        return DT_OK;
-    }
+    if (ans->sensitive)
+        return sealed_input(r, ans, stop, err);
     return dt_session_input(r->s, ans->value, err);
 }
 
@@ -116,22 +157,43 @@ static size_t count_dropped(const replay *r, size_t k)
     return n;
 }
 
+/* A sensitive value given before the start, from its sealed box (left unset without one). */
+static dt_status sealed_var(replay *r, const dt_rec_event *e, dt_error *err)
+{
+    char clear[4096];
+    dt_status st = DT_OK;
+    if (dt_rec_unseal(r->rec, r->meta, e->seq, e->var, clear, sizeof clear) == 0) {
+        dt_error *quiet = dt_error_new();
+        st = quiet ? dt_session_set_var(r->s, e->var, clear, quiet) : DT_ENOMEM;
+        dt_error_free(quiet);
+    }
+    dt_rec_wipe(clear, sizeof clear);
+    return st == DT_ENOMEM ? dt_err_error(err, DT_ENOMEM, NULL, 0, 0, NULL, "out of memory")
+                           : DT_OK;
+}
+
+/* The values given before the start (recorded as "set" events marked "initial"), in order. */
 static dt_status apply_initial_vars(replay *r, dt_error *err)
 {
     for (size_t i = 0; i < r->log.n; i++) {
         const dt_rec_event *e = &r->log.ev[i];
-        if (strcmp(e->kind, "set") != 0 || strcmp(e->text, "") != 0 || e->sensitive ||
-            strcmp(e->step_id, "") != 0)
-            continue;
-        if (i > 0 && strcmp(r->log.ev[i - 1].kind, "set") != 0)
+        if (strcmp(e->kind, dt_event_kind_name(DT_EV_START)) == 0)
             break; /* only the leading block, before the start */
-        dt_status st = dt_session_set_var(r->s, e->var, e->value, err);
+        if (strcmp(e->kind, dt_event_kind_name(DT_EV_SET)) != 0 ||
+            strcmp(e->extra, "initial") != 0)
+            continue;
+        dt_status st = e->sensitive ? sealed_var(r, e, err)
+                                    : dt_session_set_var(r->s, e->var, e->value, err);
         if (st != DT_OK)
             return st;
     }
     return DT_OK;
 }
 
+/* Start, then act at each step where the walk stops, until the recorded path is used up.  The
+ * engine decides where a walk stops (a called tree's end without words is passed through, one
+ * with words is shown), so the replay follows it rather than guessing from the recorded kinds.
+ * Every action adds at least one path entry, so this takes at most npath actions. */
 static dt_status replay_path(replay *r, dt_error *err)
 {
     dt_status st = apply_initial_vars(r, err);
@@ -139,25 +201,26 @@ static dt_status replay_path(replay *r, dt_error *err)
         st = dt_session_start(r->s, err);
     if (st != DT_OK || r->log.npath == 0)
         return st;
-    size_t k = next_interactive(r, (size_t)-1);
-    if (k >= r->log.npath)
-        return check_landing(r, r->log.npath - 1, 0, err);
-    st = check_landing(r, k, 1, err);
-    int stop = 0;
-    while (st == DT_OK && !stop) {
-        st = act(r, k, &stop, err);
-        if (st != DT_OK || stop)
-            break;
+    size_t before = 0;
+    for (;;) {
+        size_t have = dt_session_path_count(r->s);
+        if (have <= before)
+            return refuse(r, err, "the recording is inconsistent at step '%s'",
+                          entry(r, before - 1)->step_id);
+        if ((st = check_landing(r, have, err)) != DT_OK || have > r->log.npath)
+            return st;
+        int stop = 0;
+        st = act(r, have - 1, &stop, err);
+        if (st != DT_OK)
+            return st;
+        if (stop) {
+            if (r->info->stopped_sensitive)
+                r->info->dropped = count_dropped(r, have - 1);
+            return DT_OK;
+        }
         r->info->replayed++;
-        size_t m = next_interactive(r, k);
-        if (m >= r->log.npath) /* the answer was recorded, the steps after it were not shown */
-            return check_landing(r, r->log.npath - 1, 0, err);
-        st = check_landing(r, m, 1, err);
-        k = m;
+        before = have;
     }
-    if (st == DT_OK && r->info->stopped_sensitive)
-        r->info->dropped = count_dropped(r, k);
-    return st;
 }
 
 /* Every step on the recorded path must still exist in the (changed) tree. */
@@ -165,7 +228,7 @@ static dt_status check_steps_exist(replay *r, dt_error *err)
 {
     for (size_t k = 0; k < r->log.npath; k++) {
         const dt_rec_event *e = entry(r, k);
-        if (dt_rec_find_step(r->tree, e->tree_id, e->step_id) == DT_NONE)
+        if (!dt_tree_step_title(r->tree, e->tree_id, e->step_id))
             return refuse(r, err, "step '%s' of tree '%s' on the recorded path no longer exists",
                           e->step_id, e->tree_id);
     }
@@ -174,29 +237,38 @@ static dt_status check_steps_exist(replay *r, dt_error *err)
 
 typedef struct row {
     int64_t sid;
-    char tree_id[256], hash[32], status[16], agent[128];
+    int64_t left_ms; /* when the previous part ended: its end, else its last event */
+    dt_rec_status status;
+    char tree_id[256], hash[32], agent[128];
 } row;
 
+/* A hostile file may hold NULL where the schema says NOT NULL: read as "" (rdb_col_str). */
 static dt_status read_row(dt_recorder *rec, const char *id, row *o, dt_error *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(rec->db, "SELECT sid, tree_id, tree_hash, status, agent FROM"
-                                         " sessions WHERE uuid = ?1", -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        o->sid = sqlite3_column_int64(st, 0);
-        snprintf(o->tree_id, sizeof o->tree_id, "%s", sqlite3_column_text(st, 1));
-        snprintf(o->hash, sizeof o->hash, "%s", sqlite3_column_text(st, 2));
-        snprintf(o->status, sizeof o->status, "%s", sqlite3_column_text(st, 3));
-        snprintf(o->agent, sizeof o->agent, "%s", sqlite3_column_text(st, 4));
+    rdb_stmt *st = NULL;
+    int rc = rdb_prepare(rec->db, "SELECT sid, tree_id, tree_hash, status, agent,"
+                                  " coalesce(ended_ms, last_ms) FROM sessions WHERE uuid = $1",
+                         &st);
+    int known = 1;
+    rc = rc ? rc : rdb_bind_text(st, 1, id);
+    if (rc == RDB_OK && (rc = rdb_step(st)) == RDB_ROW) {
+        o->sid = rdb_col_i64(st, 0);
+        snprintf(o->tree_id, sizeof o->tree_id, "%s", rdb_col_str(st, 1));
+        snprintf(o->hash, sizeof o->hash, "%s", rdb_col_str(st, 2));
+        known = dt_rec_status_from_name(rdb_col_str(st, 3), &o->status) == DT_OK;
+        snprintf(o->agent, sizeof o->agent, "%s", rdb_col_str(st, 4));
+        o->left_ms = rdb_col_i64(st, 5);
     }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW)
+    rdb_finalize(st);
+    if (rc == RDB_ROW && !known) /* a damaged file: never guess what the session is */
+        return dt_err_error(err, DT_EINVALID, rec->path, 0, 0, "record-resume",
+                            "cannot resume: the recording is damaged (the session's status is "
+                            "not one dtree records)");
+    if (rc == RDB_ROW)
         return DT_OK;
-    return rc == SQLITE_DONE ? dt_err_error(err, DT_ENOTFOUND, rec->path, 0, 0, "record",
-                                            "no recorded session has the id '%s'", id)
-                             : dt_rec_sqlerr(rec, err, rc, "reading the session");
+    return rc == RDB_DONE ? dt_err_error(err, DT_ENOTFOUND, rec->path, 0, 0, "record",
+                                         "no recorded session has the id '%s'", id)
+                          : dt_rec_sqlerr(rec, err, rc, "reading the session");
 }
 
 static dt_status check_resumable(dt_recorder *rec, const row *w, const dt_tree *tree,
@@ -206,7 +278,7 @@ static dt_status check_resumable(dt_recorder *rec, const row *w, const dt_tree *
         return dt_err_error(err, DT_ESTATE, rec->path, 0, 0, "record",
                             rec->session ? "the recorder already records a session"
                                          : "the database was opened read-only");
-    if (strcmp(w->status, "completed") == 0)
+    if (w->status == DT_REC_COMPLETED)
         return dt_err_error(err, DT_ESTATE, NULL, 0, 0, "record-resume",
                             "cannot resume: the session is already completed");
     if (strcmp(w->tree_id, dt_tree_id(tree)) != 0)
@@ -220,28 +292,49 @@ static void write_note(replay *r)
 {
     dt_rec_resume *i = r->info;
     const dt_view *v = dt_session_view(r->s);
-    size_t n = (size_t)snprintf(i->note, sizeof i->note, "%s",
+    char *note = r->rec->resume_note;
+    size_t size = sizeof r->rec->resume_note;
+    i->note = note;
+    size_t n = (size_t)snprintf(note, size, "%s",
                                 r->changed[0] ? "The tree changed since the session was recorded; "
                                                 "the recorded path still holds. " : "");
-    if (i->stopped_sensitive && n < sizeof i->note)
-        snprintf(i->note + n, sizeof i->note - n,
+    if (i->stopped_sensitive && n < size)
+        snprintf(note + n, size - n,
                  "'%s' is sensitive and was not recorded: ask it again at step '%s'%s.",
                  v && v->var ? v->var : "?", v ? v->step_id : "?",
                  i->dropped ? "; the answers recorded after it are dropped" : "");
 }
 
 static dt_status attach_resumed(replay *r, const row *w, const char *id, const char *agent,
-                                dt_error *err)
+                                int took_over, dt_error *err)
 {
     dt_recorder *rec = r->rec;
-    int64_t next = r->log.n ? r->log.ev[r->log.n - 1].seq + 1 : 1;
+    int64_t last = r->log.n ? r->log.ev[r->log.n - 1].seq : 0;
+    if (last < 0 || last > INT64_MAX / 2) /* a damaged file: the next seq must not overflow */
+        return dt_err_error(err, DT_EINVALID, rec->path, 0, 0, "record-resume",
+                            "cannot resume: the recording is damaged (event number %lld)",
+                            (long long)last);
+    int64_t next = last + 1;
     dt_rec_attach(rec, r->s, r->tree, w->sid, id, next, err);
+    if (r->meta && r->meta->same_part && !took_over && strcmp(agent, w->agent) == 0 &&
+        w->status == DT_REC_ACTIVE)
+        return DT_OK; /* nobody new takes the call: nothing to record */
     const dt_view *v = dt_session_view(r->s);
-    if (dt_rec_queue(rec, "handoff", v->tree_id, v->step_id, agent, w->agent) != 0 ||
-        dt_rec_write_pending(rec) != 0) {
+    /* Talk time (REC_TALK_MS, record.h): the hand-off keeps in `value` when the previous part
+     * ended, so that the wait until this resume is not counted as time on the call. */
+    char left[24];
+    snprintf(left, sizeof left, "%lld", (long long)w->left_ms);
+    int bad = dt_rec_queue(rec, dt_rec_kind_name(REC_EV_HANDOFF), v->tree_id, v->step_id, agent, w->agent,
+                           took_over ? "take-over" : NULL) != 0;
+    dt_rec_pending *p = bad ? NULL : &rec->pend[rec->npend - 1];
+    char *val = p ? dt_strdup(left) : NULL;
+    if (val)
+        p->ev.value = val; /* was the static "" (dt_rec_row_own), now owned like the others */
+    if (!val || dt_rec_write_pending(rec) != 0) {
         dt_status st = dt_err_error(err, DT_EIO, rec->path, 0, 0, "record", "%s",
                                     rec->failed ? rec->msg : "out of memory");
         dt_rec_pending_clear(rec);
+        dt_rec_claim_release(rec);
         dt_rec_detach(rec);
         return st;
     }
@@ -255,36 +348,57 @@ dt_status dt_recorder_resume(dt_recorder *rec, const char *id, const dt_tree *tr
     if (!rec || !id || !tree || !out)
         return dt_err_error(err, DT_EARG, NULL, 0, 0, "record", "resume: argument missing");
     *out = NULL;
-    dt_rec_resume scratch;
-    replay r = {.rec = rec, .tree = tree, .info = info ? info : &scratch};
+    dt_rec_resume scratch = {0};
+    replay r = {.rec = rec, .tree = tree, .info = info ? info : &scratch, .meta = meta};
     memset(r.info, 0, sizeof *r.info);
-    row w;
+    r.info->previous_agent = r.info->note = "";
+    row w = {0}; /* read_row fills it on DT_OK; zeroed so no path can read it unset */
     dt_status st = read_row(rec, id, &w, err);
     st = st ? st : check_resumable(rec, &w, tree, err);
     if (st != DT_OK)
         return st;
-    snprintf(r.info->previous_agent, sizeof r.info->previous_agent, "%s", w.agent);
+    dt_free(rec->resume_agent);
+    rec->resume_note[0] = '\0';
+    r.info->note = rec->resume_note;
+    if (!(rec->resume_agent = dt_strdup(w.agent)))
+        return dt_err_error(err, DT_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    r.info->previous_agent = rec->resume_agent;
     r.info->tree_changed = strcmp(w.hash, dt_tree_hash(tree)) != 0;
     if (r.info->tree_changed)
         snprintf(r.changed, sizeof r.changed, " (the tree file changed since the session was "
                                               "recorded: hash %s, now %s)", w.hash,
                  dt_tree_hash(tree));
-    st = dt_rec_log_load(rec, w.sid, &r.log, err);
-    if (st != DT_OK)
+    const char *agent = meta && meta->agent ? meta->agent : "";
+    int took_over = 0;
+    rec->sid = w.sid; /* one agent at a time: claimed before anything is replayed */
+    st = dt_rec_claim(rec, w.sid, agent, meta && meta->take_over, &took_over, err);
+    if (st != DT_OK) {
+        rec->sid = 0;
         return st;
+    }
+    st = dt_rec_log_load(rec, w.sid, &r.log, err);
+    if (st != DT_OK) {
+        dt_rec_claim_release(rec);
+        rec->sid = 0;
+        return st;
+    }
     if (r.info->tree_changed)
         st = check_steps_exist(&r, err);
     st = st ? st : dt_session_new(tree, &r.s, err);
     st = st ? st : replay_path(&r, err);
-    const char *agent = meta && meta->agent ? meta->agent : "";
     if (st == DT_OK && dt_session_ended(r.s))
         st = dt_err_error(err, DT_ESTATE, NULL, 0, 0, "record-resume",
                           "cannot resume: the session already reached its end");
-    st = st ? st : attach_resumed(&r, &w, id, agent, err);
+    st = st ? st : attach_resumed(&r, &w, id, agent, took_over, err);
     if (st == DT_OK)
         write_note(&r);
+    r.info->took_over = took_over;
     dt_rec_log_free(&r.log);
     if (st != DT_OK) {
+        if (!rec->session) { /* attach_resumed releases what it attached itself */
+            dt_rec_claim_release(rec);
+            rec->sid = 0;
+        }
         dt_session_free(r.s);
         return st;
     }

@@ -1,32 +1,30 @@
 /*
  * record_write.c — the observer that writes every event of the recorded session.
- * Each event is copied into the pending queue, then the whole queue is written in ONE transaction
- * (BEGIN IMMEDIATE ... COMMIT) before the observer returns, i.e. before the engine call returns and
- * the next step is shown.  The queue is emptied only after COMMIT succeeds: a failure leaves every
+ * Each event is copied into the pending queue; at the last event of an action (ev->more == 0) the
+ * whole queue is written in ONE transaction (BEGIN ... COMMIT, through record_db.h) before the observer
+ * returns, i.e. before the engine call returns and the next step is shown.  The queue is emptied only after COMMIT succeeds: a failure leaves every
  * event queued, in order, for the next attempt.  Sensitive values are redacted here once more.
  */
 #include "mem.h"
-#include "model.h"
 #include "record.h"
 #include "value.h"
 #include <stdio.h>
 #include <string.h>
 
-static const char *const kind_names[] = {"start", "step", "answer", "set",  "back",
-                                         "restart", "jump", "note", "end"};
-
-static const char *kind_name(dt_event_kind k)
+/* 1 when the event shows the agent a step to answer: the "steps" of the session row, as numbered
+ * on screen.  A called tree's end is shown only when it has words; the observer runs after the
+ * action, so it is shown exactly when it is where the session now stands. */
+static int counts_as_step(const dt_recorder *rec, const dt_event *ev)
 {
-    return (unsigned)k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "unknown";
-}
-
-static int interactive(const char *kind, const char *step_kind)
-{
-    if (strcmp(kind, "end") == 0)
+    if (ev->kind == DT_EV_END)
         return 1;
-    return strcmp(kind, "step") == 0 &&
-           (strcmp(step_kind, "question") == 0 || strcmp(step_kind, "info") == 0 ||
-            strcmp(step_kind, "input") == 0);
+    if (ev->kind != DT_EV_STEP)
+        return 0;
+    if (ev->step_kind != DT_STEP_END)
+        return dt_step_kind_is_interactive(ev->step_kind);
+    const dt_view *v = rec->session ? dt_session_view(rec->session) : NULL;
+    return v && v->kind == DT_STEP_INFO && ev->path_length == dt_session_path_count(rec->session) &&
+           strcmp(v->step_id, ev->step_id ? ev->step_id : "") == 0;
 }
 
 /* The engine already redacts; we check against the tree too, so a clear value can never slip in. */
@@ -36,8 +34,7 @@ static int is_sensitive(const dt_recorder *rec, const dt_event *ev)
         return 1;
     if (!ev->var || !*ev->var || !rec->tree)
         return 0;
-    uint32_t v = dt_tree_find_var(rec->tree, ev->var);
-    return v != DT_NONE && DT_VAR(rec->tree, v)->sensitive;
+    return dt_tree_var_sensitive(rec->tree, ev->var);
 }
 
 static dt_rec_pending *push(dt_recorder *rec)
@@ -52,8 +49,9 @@ static dt_rec_pending *push(dt_recorder *rec)
 
 static void pending_free(dt_rec_pending *p)
 {
-    for (int i = 0; i < DT_REC_NFIELDS; i++)
-        dt_free(p->f[i]);
+    dt_free(p->box);
+    p->box = NULL;
+    dt_rec_row_free(&dt_rec_events_def, &p->ev);
 }
 
 void dt_rec_pending_clear(dt_recorder *rec)
@@ -63,16 +61,16 @@ void dt_rec_pending_clear(dt_recorder *rec)
     rec->npend = 0;
 }
 
-/* Copy the strings; commits the entry only when every copy succeeded. */
-static int commit_entry(dt_recorder *rec, dt_rec_pending *p, const char *const src[DT_REC_NFIELDS])
+/* Copy the strings of p->ev (borrowed until now); commits the entry only when every copy
+ * succeeded. */
+static int commit_entry(dt_recorder *rec, dt_rec_pending *p)
 {
-    for (int i = 0; i < DT_REC_NFIELDS; i++) {
-        if (!(p->f[i] = dt_strdup(src[i] ? src[i] : ""))) {
-            pending_free(p);
-            return -1;
-        }
+    if (dt_rec_row_own(&dt_rec_events_def, &p->ev) != 0) {
+        dt_free(p->box); /* the entry is not kept: nor is its box */
+        p->box = NULL;
+        return -1;
     }
-    p->seq = rec->next_seq++;
+    p->ev.seq = rec->next_seq++;
     rec->npend++;
     return 0;
 }
@@ -83,108 +81,193 @@ static int queue_event(dt_recorder *rec, const dt_event *ev)
     if (!p)
         return -1;
     int sens = is_sensitive(rec, ev);
-    const char *red = DT_REDACTED;
+    const char *red = VALUE_REDACTED;
     const char *label = ev->label, *value = ev->value;
     if (sens) {
         label = label && *label ? red : label;
         value = value && *value ? red : value;
     }
-    const char *src[DT_REC_NFIELDS] = {
-        kind_name(ev->kind), ev->tree_id, ev->step_id, dt_step_kind_name(ev->step_kind),
-        ev->choice_id,       label,       ev->var,     value,
-        ev->text,            ev->outcome, NULL};
-    if (ev->kind != DT_EV_STEP && ev->kind != DT_EV_ANSWER && ev->kind != DT_EV_END)
-        src[3] = NULL; /* step_kind only means something for steps and answers */
-    p->time_ms = ev->time_ms;
-    p->sensitive = sens;
-    p->path_length = (int64_t)ev->path_length;
-    return commit_entry(rec, p, src);
+    dt_rec_event *e = &p->ev;
+    e->kind = dt_event_kind_name(ev->kind);
+    e->tree_id = ev->tree_id;
+    e->step_id = ev->step_id;
+    /* step_kind only means something for steps and answers */
+    if (ev->kind == DT_EV_STEP || ev->kind == DT_EV_ANSWER || ev->kind == DT_EV_END)
+        e->step_kind = dt_step_kind_name(ev->step_kind);
+    e->choice_id = ev->choice_id;
+    e->label = label;
+    e->var = ev->var;
+    e->value = value;
+    e->text = ev->text;
+    e->outcome = ev->outcome;
+    e->time_ms = ev->time_ms;
+    e->sensitive = sens;
+    e->path_length = ev->path_length;
+    p->counts = counts_as_step(rec, ev);
+    if (sens && ev->kind == DT_EV_ANSWER)
+        p->box = dt_rec_seal_take(rec, ev->var);
+    return commit_entry(rec, p);
 }
 
 int dt_rec_queue(dt_recorder *rec, const char *kind, const char *tree_id, const char *step_id,
-                 const char *text, const char *label)
+                 const char *text, const char *label, const char *extra)
 {
     dt_rec_pending *p = push(rec);
     if (!p)
         return -1;
-    const char *src[DT_REC_NFIELDS] = {kind, tree_id, step_id, NULL, NULL, label,
-                                       NULL, NULL,    text,    NULL, NULL};
-    p->time_ms = dt_rec_now(rec);
-    p->path_length = rec->session ? (int64_t)dt_session_path_count(rec->session) : 0;
-    return commit_entry(rec, p, src);
+    dt_rec_event *e = &p->ev;
+    e->kind = kind;
+    e->tree_id = tree_id;
+    e->step_id = step_id;
+    e->label = label;
+    e->text = text;
+    e->extra = extra;
+    e->time_ms = dt_rec_now(rec);
+    e->path_length = rec->session ? dt_session_path_count(rec->session) : 0;
+    return commit_entry(rec, p);
 }
 
-static const char ins_sql[] =
-    "INSERT INTO events(sid, seq, time_ms, kind, tree_id, step_id, step_kind, choice_id, label,"
-    " var, value, text, outcome, extra, sensitive, path_length)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-/* ?1 time ?2 counts as a step ?3 tree ?4 step ?5 kind ?6 outcome ?7 reopens ?8 sid ?9 text */
+/* The session row after all the events of one write, applied at once (one UPDATE per
+ * transaction, not one per event: each is a statement the server runs while agents wait).
+ * $1 newest time $2 events $3 steps shown $4 $5 tree and step of the last step shown
+ * $6 1 when handed over, $7 to whom (the last hand-off) $8 the last of 'end' / 'reopen' (back,
+ * restart, jump, hand-off) or '' $9 $10 that end's time and outcome $11 sid */
 static const char upd_sql[] =
-    "UPDATE sessions SET last_ms = max(last_ms, ?1), events = events + 1, steps = steps + ?2,"
-    " last_tree = CASE WHEN ?2 THEN ?3 ELSE last_tree END,"
-    " last_step = CASE WHEN ?2 THEN ?4 ELSE last_step END,"
-    " agent = CASE WHEN ?5 = 'handoff' THEN ?9 ELSE agent END,"
-    " status = CASE WHEN ?5 = 'end' THEN 'completed' WHEN ?7 THEN 'active' ELSE status END,"
-    " ended_ms = CASE WHEN ?5 = 'end' THEN ?1 WHEN ?7 THEN NULL ELSE ended_ms END,"
-    " outcome = CASE WHEN ?5 = 'end' THEN ?6 WHEN ?7 THEN '' ELSE outcome END"
-    " WHERE sid = ?8";
+    "UPDATE sessions SET last_ms = greatest(last_ms, $1), events = events + $2,"
+    " steps = steps + $3,"
+    " last_tree = CASE WHEN $3 <> 0 THEN $4 ELSE last_tree END,"
+    " last_step = CASE WHEN $3 <> 0 THEN $5 ELSE last_step END,"
+    " agent = CASE WHEN $6 <> 0 THEN $7 ELSE agent END,"
+    " status = CASE $8 WHEN 'end' THEN 'completed' WHEN 'reopen' THEN 'active' ELSE status END,"
+    " ended_ms = CASE $8 WHEN 'end' THEN $9 WHEN 'reopen' THEN NULL ELSE ended_ms END,"
+    " outcome = CASE $8 WHEN 'end' THEN $10 WHEN 'reopen' THEN '' ELSE outcome END"
+    " WHERE sid = $11";
 
-static int bind_insert(dt_recorder *rec, sqlite3_stmt *st, const dt_rec_pending *p)
+/* What pend[from, to) does to the session row, as the events one after the other would. */
+typedef struct folded {
+    int64_t newest, steps, handoff, end_ms;
+    const char *tree, *step, *agent, *state, *outcome;
+} folded;
+
+static folded fold(const dt_rec_pending *pend, size_t n)
 {
-    int rc = sqlite3_bind_int64(st, 1, rec->sid);
-    rc = rc ? rc : sqlite3_bind_int64(st, 2, p->seq);
-    rc = rc ? rc : sqlite3_bind_int64(st, 3, p->time_ms);
-    for (int i = 0; rc == SQLITE_OK && i < DT_REC_NFIELDS; i++)
-        rc = sqlite3_bind_text(st, 4 + i, p->f[i], -1, SQLITE_STATIC);
-    rc = rc ? rc : sqlite3_bind_int(st, 15, p->sensitive);
-    rc = rc ? rc : sqlite3_bind_int64(st, 16, p->path_length);
+    folded f = {0, 0, 0, 0, "", "", "", "", ""};
+    for (size_t i = 0; i < n; i++) {
+        const dt_rec_event *e = &pend[i].ev;
+        const char *kind = e->kind;
+        f.newest = e->time_ms > f.newest || i == 0 ? e->time_ms : f.newest;
+        if (pend[i].counts) {
+            f.steps++;
+            f.tree = e->tree_id;
+            f.step = e->step_id;
+        }
+        if (strcmp(kind, "handoff") == 0)
+            f.handoff = 1, f.agent = e->text;
+        if (strcmp(kind, "end") == 0)
+            f.state = "end", f.end_ms = e->time_ms, f.outcome = e->outcome;
+        else if (strcmp(kind, "back") == 0 || strcmp(kind, "restart") == 0 ||
+                 strcmp(kind, "jump") == 0 || strcmp(kind, "handoff") == 0)
+            f.state = "reopen";
+    }
+    return f;
+}
+
+static int update_session(dt_recorder *rec, rdb_stmt *st, const dt_rec_pending *pend, size_t n)
+{
+    folded f = fold(pend, n);
+    int rc = rdb_bind_i64(st, 1, f.newest);
+    rc = rc ? rc : rdb_bind_i64(st, 2, (int64_t)n);
+    rc = rc ? rc : rdb_bind_i64(st, 3, f.steps);
+    rc = rc ? rc : rdb_bind_text(st, 4, f.tree);
+    rc = rc ? rc : rdb_bind_text(st, 5, f.step);
+    rc = rc ? rc : rdb_bind_i64(st, 6, f.handoff);
+    rc = rc ? rc : rdb_bind_text(st, 7, f.agent);
+    rc = rc ? rc : rdb_bind_text(st, 8, f.state);
+    rc = rc ? rc : rdb_bind_i64(st, 9, f.end_ms);
+    rc = rc ? rc : rdb_bind_text(st, 10, f.outcome);
+    rc = rc ? rc : rdb_bind_i64(st, 11, rec->sid);
+    rc = rc ? rc : rdb_run(st, NULL);
+    if (rc != RDB_OK)
+        rdb_reset(st);
     return rc;
 }
 
-static int bind_update(dt_recorder *rec, sqlite3_stmt *st, const dt_rec_pending *p)
+/* One event row: refused (0 rows) when the store holds this seq or a later one already. */
+static int insert_one(dt_recorder *rec, const dt_rec_pending *p)
 {
-    const char *kind = p->f[F_KIND];
-    int reopen = strcmp(kind, "back") == 0 || strcmp(kind, "restart") == 0 ||
-                 strcmp(kind, "jump") == 0 || strcmp(kind, "handoff") == 0;
-    int rc = sqlite3_bind_int64(st, 1, p->time_ms);
-    rc = rc ? rc : sqlite3_bind_int(st, 2, interactive(kind, p->f[F_SKIND]));
-    rc = rc ? rc : sqlite3_bind_text(st, 3, p->f[F_TREE], -1, SQLITE_STATIC);
-    rc = rc ? rc : sqlite3_bind_text(st, 4, p->f[F_STEP], -1, SQLITE_STATIC);
-    rc = rc ? rc : sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
-    rc = rc ? rc : sqlite3_bind_text(st, 6, p->f[F_OUTCOME], -1, SQLITE_STATIC);
-    rc = rc ? rc : sqlite3_bind_int(st, 7, reopen);
-    rc = rc ? rc : sqlite3_bind_int64(st, 8, rec->sid);
-    rc = rc ? rc : sqlite3_bind_text(st, 9, p->f[F_TEXT], -1, SQLITE_STATIC);
+    int rc = rdb_bind_i64(rec->ins_event, 1, rec->sid);
+    rc = rc ? rc : dt_rec_bind_row(rec->ins_event, 2, &dt_rec_events_def, &p->ev);
+    if (rc != RDB_OK) {
+        rdb_reset(rec->ins_event);
+        return rc;
+    }
+    return rdb_run(rec->ins_event, NULL); /* expected: one row (prepare_writes) */
+}
+
+static int prepare_writes(dt_recorder *rec)
+{
+    int rc = RDB_OK;
+    if (!rec->ins_event) {
+        char ins[REC_COLS_MAX + 256];
+        dt_rec_sql_insert(&dt_rec_events_def, ins, sizeof ins);
+        rc = rdb_prepare(rec->db, ins, &rec->ins_event);
+        if (rc == RDB_OK)
+            rdb_expect(rec->ins_event, 1, REC_OUT_OF_ORDER);
+    }
+    if (rc == RDB_OK && !rec->upd_session)
+        rc = rdb_prepare(rec->db, upd_sql, &rec->upd_session);
     return rc;
 }
 
-static int run(sqlite3_stmt *st)
+/* After a failed write whose COMMIT may still have reached the store (a connection lost while
+ * committing): the events it holds already are taken off the queue, so a retry never repeats
+ * them (they would be refused as out of order). */
+static int drop_written(dt_recorder *rec)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    rdb_stmt *st = NULL;
+    int rc = rdb_prepare(rec->db, "SELECT coalesce(max(seq), 0) FROM events WHERE sid = $1", &st);
+    rc = rc ? rc : rdb_bind_i64(st, 1, rec->sid);
+    int64_t max = 0;
+    if (rc == RDB_OK && (rc = rdb_step(st)) == RDB_ROW)
+        max = rdb_col_i64(st, 0), rc = RDB_OK;
+    rdb_finalize(st);
+    if (rc != RDB_OK)
+        return rc == RDB_DONE ? RDB_OK : rc;
+    size_t k = 0;
+    while (k < rec->npend && rec->pend[k].ev.seq <= max)
+        k++;
+    for (size_t i = 0; i < k; i++)
+        pending_free(&rec->pend[i]);
+    memmove(rec->pend, rec->pend + k, (rec->npend - k) * sizeof *rec->pend);
+    rec->npend -= k;
+    return RDB_OK;
 }
 
 static int write_all(dt_recorder *rec)
 {
-    int rc = SQLITE_OK;
-    if (!rec->ins_event)
-        rc = sqlite3_prepare_v3(rec->db, ins_sql, -1, SQLITE_PREPARE_PERSISTENT, &rec->ins_event,
-                                NULL);
-    if (rc == SQLITE_OK && !rec->upd_session)
-        rc = sqlite3_prepare_v3(rec->db, upd_sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                &rec->upd_session, NULL);
-    if (rc == SQLITE_OK)
-        rc = dt_rec_exec(rec, "BEGIN IMMEDIATE");
-    for (size_t i = 0; rc == SQLITE_OK && i < rec->npend; i++) {
-        rc = bind_insert(rec, rec->ins_event, &rec->pend[i]);
-        rc = rc ? rc : run(rec->ins_event);
-        rc = rc ? rc : bind_update(rec, rec->upd_session, &rec->pend[i]);
-        rc = rc ? rc : run(rec->upd_session);
+    int rc = prepare_writes(rec);
+    if (rc == RDB_OK && rec->retry)
+        rc = drop_written(rec);
+    if (rc == RDB_OK && rec->npend == 0)
+        return RDB_OK;
+    if (rc == RDB_OK) /* one round trip to a server for all of it (record_db.h) */
+        rc = rdb_begin_batch(rec->db);
+    if (rc == RDB_OK) /* first: a session taken over by another agent gets nothing more */
+        rc = dt_rec_claim_renew(rec, dt_rec_now(rec));
+    for (size_t i = 0; rc == RDB_OK && i < rec->npend; i++) {
+        rc = insert_one(rec, &rec->pend[i]);
+        if (rc == RDB_OK && rec->pend[i].box)
+            rc = dt_rec_seal_write(rec, rec->pend[i].ev.seq, rec->pend[i].box);
+        /* the session ended: its sealed values are no longer needed by anyone */
+        if (rc == RDB_OK && strcmp(rec->pend[i].ev.kind, "end") == 0)
+            rc = dt_rec_seal_erase(rec);
     }
-    if (rc == SQLITE_OK)
-        rc = dt_rec_exec(rec, "COMMIT");
+    if (rc == RDB_OK)
+        rc = update_session(rec, rec->upd_session, rec->pend, rec->npend);
+    if (rc == RDB_OK) { /* the live board (sessions --follow) is told, after the commit */
+        rdb_pg_notify(rec->db, "dtree_sessions", rec->sid);
+        rc = rdb_commit(rec->db);
+    }
     return rc;
 }
 
@@ -192,20 +275,47 @@ int dt_rec_write_pending(dt_recorder *rec)
 {
     if (rec->npend == 0)
         return 0;
+    if (rec->lost) { /* another agent has the session: writing would mix two calls */
+        dt_rec_claim_lost_msg(rec, rec->msg, sizeof rec->msg);
+        return -1;
+    }
+    if (rec->tampered || (!dt_rec_is_pg(rec) && dt_rec_ident_check(rec) != 0)) {
+        /* the database files were deleted or replaced */
+        rec->tampered = rec->failed = 1; /* the first check's message stays */
+        return -1;
+    }
+    size_t back = dt_rec_spool_take_back(rec); /* spooled events first, in order */
     int rc = write_all(rec);
-    if (rc == SQLITE_OK) {
+    if (rc == RDB_EFULL && rdb_reclaim(rec->db))
+        rc = write_all(rec); /* space given back: once more at once (the events are all queued) */
+    rec->last_rc = rc;
+    if (rc == RDB_OK) {
+        if (!dt_rec_is_pg(rec))
+            dt_rec_ident_take(rec); /* the -wal and -shm exist from the first write on */
+        dt_rec_spool_written(rec);
         dt_rec_pending_clear(rec);
-        rec->failed = 0;
+        rec->failed = rec->retry = 0;
         rec->msg[0] = '\0';
         return 0;
     }
-    char what[96];
-    snprintf(what, sizeof what, "recording failed, %zu event%s kept in memory", rec->npend,
-             rec->npend == 1 ? "" : "s");
-    dt_rec_sqlmsg(rec, rc, what, rec->msg, sizeof rec->msg);
-    if (!sqlite3_get_autocommit(rec->db))
-        dt_rec_exec(rec, "ROLLBACK");
-    rec->failed = 1;
+    rec->failed = rec->retry = 1;
+    if (rc != REC_CLAIM_LOST) { /* the message before ROLLBACK, which resets the store's */
+        char what[96];
+        snprintf(what, sizeof what, "recording failed, %zu event%s kept in memory", rec->npend,
+                 rec->npend == 1 ? "" : "s");
+        dt_rec_sqlmsg(rec, rc, what, rec->msg, sizeof rec->msg);
+    }
+    rdb_rollback(rec->db);
+    if (rc != REC_CLAIM_LOST && dt_rec_spool_store(rec, rc, back) == 0) {
+        rec->failed = 0; /* every event is in the spool: the call goes on, nothing is lost */
+        rec->msg[0] = '\0';
+        return 0;
+    }
+    if (rc == REC_CLAIM_LOST) {
+        rec->lost = 1;
+        rec->claimed = 0;
+        dt_rec_claim_lost_msg(rec, rec->msg, sizeof rec->msg);
+    }
     return -1;
 }
 
@@ -218,8 +328,8 @@ void dt_rec_observer(void *user, const dt_event *ev)
         /* Nothing else can be done from inside an observer: say so loudly. */
         rec->failed = 1;
         snprintf(rec->msg, sizeof rec->msg,
-                 "recording failed: out of memory, a %s event was lost", kind_name(ev->kind));
-    } else {
+                 "recording failed: out of memory, a %s event was lost", dt_event_kind_name(ev->kind));
+    } else if (!ev->more) { /* one transaction for all the events of one action */
         dt_rec_write_pending(rec);
     }
     if (rec->next_fn)
@@ -244,7 +354,9 @@ dt_status dt_rec_attach(dt_recorder *rec, dt_session *s, const dt_tree *tree, in
     memcpy(rec->uuid, uuid, 37);
     rec->next_seq = next_seq;
     rec->failed = 0;
+    rec->lost = 0;
     rec->msg[0] = '\0';
+    dt_rec_spool_attached(rec);
     dt_session_set_observer(s, dt_rec_observer, rec);
     return DT_OK;
 }
@@ -266,22 +378,24 @@ int dt_rec_queue_initial_vars(dt_recorder *rec)
     size_t n = dt_session_var_count(rec->session);
     for (size_t i = 0; i < n; i++) {
         const dt_var_view *v = dt_session_var(rec->session, i);
-        uint32_t vi = v ? dt_tree_find_var(rec->tree, v->name) : DT_NONE;
-        if (!v || !v->is_set || vi == DT_NONE)
+        if (!v || !v->is_set)
             continue;
-        const dt_var_rec *r = DT_VAR(rec->tree, vi);
-        const char *def = dt_value_display((dt_var_type)r->type, DT_S(rec->tree, r->def));
-        if (r->has_default && strcmp(def, v->value) == 0)
+        const char *def = dt_tree_var_default(rec->tree, v->name);
+        int sensitive = dt_tree_var_sensitive(rec->tree, v->name);
+        if (def && strcmp(def, v->value) == 0)
             continue;
         dt_rec_pending *p = push(rec);
         if (!p)
             return -1;
-        const char *src[DT_REC_NFIELDS] = {"set", NULL, NULL, NULL, NULL, NULL, v->name,
-                                           r->sensitive ? DT_REDACTED : v->value,
-                                           NULL, NULL, "initial"};
-        p->time_ms = dt_rec_now(rec);
-        p->sensitive = r->sensitive;
-        if (commit_entry(rec, p, src) != 0)
+        p->ev.kind = dt_event_kind_name(DT_EV_SET);
+        p->ev.var = v->name;
+        p->ev.value = sensitive ? VALUE_REDACTED : v->value;
+        p->ev.extra = "initial";
+        p->ev.time_ms = dt_rec_now(rec);
+        p->ev.sensitive = sensitive;
+        if (sensitive)
+            p->box = dt_rec_seal_take(rec, v->name);
+        if (commit_entry(rec, p) != 0)
             return -1;
     }
     return 0;

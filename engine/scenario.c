@@ -1,130 +1,46 @@
 /*
- * scenario.c — reading scenario test files (docs/scenarios.md) into a dt_suite.  The file is read
- * by us (regular file, 4 MiB cap), pre-scanned (no DOCTYPE or entity declarations, at most 32
- * attributes per tag) and only then parsed by libxml2 from memory with no network, no DTD and no
- * entity substitution.  Every problem is reported with its line; parsing never stops at the first.
+ * scenario.c — reading scenario test files (docs/scenarios.md) into a dt_suite.  They go through
+ * the one reader of tree files (xmlin.c): regular file, 4 MiB cap, the same pre-scan (no DOCTYPE,
+ * valid UTF-8, attribute and depth limits) before libxml2 sees a byte, no network, no DTD, no entity
+ * substitution.  Every problem is reported at file:line:col; parsing never stops at the first.
  */
 #include "error.h"
 #include "mem.h"
 #include "scenario.h"
-#include <errno.h>
+#include "xmlin.h"
 #include <stdarg.h>
-#include <fcntl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define SC_MAX_BYTES ((size_t)4 << 20)
-#define SC_MAX_ATTRS 32
-
-static dt_status read_file(const char *path, char **out, size_t *len, dt_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > SC_MAX_BYTES) {
-        const char *why = fd < 0 ? strerror(errno)
-                          : (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) ? "not a regular file"
-                                                                          : "larger than 4 MiB";
-        if (fd >= 0)
-            close(fd);
-        return dt_err_error(err, DT_EIO, path, 0, 0, "io", "cannot read the scenario file: %s", why);
-    }
-    char *buf = dt_malloc((size_t)st.st_size + 1);
-    ssize_t got = buf ? read(fd, buf, (size_t)st.st_size) : -1;
-    close(fd);
-    if (!buf || got != st.st_size) {
-        dt_free(buf);
-        return dt_err_error(err, buf ? DT_EIO : DT_ENOMEM, path, 0, 0, "io",
-                            "cannot read the scenario file");
-    }
-    buf[got] = 0;
-    *out = buf;
-    *len = (size_t)got;
-    return DT_OK;
-}
-
-/* Index of the last byte of the first `end` at or after i (len when there is none), counting the
- * newlines passed over. */
-static size_t skip_past(const char *buf, size_t len, size_t i, const char *end, unsigned *line)
-{
-    size_t n = strlen(end);
-    for (; i + n <= len; i++) {
-        if (!memcmp(buf + i, end, n))
-            return i + n - 1;
-        *line += buf[i] == '\n';
-    }
-    return len;
-}
-
-/* What markup starting at buf[i] ('<') is read without looking inside: comments, processing
- * instructions, CDATA.  A quote in one of them must not make the scan miss what follows. */
-static const char *opaque_end(const char *buf, size_t i)
-{
-    if (!strncmp(buf + i, "<!--", 4))
-        return "-->";
-    if (!strncmp(buf + i, "<?", 2))
-        return "?>";
-    if (!strncmp(buf + i, "<![CDATA[", 9))
-        return "]]>";
-    return NULL;
-}
-
-/* Refuse what libxml2 would handle dangerously or slowly before it sees a byte.  Quotes are
- * tracked only inside tags, and comments, PIs and CDATA are skipped whole. */
-static dt_status prescan(const char *path, const char *buf, size_t len, dt_error *err)
-{
-    unsigned line = 1, attrs = 0;
-    int in_tag = 0;
-    char quote = 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = buf[i];
-        if (ch == '\n')
-            line++;
-        if (quote) {
-            quote = ch == quote ? 0 : quote;
-        } else if (ch == '<' && !in_tag && opaque_end(buf, i)) {
-            i = skip_past(buf, len, i + 2, opaque_end(buf, i), &line);
-        } else if (ch == '<') {
-            if (!strncmp(buf + i, "<!DOCTYPE", 9) || !strncmp(buf + i, "<!ENTITY", 8))
-                return dt_err_error(err, DT_ESYNTAX, path, line, 0, "doctype",
-                                    "DOCTYPE and entity declarations are not allowed");
-            in_tag = buf[i + 1] != '!';
-            attrs = 0;
-        } else if (in_tag && (ch == '"' || ch == '\'')) {
-            quote = ch;
-        } else if (in_tag && ch == '=' && ++attrs > SC_MAX_ATTRS) {
-            return dt_err_error(err, DT_ELIMIT, path, line, 0, "limit",
-                                "more than %d attributes in one element", SC_MAX_ATTRS);
-        } else if (ch == '>') {
-            in_tag = 0;
-        }
-    }
-    return DT_OK;
-}
 
 typedef struct pctx {
     dt_suite *su;
     dt_error *err;
-    int errors;
+    dt_xmlin *in;
+    dt_xpos *pos;      /* one per element and attribute, in document order (node->_private) */
+    size_t npos;
+    int errors, oom;
 } pctx;
 
 /* libxml2 hands its handlers ctxt->userData, which SAX2 needs to be the parser context itself:
- * our state rides in ctxt->_private. */
+ * our state rides in ctxt->_private.  The first XML error counts, worded as the loader words it. */
 static void on_xml_error(void *ud, xmlErrorPtr e)
 {
     pctx *p = ((xmlParserCtxtPtr)ud)->_private;
-    if (!e || e->level == XML_ERR_WARNING)
+    if (!e || e->level == XML_ERR_WARNING || p->errors || p->in->failed)
         return;
+    if (e->code == XML_ERR_NO_MEMORY)
+        p->oom = 1;
     char msg[300];
-    snprintf(msg, sizeof msg, "%s", e->message ? e->message : "XML error");
+    snprintf(msg, sizeof msg, "%s", e->message ? e->message : "unknown error");
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = 0;
-    dt_err_error(p->err, DT_ESYNTAX, p->su->path, (unsigned)e->line, (unsigned)e->int2, "xml", "%s",
-                 msg);
+    dt_err_error(p->err, DT_ESYNTAX, p->su->path, (unsigned)(e->line > 0 ? e->line : 0),
+                 (unsigned)(e->int2 > 0 ? e->int2 : 0), "xml-syntax", "malformed XML: %s", msg);
     p->errors++;
 }
 
@@ -134,7 +50,20 @@ static void on_generic(void *ud, const char *fmt, ...)
     ((pctx *)((xmlParserCtxtPtr)ud)->_private)->errors++;
 }
 
-static xmlDocPtr parse(pctx *p, const char *buf, size_t len)
+/* The pre-scan's failure (DOCTYPE, bad UTF-8, limits, I/O), as the loader reports it. */
+static void prescan_failed(pctx *p)
+{
+    dt_xmlin *in = p->in;
+    if (in->code == DT_ENOMEM)
+        p->oom = 1;
+    dt_err_error(p->err, in->code, p->su->path, in->fline, in->fline ? in->fcol : 0, in->check, "%s",
+                 in->msg);
+    p->errors++;
+}
+
+/* The one reader of every XML input (xmlin.c): our own read of a regular file under a size cap, the
+ * pre-scan before libxml2 sees a byte, no network, no DTD, no entity substitution. */
+static xmlDocPtr parse(pctx *p)
 {
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
@@ -145,17 +74,91 @@ static xmlDocPtr parse(pctx *p, const char *buf, size_t len)
     ctxt->sax->error = on_generic;
     ctxt->sax->warning = NULL;
     ctxt->_private = p;
-    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf, (int)len, p->su->path, "UTF-8",
-                                      XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
-    int bad = !doc || !ctxt->wellFormed || !ctxt->nsWellFormed || ctxt->errNo != 0 || p->errors;
+    xmlDocPtr doc = xmlCtxtReadIO(ctxt, dt_xmlin_read, dt_xmlin_noclose, p->in, p->su->path, "UTF-8",
+                                  XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
+    int bad = !doc || !ctxt->wellFormed || !ctxt->nsWellFormed || ctxt->errNo != 0 || p->errors ||
+              p->in->failed;
     xmlFreeParserCtxt(ctxt);
     if (bad) {
-        if (!p->errors)
-            dt_err_error(p->err, DT_ESYNTAX, p->su->path, 0, 0, "xml", "not well-formed XML");
+        if (p->in->failed && !p->errors)
+            prescan_failed(p);
+        else if (!p->errors)
+            dt_err_error(p->err, DT_ESYNTAX, p->su->path, 0, 0, "xml-syntax", "not well-formed XML");
         xmlFreeDoc(doc);
         return NULL;
     }
     return doc;
+}
+
+static size_t count_nodes(xmlNodePtr n)
+{
+    size_t c = 0;
+    for (; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE) {
+            c++;
+            for (xmlAttrPtr a = n->properties; a; a = a->next)
+                c++;
+            c += count_nodes(n->children); /* depth is at most XMLIN_MAX_DEPTH (the pre-scan) */
+        }
+    return c;
+}
+
+/* Give each element and attribute its source position: the pre-scan queued them in document order,
+ * which is the order of this walk. */
+static void attach(pctx *p, xmlNodePtr n)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        dt_xpos *x = &p->pos[p->npos++];
+        if (dt_xmlin_pop_tag(p->in, x) != 0)
+            memset(x, 0, sizeof *x);
+        n->_private = x;
+        for (xmlAttrPtr a = n->properties; a; a = a->next) {
+            x = &p->pos[p->npos++];
+            if (dt_xmlin_pop_attr(p->in, x) != 0)
+                memset(x, 0, sizeof *x);
+            a->_private = x;
+        }
+        attach(p, n->children);
+    }
+}
+
+static int positions(pctx *p, xmlDocPtr doc)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    size_t n = count_nodes(root);
+    p->pos = dt_calloc(n ? n : 1, sizeof *p->pos);
+    if (!p->pos)
+        return -1;
+    attach(p, root);
+    return 0;
+}
+
+/* line:col of a node: an element's '<', an attribute's name; a text node: its first non-blank
+ * characters, found in the source from the element before it. */
+static void node_pos(const pctx *p, xmlNodePtr n, unsigned *line, unsigned *col)
+{
+    const dt_xpos *x = n ? n->_private : NULL;
+    *line = n ? (unsigned)xmlGetLineNo(n) : 0;
+    *col = 0;
+    if (n && (n->type == XML_ELEMENT_NODE || n->type == XML_ATTRIBUTE_NODE) && x && x->line) {
+        *line = x->line;
+        *col = x->col;
+        return;
+    }
+    if (!n || n->type != XML_TEXT_NODE || !n->content)
+        return;
+    xmlNodePtr from = n->prev ? n->prev : n->parent;
+    const dt_xpos *fx = from ? from->_private : NULL;
+    const char *t = (const char *)n->content;
+    t += strspn(t, " \t\r\n");
+    char needle[17];
+    size_t k = strcspn(t, " \t\r\n<&");
+    snprintf(needle, sizeof needle, "%.*s", (int)(k > 16 ? 16 : k), t);
+    uint32_t l, c;
+    if (fx && fx->line && needle[0] && dt_xmlin_find_text(p->in, fx->line, fx->col, needle, &l, &c) == 0)
+        *line = l, *col = c;
 }
 
 /* A copy of attribute `name` made with dt_malloc, or NULL when absent.  *oom on failure. */
@@ -176,8 +179,9 @@ static void bad(pctx *p, xmlNodePtr n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    dt_err_vadd(p->err, DT_SEV_ERROR, DT_EINVALID, p->su->path, n ? (unsigned)xmlGetLineNo(n) : 0,
-                0, "scenario", fmt, ap);
+    unsigned line, col;
+    node_pos(p, n, &line, &col);
+    dt_err_vadd(p->err, DT_SEV_ERROR, DT_EINVALID, p->su->path, line, col, "scenario", fmt, ap);
     va_end(ap);
     p->errors++;
 }
@@ -190,7 +194,7 @@ static int known_attrs(pctx *p, xmlNodePtr n, const char *const *allowed)
         while (*k && strcmp(*k, (const char *)a->name) != 0)
             k++;
         if (!*k) {
-            bad(p, n, "unknown attribute '%s'", (const char *)a->name);
+            bad(p, (xmlNodePtr)a, "unknown attribute '%s'", (const char *)a->name);
             ok = 0;
         }
     }
@@ -273,7 +277,10 @@ static int parse_op(pctx *p, xmlNodePtr n, sc_op *o, int *oom)
 {
     static const char *const none[] = {NULL};
     const char *name = (const char *)n->name;
-    o->line = (uint32_t)xmlGetLineNo(n);
+    unsigned line, col;
+    node_pos(p, n, &line, &col);
+    o->line = line;
+    o->col = col;
     if (!strcmp(name, "answer"))
         return parse_answer(p, n, o, oom);
     if (!strcmp(name, "expect"))
@@ -305,7 +312,9 @@ static void parse_case(pctx *p, xmlNodePtr n, int *oom)
         return;
     }
     sc_case *c = &su->cases[su->ncases++];
-    *c = (sc_case){attr(n, "name", oom), (uint32_t)xmlGetLineNo(n), (uint32_t)su->nops, 0};
+    unsigned line, col;
+    node_pos(p, n, &line, &col);
+    *c = (sc_case){attr(n, "name", oom), line, col, (uint32_t)su->nops, 0};
     if (!c->name && !*oom)
         bad(p, n, "%s needs a 'name'", "<scenario>");
     for (xmlNodePtr k = n->children; k && !*oom; k = k->next) {
@@ -407,6 +416,8 @@ void dt_suite_free(dt_suite *su)
 
 static dt_status load_tree(dt_suite *su, const char *tree, const dt_load_options *opts, dt_error *err)
 {
+    if (!tree) /* the parser reports a missing tree attribute; never reached without one */
+        return dt_err_error(err, DT_EINVALID, su->path, 0, 0, "scenario", "no tree named");
     char *tp = relative_to(su->path, tree);
     if (!tp)
         return dt_err_error(err, DT_ENOMEM, su->path, 0, 0, NULL, "out of memory");
@@ -423,22 +434,28 @@ dt_status dt_suite_load_file(const char *path, const dt_load_options *opts, dt_s
     *out = NULL;
     dt_init();
     dt_suite *su = dt_calloc(1, sizeof *su);
-    char *buf = NULL, *tree = NULL;
-    size_t len = 0;
+    char *tree = NULL;
     if (!su || !(su->path = dt_strdup(path))) {
         dt_free(su);
         return dt_err_error(err, DT_ENOMEM, path, 0, 0, NULL, "out of memory");
     }
-    pctx p = {su, err, 0};
+    dt_xmlin in;
+    pctx p = {su, err, &in, NULL, 0, 0, 0};
     int oom = 0;
-    dt_status st = read_file(path, &buf, &len, err);
-    if (st == DT_OK)
-        st = prescan(path, buf, len, err);
-    xmlDocPtr doc = st == DT_OK ? parse(&p, buf, len) : NULL;
-    dt_free(buf);
-    if (doc)
+    dt_status st = dt_xmlin_open_file_as(&in, path, SC_MAX_BYTES, "scenario files");
+    if (st != DT_OK)
+        prescan_failed(&p);
+    xmlDocPtr doc = st == DT_OK ? parse(&p) : NULL;
+    if (doc && positions(&p, doc) != 0)
+        oom = 1;
+    oom |= p.oom;
+    if (doc && !oom)
         parse_root(&p, xmlDocGetRootElement(doc), &tree, &oom);
     xmlFreeDoc(doc);
+    dt_free(p.pos);
+    dt_xmlin_close(&in);
+    if (st == DT_OK && !oom && in.failed)
+        st = in.code; /* the pre-scan's status: a limit is DT_ELIMIT, as for tree files */
     if (st == DT_OK && (oom || !doc || p.errors))
         st = oom ? dt_err_error(err, DT_ENOMEM, path, 0, 0, NULL, "out of memory")
                  : doc ? DT_EINVALID : DT_ESYNTAX;

@@ -2,8 +2,8 @@
  * scenario.h — internals shared by scenario.c (parsing and running scenario files), coverage.c and
  * explore.c.  A parsed suite is a flat list of operations; each scenario is a slice of it.
  */
-#ifndef DT_SCENARIO_H
-#define DT_SCENARIO_H
+#ifndef DTREE_ENGINE_SCENARIO_H
+#define DTREE_ENGINE_SCENARIO_H
 
 #include "model.h"
 
@@ -14,7 +14,7 @@ enum sc_kind {
 typedef struct sc_op {
     uint8_t kind;
     uint8_t refused;          /* answers: the answer must be refused */
-    uint32_t line;
+    uint32_t line, col;
     char *a, *b;              /* set: var, value; answers: the choice/label/value */
     /* expect: each NULL when not asked */
     char *step, *tree, *text, *var, *equals, *outcome, *offered, *not_offered, *ended;
@@ -22,7 +22,7 @@ typedef struct sc_op {
 
 typedef struct sc_case {
     char *name;
-    uint32_t line, first, n;
+    uint32_t line, col, first, n;
 } sc_case;
 
 struct dt_suite {
@@ -38,8 +38,7 @@ struct dt_suite {
 typedef struct dt_cov_map {
     dt_coverage *cov;
     const dt_tree *t;
-    uint32_t *file_of;        /* unit -> coverage file, DT_NONE */
-    uint32_t last_decide;     /* step index of a decide just entered, DT_NONE */
+    uint32_t *file_of; /* unit -> coverage file, M_NONE */
 } dt_cov_map;
 
 /* Prepare a map for `t` (registers its files); 0, or -1 when out of memory.  cov may be NULL
@@ -48,7 +47,5 @@ int dt_cov_map_init(dt_cov_map *m, dt_coverage *cov, const dt_tree *t);
 void dt_cov_map_free(dt_cov_map *m);
 /* Feed one session event. */
 void dt_cov_map_event(dt_cov_map *m, const dt_event *ev);
-/* The unit whose tree id is `id` (DT_NONE). */
-uint32_t dt_unit_by_id(const dt_tree *t, const char *id);
 
 #endif

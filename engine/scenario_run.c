@@ -6,6 +6,7 @@
 #include "error.h"
 #include "mem.h"
 #include "scenario.h"
+#include "visible.h"
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -19,17 +20,28 @@ typedef struct runner {
     dt_cov_map map;
     int started;
     int failed;
+    int oom;      /* the engine ran out of memory: the run fails with DT_ENOMEM, not as a test */
 } runner;
+
+/* A session call failed for want of memory (also when even its error could not be stored). */
+static int out_of_memory(runner *r, dt_status st)
+{
+    if (st == DT_ENOMEM || (st != DT_OK && dt_error_count(r->tmp) == 0))
+        r->oom = r->failed = 1;
+    return r->oom;
+}
 
 static void fail(runner *r, const sc_op *o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void fail(runner *r, const sc_op *o, const char *fmt, ...)
 {
-    char msg[900];
+    char raw[900], msg[900];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
-    dt_err_error(r->fails, DT_ERUNTIME, r->su->path, o ? o->line : r->c->line, 0, "scenario",
+    dt_text_visible(raw, msg, sizeof msg); /* "a b" vs "a<U+00A0>b", not two equal strings */
+    dt_err_error(r->fails, DT_EFAILED, r->su->path, o ? o->line : r->c->line,
+                 o ? o->col : r->c->col, "scenario",
                  "scenario '%s': %s", r->c->name ? r->c->name : "?", msg);
     r->failed = 1;
 }
@@ -63,9 +75,10 @@ static int ensure_started(runner *r, const sc_op *o)
     if (r->started)
         return 0;
     r->started = 1;
-    if (dt_session_start(r->s, r->tmp) != DT_OK)
+    dt_status st = dt_session_start(r->s, r->tmp);
+    if (st != DT_OK && !out_of_memory(r, st))
         return fail(r, o, "the session could not start: %s", why(r)), -1;
-    return 0;
+    return st == DT_OK ? 0 : -1;
 }
 
 static size_t find_choice(const dt_view *v, const char *id)
@@ -115,7 +128,7 @@ static void answer(runner *r, const sc_op *o)
     char at[200];
     snprintf(at, sizeof at, "%s", before);
     dt_status st = do_answer(r, o);
-    if (r->failed)
+    if (r->failed || out_of_memory(r, st))
         return;
     if (o->refused && st != DT_EANSWER)
         fail(r, o, "expected the answer '%s' to be refused at step '%s', but it was %s", o->a, at,
@@ -135,7 +148,7 @@ static void action(runner *r, const sc_op *o)
         st = dt_session_back(r->s, r->tmp);
     else
         st = dt_session_restart(r->s, r->tmp);
-    if (st != DT_OK)
+    if (st != DT_OK && !out_of_memory(r, st))
         fail(r, o, "%s at step '%s' failed: %s", what, here(r), why(r));
 }
 
@@ -219,7 +232,8 @@ static void expect(runner *r, const sc_op *o)
 static void set_var(runner *r, const sc_op *o)
 {
     dt_error_clear(r->tmp);
-    if (dt_session_set_var(r->s, o->a, o->b, r->tmp) != DT_OK)
+    dt_status st = dt_session_set_var(r->s, o->a, o->b, r->tmp);
+    if (st != DT_OK && !out_of_memory(r, st))
         fail(r, o, "cannot set $%s to \"%s\": %s", o->a, o->b, why(r));
 }
 
@@ -243,7 +257,7 @@ dt_status dt_suite_run(dt_suite *su, size_t i, dt_coverage *cov, dt_error *fails
 {
     if (!su || i >= su->ncases)
         return dt_err_error(fails, DT_EARG, NULL, 0, 0, NULL, "dt_suite_run: no scenario %zu", i);
-    runner r = {su, &su->cases[i], NULL, fails, dt_error_new(), {0}, 0, 0};
+    runner r = {su, &su->cases[i], NULL, fails, dt_error_new(), {0}, 0, 0, 0};
     dt_status st = r.tmp ? dt_session_new(su->tree, &r.s, fails) : DT_ENOMEM;
     if (st == DT_OK && dt_cov_map_init(&r.map, cov, su->tree) != 0)
         st = DT_ENOMEM;
@@ -258,7 +272,7 @@ dt_status dt_suite_run(dt_suite *su, size_t i, dt_coverage *cov, dt_error *fails
     dt_session_free(r.s);
     dt_cov_map_free(&r.map);
     dt_error_free(r.tmp);
-    if (st == DT_ENOMEM)
+    if (st == DT_ENOMEM || r.oom)
         return dt_err_error(fails, DT_ENOMEM, su->path, 0, 0, NULL, "out of memory");
-    return st != DT_OK ? st : r.failed ? DT_ERUNTIME : DT_OK;
+    return st != DT_OK ? st : r.failed ? DT_EFAILED : DT_OK;
 }

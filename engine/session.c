@@ -26,13 +26,34 @@ dt_status dt_sess_oom(dt_error *err)
     return dt_err_error(err, DT_ENOMEM, "<engine>", 0, 0, NULL, "out of memory");
 }
 
+typedef struct secrets {
+    const dt_session *s;
+    uint32_t next; /* the variable to look at next */
+} secrets;
+
+/* The i-th sensitive value that is set (i counts up from 0 on each message). */
+static const char *next_secret(void *ud, size_t i)
+{
+    secrets *k = ud;
+    if (i == 0)
+        k->next = 0;
+    for (; k->next < k->s->nvars; k->next++) {
+        const dt_var_rec *r = M_VAR(k->s->t, k->next);
+        if (r->sensitive && r->type != DT_VAR_BOOLEAN && k->s->vals[k->next])
+            return k->s->vals[k->next++];
+    }
+    return NULL;
+}
+
 dt_status dt_sess_err(dt_session *s, dt_error *err, dt_status code, uint32_t unit, dt_pos pos,
                       const char *fmt, ...)
 {
-    const char *file = unit < s->t->units.len ? DT_S(s->t, DT_UNIT(s->t, unit)->path) : NULL;
+    const char *file = unit < s->t->units.len ? M_S(s->t, M_UNIT(s->t, unit)->path) : NULL;
+    secrets k = {s, 0};
     va_list ap;
     va_start(ap, fmt);
-    dt_status st = dt_err_vadd(err, DT_SEV_ERROR, code, file, pos.line, pos.col, NULL, fmt, ap);
+    dt_status st = dt_err_vadd_secret(err, DT_SEV_ERROR, code, file, pos.line, pos.col, NULL,
+                                      next_secret, &k, fmt, ap);
     va_end(ap);
     return st;
 }
@@ -44,14 +65,14 @@ static const char *unset_text(dt_var_type type)
 
 const char *dt_sess_val(const dt_session *s, uint32_t v)
 {
-    return s->vals[v] ? s->vals[v] : unset_text((dt_var_type)DT_VAR(s->t, v)->type);
+    return s->vals[v] ? s->vals[v] : unset_text((dt_var_type)M_VAR(s->t, v)->type);
 }
 
 const char *dt_sess_display(const dt_session *s, uint32_t v)
 {
-    const dt_var_rec *r = DT_VAR(s->t, v);
+    const dt_var_rec *r = M_VAR(s->t, v);
     if (r->sensitive)
-        return DT_MASK;
+        return VALUE_MASK;
     return dt_value_display((dt_var_type)r->type, dt_sess_val(s, v));
 }
 
@@ -64,10 +85,11 @@ static int lookup(void *ud, const char *name, dt_cond_value *out)
 {
     const dt_session *s = ud;
     uint32_t v = dt_tree_find_var(s->t, name);
-    if (v == DT_NONE)
+    if (v == M_NONE)
         return -1;
-    out->type = (dt_var_type)DT_VAR(s->t, v)->type;
+    out->type = (dt_var_type)M_VAR(s->t, v)->type;
     out->text = dt_sess_val(s, v);
+    out->sensitive = M_VAR(s->t, v)->sensitive != 0;
     return 0;
 }
 
@@ -93,10 +115,10 @@ static int init_vars(dt_session *s)
     if (!s->vals || !s->init || !s->is_set || !s->init_set || !s->vv)
         return -1;
     for (uint32_t v = 0; v < n; v++) {
-        const dt_var_rec *r = DT_VAR(s->t, v);
+        const dt_var_rec *r = M_VAR(s->t, v);
         if (!r->has_default)
             continue;
-        s->init[v] = canon_copy((dt_var_type)r->type, DT_S(s->t, r->def));
+        s->init[v] = canon_copy((dt_var_type)r->type, M_S(s->t, r->def));
         s->vals[v] = s->init[v] ? dt_strdup(s->init[v]) : NULL;
         if (!s->vals[v])
             return -1;
@@ -128,7 +150,7 @@ dt_status dt_session_new(const dt_tree *tree, dt_session **out, dt_error *err)
 
 void dt_sess_prec_clear(dt_prec *p)
 {
-    if (p->flags & DT_P_OWN_ANSWER)
+    if (p->flags & SESS_P_OWN_ANSWER)
         dt_free((char *)p->answer);
     for (uint32_t i = 0; i < p->nnotes; i++)
         dt_free(p->notes[i]);
@@ -185,6 +207,7 @@ void dt_session_set_clock(dt_session *s, int64_t (*fn)(void *user), void *user)
 void dt_txn_begin(dt_session *s, dt_txn *x)
 {
     s->now = s->clock(s->clock_user);
+    dt_cond_env_begin_action(s->env); /* each action has its own work budget (cond.h) */
     x->path_len = s->npath;
     x->undo_len = s->nundo;
     x->nq = s->nq;
@@ -194,10 +217,15 @@ void dt_txn_begin(dt_session *s, dt_txn *x)
     s->built = 0;
 }
 
+/* The events of one action go out together; all but the last say more follow, so that an observer
+ * such as the recorder can write them in one transaction (one commit per answer, not per event). */
 static void flush_queue(dt_session *s)
 {
-    for (size_t i = 0; i < s->nq; i++)
+    for (size_t i = 0; i < s->nq; i++) {
+        s->emit_more = i + 1 < s->nq;
         dt_sess_emit(s, &s->q[i]);
+    }
+    s->emit_more = 0;
     s->nq = 0;
 }
 
@@ -208,7 +236,7 @@ void dt_txn_commit(dt_session *s)
         s->cur ^= 1;
     s->built = 0;
     const dt_prec *tail = dt_sess_tail(s);
-    s->ended = tail && DT_STEP(s->t, tail->step)->kind == DT_STEP_END && s->depth == 0;
+    s->ended = tail && M_STEP(s->t, tail->step)->kind == DT_STEP_END && s->depth == 0;
     flush_queue(s);
 }
 
@@ -220,7 +248,7 @@ static void txn_abort(dt_session *s, const dt_txn *x)
         dt_sess_prec_clear(&s->path[--s->npath]);
     if (s->npath) {
         dt_prec *t = &s->path[s->npath - 1];
-        if ((t->flags & DT_P_OWN_ANSWER) && t->answer != x->tail.answer)
+        if ((t->flags & SESS_P_OWN_ANSWER) && t->answer != x->tail.answer)
             dt_free((char *)t->answer);
         t->step = x->tail.step;
         t->choice = x->tail.choice;
@@ -247,7 +275,7 @@ dt_status dt_txn_end(dt_session *s, dt_txn *x, dt_status st)
 dt_status dt_sess_mark_acted(dt_session *s, uint32_t choice, const char *answer, int own)
 {
     dt_prec *t = dt_sess_tail(s);
-    t->flags = (uint8_t)(DT_P_ACTED | (own ? DT_P_OWN_ANSWER : 0));
+    t->flags = (uint8_t)(SESS_P_ACTED | (own ? SESS_P_OWN_ANSWER : 0));
     t->act_mark = s->nundo;
     t->choice = choice;
     t->answer = answer;
@@ -276,24 +304,25 @@ void dt_sess_emit(dt_session *s, const dt_qev *q)
     memset(&ev, 0, sizeof ev);
     ev.kind = (dt_event_kind)q->kind;
     ev.time_ms = s->now;
-    if (q->step != DT_NONE) {
-        const dt_step_rec *r = DT_STEP(t, q->step);
-        ev.tree_id = DT_S(t, DT_UNIT(t, r->unit)->id);
-        ev.step_id = DT_S(t, r->id);
+    if (q->step != M_NONE) {
+        const dt_step_rec *r = M_STEP(t, q->step);
+        ev.tree_id = M_S(t, M_UNIT(t, r->unit)->id);
+        ev.step_id = M_S(t, r->id);
         ev.step_kind = (dt_step_kind)r->kind;
         if (r->kind == DT_STEP_END && q->kind == DT_EV_END)
-            ev.outcome = DT_S(t, r->outcome);
+            ev.outcome = M_S(t, r->outcome);
     }
-    if (q->choice != DT_NONE)
-        ev.choice_id = DT_S(t, DT_CHOICE(t, q->choice)->id);
-    if (q->var != DT_NONE) {
-        ev.var = DT_S(t, DT_VAR(t, q->var)->name);
-        ev.sensitive = DT_VAR(t, q->var)->sensitive;
+    if (q->choice != M_NONE)
+        ev.choice_id = M_S(t, M_CHOICE(t, q->choice)->id);
+    if (q->var != M_NONE) {
+        ev.var = M_S(t, M_VAR(t, q->var)->name);
+        ev.sensitive = M_VAR(t, q->var)->sensitive != 0;
     }
     ev.label = q->label;
-    ev.value = (ev.sensitive && q->value) ? DT_REDACTED : q->value;
+    ev.value = (ev.sensitive && q->value) ? VALUE_REDACTED : q->value;
     ev.text = q->text;
     ev.path_length = q->path_length;
+    ev.more = s->emit_more;
     s->obs(s->obs_user, &ev);
 }
 
@@ -308,10 +337,10 @@ dt_status dt_session_start(dt_session *s, dt_error *err)
     dt_txn x;
     dt_txn_begin(s, &x);
     dt_status st = DT_OK;
-    if (dt_sess_queue(s, DT_EV_START, DT_NONE, DT_NONE, DT_NONE, NULL, NULL, NULL) != 0)
+    if (dt_sess_queue(s, DT_EV_START, M_NONE, M_NONE, M_NONE, NULL, NULL, NULL) != 0)
         st = dt_sess_oom(err);
     if (!st)
-        st = dt_sess_walk(s, DT_UNIT(s->t, 0)->start, 0, err);
+        st = dt_sess_walk(s, M_UNIT(s->t, 0)->start, 0, err);
     if (!st)
         s->started = 1;
     return dt_txn_end(s, &x, st);
@@ -336,7 +365,7 @@ const char *dt_session_outcome(const dt_session *s)
 {
     if (!s || !s->ended)
         return NULL;
-    return DT_S(s->t, DT_STEP(s->t, s->path[s->npath - 1].step)->outcome);
+    return M_S(s->t, M_STEP(s->t, s->path[s->npath - 1].step)->outcome);
 }
 
 static size_t notes_cap(uint32_t n)
@@ -363,7 +392,7 @@ dt_status dt_session_note(dt_session *s, const char *text, dt_error *err)
     }
     p->notes[p->nnotes++] = copy;
     s->now = s->clock(s->clock_user);
-    dt_qev q = {DT_EV_NOTE, p->step, DT_NONE, DT_NONE, NULL, NULL, copy, s->npath};
+    dt_qev q = {DT_EV_NOTE, p->step, M_NONE, M_NONE, NULL, NULL, copy, s->npath};
     dt_sess_emit(s, &q);
     return DT_OK;
 }
@@ -374,9 +403,9 @@ static dt_status parse_var(dt_session *s, const char *name, const char *value, u
     if (!s || !name || !value)
         return dt_err_error(err, DT_EARG, NULL, 0, 0, NULL, "dt_session_set_var: NULL argument");
     *v = dt_tree_find_var(s->t, name);
-    if (*v == DT_NONE)
+    if (*v == M_NONE)
         return dt_err_error(err, DT_ENOTFOUND, NULL, 0, 0, NULL, "no variable `%s` in this tree", name);
-    dt_var_type type = (dt_var_type)DT_VAR(s->t, *v)->type;
+    dt_var_type type = (dt_var_type)M_VAR(s->t, *v)->type;
     size_t sz = strlen(value) + 32;
     const char *why = "";
     if (!(*canon = dt_malloc(sz)))
@@ -391,7 +420,7 @@ static dt_status parse_var(dt_session *s, const char *name, const char *value, u
 
 dt_status dt_session_set_var(dt_session *s, const char *name, const char *value, dt_error *err)
 {
-    uint32_t v = DT_NONE;
+    uint32_t v = M_NONE;
     char *canon = NULL;
     dt_status st = parse_var(s, name, value, &v, &canon, err);
     if (st)
@@ -413,7 +442,7 @@ dt_status dt_session_set_var(dt_session *s, const char *name, const char *value,
     dt_txn_begin(s, &x);
     const char *shown = canon;
     st = dt_sess_assign(s, v, canon, 1, err);
-    if (!st && dt_sess_queue(s, DT_EV_SET, DT_NONE, DT_NONE, v, NULL, shown, NULL) != 0)
+    if (!st && dt_sess_queue(s, DT_EV_SET, M_NONE, M_NONE, v, NULL, shown, NULL) != 0)
         st = dt_sess_oom(err);
     if (!st) {
         const dt_prec *t = dt_sess_tail(s);
@@ -431,12 +460,14 @@ const dt_var_view *dt_session_var(const dt_session *s, size_t i)
 {
     if (!s || i >= s->nvars)
         return NULL;
-    const dt_var_rec *r = DT_VAR(s->t, i);
+    const dt_var_rec *r = M_VAR(s->t, i);
     /* Filling entry i only touches entry i, so earlier results stay valid. */
     dt_var_view *vv = &((dt_session *)s)->vv[i];
-    vv->name = DT_S(s->t, r->name);
+    vv->name = M_S(s->t, r->name);
     vv->type = (dt_var_type)r->type;
-    vv->sensitive = r->sensitive;
+    vv->sensitive = r->sensitive != 0;
+    vv->label = M_S(s->t, r->label);
+    vv->internal = r->internal;
     vv->is_set = s->is_set[i];
     vv->value = dt_sess_display(s, (uint32_t)i);
     return vv;
@@ -447,7 +478,7 @@ const char *dt_session_var_get(const dt_session *s, const char *name)
     if (!s || !name)
         return NULL;
     uint32_t v = dt_tree_find_var(s->t, name);
-    return v == DT_NONE ? NULL : dt_sess_display(s, v);
+    return v == M_NONE ? NULL : dt_sess_display(s, v);
 }
 
 size_t dt_session_path_count(const dt_session *s)
@@ -466,13 +497,13 @@ const dt_path_entry *dt_session_path_get(const dt_session *s, size_t i)
         dt_grow((void **)&m->pub, &m->pub_cap, m->npath, sizeof *m->pub) != 0)
         return NULL;
     const dt_prec *p = &s->path[i];
-    const dt_step_rec *r = DT_STEP(s->t, p->step);
+    const dt_step_rec *r = M_STEP(s->t, p->step);
     dt_path_entry *e = &m->pub[i];
-    e->tree_id = DT_S(s->t, DT_UNIT(s->t, r->unit)->id);
-    e->step_id = DT_S(s->t, r->id);
-    e->step_title = DT_S(s->t, r->title);
+    e->tree_id = M_S(s->t, M_UNIT(s->t, r->unit)->id);
+    e->step_id = M_S(s->t, r->id);
+    e->step_title = M_S(s->t, r->title);
     e->kind = (dt_step_kind)r->kind;
-    e->choice_id = p->choice != DT_NONE ? DT_S(s->t, DT_CHOICE(s->t, p->choice)->id) : NULL;
+    e->choice_id = p->choice != M_NONE ? M_S(s->t, M_CHOICE(s->t, p->choice)->id) : NULL;
     e->answer = p->answer;
     e->time_ms = p->time_ms;
     e->note_count = p->nnotes;

@@ -4,8 +4,8 @@
  * change and call-stack change since the restart barrier is in the undo log; the current view and the
  * event queue are built inside a transaction (dt_txn) and only published when the whole action worked.
  */
-#ifndef DT_SESSION_H
-#define DT_SESSION_H
+#ifndef DTREE_ENGINE_SESSION_H
+#define DTREE_ENGINE_SESSION_H
 
 #include "cond.h"
 #include "model.h"
@@ -13,32 +13,36 @@
 #include <stdint.h>
 
 /* Automatic steps allowed in one walk beyond the number of steps in the bundle (counting loops). */
-#define DT_AUTO_SLACK 1000u
+#define SESS_AUTO_SLACK 1000u
 
 typedef struct dt_call_frame {
     uint32_t ret;      /* step to continue at when the callee ends */
-    uint32_t var;      /* result variable or DT_NONE */
+    uint32_t var;      /* result variable or M_NONE */
 } dt_call_frame;
 
-enum { DT_U_VAR = 0, DT_U_PUSH, DT_U_POP };
+enum {
+    SESS_U_VAR = 0,
+    SESS_U_PUSH,
+    SESS_U_POP
+};
 
 /* One undoable change.  Undo and redo both swap the stored state with the live one, so an undo
  * that must be abandoned (out of memory while rebuilding the view) is reversed exactly. */
 typedef struct dt_undo {
     uint8_t kind;
-    uint8_t was_set;   /* DT_U_VAR: is_set flag of the other state */
+    uint8_t was_set; /* SESS_U_VAR: is_set flag of the other state */
     uint32_t var;
-    char *old;         /* DT_U_VAR: the other value (owned; NULL = unset) */
-    dt_call_frame frame;    /* DT_U_PUSH / DT_U_POP */
+    char *old;           /* SESS_U_VAR: the other value (owned; NULL = unset) */
+    dt_call_frame frame; /* SESS_U_PUSH / SESS_U_POP */
 } dt_undo;
 
-#define DT_P_ACTED 1u      /* an answer or jump was taken here; act_mark is valid */
-#define DT_P_OWN_ANSWER 2u /* answer is owned (dt_free) */
+#define SESS_P_ACTED 1u      /* an answer or jump was taken here; act_mark is valid */
+#define SESS_P_OWN_ANSWER 2u /* answer is owned (dt_free) */
 
 typedef struct dt_prec {   /* one path entry, compact; the public dt_path_entry is built on demand */
     uint32_t step;
-    uint32_t choice;       /* choice index or DT_NONE */
-    uint8_t flags;         /* DT_P_* */
+    uint32_t choice;       /* choice index or M_NONE */
+    uint8_t flags;         /* SESS_P_* */
     uint8_t mark;          /* DT_PATH_RESTART / DT_PATH_JUMP */
     uint32_t nnotes;
     size_t act_mark;       /* undo-log length before the action taken here */
@@ -109,6 +113,7 @@ struct dt_session {
     dt_vbuf vb[2];
     int cur;               /* index of the published view */
     int built;             /* vb[!cur] holds a fresh view for the action in progress */
+    int emit_more;         /* the event being emitted is not the last of its action */
     char *sb;              /* scratch string builder */
     size_t sb_len, sb_cap;
 };
@@ -142,8 +147,9 @@ dt_status dt_sess_walk(dt_session *s, uint32_t step, uint8_t mark, dt_error *err
 dt_status dt_sess_apply_sets(dt_session *s, uint32_t first, uint32_t n, dt_error *err);
 dt_status dt_sess_cond_fail(dt_session *s, uint32_t cond, const char *msg, dt_error *err);
 dt_status dt_sess_check_answerable(dt_session *s, dt_step_kind kind, dt_error *err);
-/* Whether choice or branch c is offered now (its `when` holds, or it has none). */
-dt_status dt_sess_choice_holds(dt_session *s, const dt_choice_rec *c, int *ok, dt_error *err);
+/* The choices (or branches) of r offered now are those whose `when` holds or that have none:
+ * *i becomes the first of them at or after *i, or r->first_choice + r->nchoices when none is. */
+dt_status dt_sess_next_offered(dt_session *s, const dt_step_rec *r, uint32_t *i, dt_error *err);
 /* Pop every call frame (logged, so undoable). */
 dt_status dt_sess_unwind(dt_session *s, dt_error *err);
 /* 1 when r is an end inside a call whose closing words are shown before returning. */

@@ -4,13 +4,19 @@
  */
 #include "error.h"
 #include "mem.h"
+#include "pattern.h"
 #include "session.h"
 #include "value.h"
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#define WHY_MAX 160
+#define WHY_MAX 200
+/* Messages about what was typed carry no position; dt_sess_err still keeps secrets out of them
+ * (an account number typed at a choice prompt is not echoed back). */
+#define NOWHERE UINT32_MAX
+#define NOPOS ((dt_pos){0, 0})
+#define SESS_ANSWER_MAX 65536 /* bytes in one typed answer, as in one computed text (cond.c) */
 
 static size_t utf8_chars(const char *p)
 {
@@ -20,14 +26,16 @@ static size_t utf8_chars(const char *p)
     return n;
 }
 
-/* The whole answer must match.  A pattern compiled with REG_NOSUB (the loader anchored it itself)
- * leaves the match offsets untouched, and then a match is a whole match. */
-static int whole_match(const regex_t *re, const char *ans)
+/* The whole answer must match (the pattern is anchored at both ends).  -1: refused; -3: refused
+ * because it cannot be checked (a limit hit is never a match); -2: out of memory. */
+static int pattern_check(const dt_pattern *re, const char *ans, char *why, size_t wsz)
 {
-    regmatch_t m = {-1, -1};
-    if (regexec(re, ans, 1, &m, 0) != 0)
+    int m = dt_pattern_match(re, ans, strlen(ans), why, wsz);
+    if (m == 1)
         return 0;
-    return m.rm_so == -1 || (m.rm_so == 0 && (size_t)m.rm_eo == strlen(ans));
+    if (m == 0)
+        snprintf(why, wsz, "the answer does not have the expected form");
+    return m == 0 ? -1 : m == -2 ? -2 : -3;
 }
 
 static void fmt_bound(dt_var_type type, double x, char *buf, size_t size)
@@ -41,18 +49,21 @@ static void fmt_bound(dt_var_type type, double x, char *buf, size_t size)
 }
 
 /* min/max: number value, date as yyyymmdd, length in characters for text-like types. */
-static int check_range(const dt_input_rec *in, const char *canon, char *why, size_t wsz)
+static int check_range(const dt_input_rec *in, const char *canon, int64_t now, char *why,
+                       size_t wsz)
 {
     dt_var_type type = (dt_var_type)in->type;
     if (type == DT_VAR_BOOLEAN || type == DT_VAR_CHOICE || (!in->has_min && !in->has_max))
         return 0;
     int numeric = type == DT_VAR_NUMBER || type == DT_VAR_DATE;
     double x = numeric ? dt_value_number(type, canon) : (double)utf8_chars(canon);
-    int low = in->has_min && x < in->min, high = in->has_max && x > in->max;
+    double today = (in->has_min == 2 || in->has_max == 2) ? dt_value_today(now) : 0;
+    double min = in->has_min == 2 ? today : in->min, max = in->has_max == 2 ? today : in->max;
+    int low = in->has_min && x < min, high = in->has_max && x > max;
     if (!low && !high)
         return 0;
     char b[64];
-    fmt_bound(type, low ? in->min : in->max, b, sizeof b);
+    fmt_bound(type, low ? min : max, b, sizeof b);
     if (type == DT_VAR_NUMBER)
         snprintf(why, wsz, "expected a number %s %s", low ? "of at least" : "of at most", b);
     else if (type == DT_VAR_DATE)
@@ -67,7 +78,7 @@ static int match_option(const dt_session *s, const dt_input_rec *in, const char 
 {
     size_t len = (size_t)snprintf(why, wsz, "expected one of:");
     for (uint32_t i = 0; i < in->noptions; i++) {
-        const char *opt = DT_S(s->t, DT_OPTION(s->t, in->first_option + i));
+        const char *opt = M_S(s->t, M_OPTION(s->t, in->first_option + i));
         if (strcasecmp(opt, ans) == 0)
             return (*canon = dt_strdup(opt)) ? 0 : -2;
         if (len < wsz)
@@ -76,7 +87,8 @@ static int match_option(const dt_session *s, const dt_input_rec *in, const char 
     return -1;
 }
 
-/* 0: accepted (*canon NULL for an empty optional answer); -1: refused (why); -2: out of memory. */
+/* 0: accepted (*canon NULL for an empty optional answer); -1: refused (why); -2: out of memory;
+ * -3: refused for a reason the author's retry text does not cover (why is shown as it is). */
 static int validate(const dt_session *s, const dt_input_rec *in, const char *ans, char **canon,
                     char *why, size_t wsz)
 {
@@ -91,13 +103,14 @@ static int validate(const dt_session *s, const dt_input_rec *in, const char *ans
         return match_option(s, in, ans, canon, why, wsz);
     if (!(*canon = dt_malloc(sz)))
         return -2;
-    int rc = dt_value_parse((dt_var_type)in->type, ans, *canon, sz, &reason);
+    int rc = dt_value_parse_answer((dt_var_type)in->type, ans, *canon, sz,
+                                   dt_value_month_first(dt_tree_lang(s->t)), &reason);
     if (rc != 0)
         snprintf(why, wsz, "%s", reason);
-    else if (in->re && !whole_match(in->re, ans) && (rc = -1))
-        snprintf(why, wsz, "the answer does not have the expected form");
+    else if (in->re && (rc = pattern_check(in->re, ans, why, wsz)) != 0)
+        ;
     else
-        rc = check_range(in, *canon, why, wsz);
+        rc = check_range(in, *canon, s->now, why, wsz);
     if (rc != 0) {
         dt_free(*canon);
         *canon = NULL;
@@ -118,26 +131,27 @@ static char *trimmed(const char *value)
 
 static dt_status apply_input(dt_session *s, const dt_step_rec *r, char *canon, dt_error *err)
 {
-    int sensitive = DT_VAR(s->t, r->var)->sensitive;
-    const char *answer = sensitive ? DT_REDACTED : canon ? canon : "";
+    int sensitive = M_VAR(s->t, r->var)->sensitive;
+    const char *answer = sensitive ? VALUE_REDACTED : canon ? canon
+                                                            : "";
     int own = !sensitive && canon;
     /* the path shows what a person reads: yes/no for booleans, the canonical text otherwise */
-    if (own && !(answer = dt_strdup(dt_value_display((dt_var_type)DT_VAR(s->t, r->var)->type, canon)))) {
+    if (own && !(answer = dt_strdup(dt_value_display((dt_var_type)M_VAR(s->t, r->var)->type, canon)))) {
         dt_free(canon);
         return dt_sess_oom(err);
     }
     dt_txn x;
     dt_txn_begin(s, &x);
     uint32_t step = dt_sess_tail(s)->step;
-    dt_sess_mark_acted(s, DT_NONE, answer, own);
+    dt_sess_mark_acted(s, M_NONE, answer, own);
     dt_status st = DT_OK;
-    if (dt_sess_queue(s, DT_EV_ANSWER, step, DT_NONE, r->var, answer, answer, NULL) != 0)
+    if (dt_sess_queue(s, DT_EV_ANSWER, step, M_NONE, r->var, answer, answer, NULL) != 0)
         st = dt_sess_oom(err);
     if (st) {
         dt_free(canon);
     } else if (canon) { /* dt_sess_assign owns canon from here, also when it fails */
         st = dt_sess_assign(s, r->var, canon, 1, err);
-        if (!st && dt_sess_queue(s, DT_EV_SET, DT_NONE, DT_NONE, r->var, NULL, canon, NULL) != 0)
+        if (!st && dt_sess_queue(s, DT_EV_SET, M_NONE, M_NONE, r->var, NULL, canon, NULL) != 0)
             st = dt_sess_oom(err);
     }
     if (!st)
@@ -152,13 +166,19 @@ dt_status dt_session_input(dt_session *s, const char *value, dt_error *err)
         return st;
     if (!value)
         return dt_err_error(err, DT_EARG, NULL, 0, 0, NULL, "dt_session_input: value is NULL");
-    const dt_step_rec *r = DT_STEP(s->t, dt_sess_tail(s)->step);
-    const dt_input_rec *in = DT_INPUT(s->t, r->input);
+    const dt_step_rec *r = M_STEP(s->t, dt_sess_tail(s)->step);
+    const dt_input_rec *in = M_INPUT(s->t, r->input);
+    /* Bounded work per answer: nothing longer than a computed text may become a value. */
+    if (strnlen(value, SESS_ANSWER_MAX + 1) > SESS_ANSWER_MAX)
+        return dt_sess_err(s, err, DT_EANSWER, r->unit, r->pos, "the answer is longer than %d bytes",
+                           SESS_ANSWER_MAX);
     char why[WHY_MAX], *canon, *ans = trimmed(value);
     int rc = ans ? validate(s, in, ans, &canon, why, sizeof why) : -2;
     dt_free(ans);
     if (rc == -2)
         return dt_sess_oom(err);
+    if (rc == -3)
+        return dt_sess_err(s, err, DT_EANSWER, r->unit, r->pos, "%s", why);
     if (rc == -1) {
         const char *retry = dt_sess_cur_view(s)->view.retry;
         return dt_sess_err(s, err, DT_EANSWER, r->unit, r->pos, "%s", retry[0] ? retry : why);
@@ -166,34 +186,38 @@ dt_status dt_session_input(dt_session *s, const char *value, dt_error *err)
     return apply_input(s, r, canon, err);
 }
 
-/* ---- choosing by label ----------------------------------------------------------------------- */
+/* ---- choosing by label: the one rule of dt_match_answer (match.c) ---------------------------- */
 
-static dt_status ambiguous(const dt_view *v, const char *label, size_t len, dt_error *err)
+static dt_status ambiguous(dt_session *s, const dt_view *v, const char *label, const size_t *cands, size_t nc,
+                           dt_error *err)
 {
     char list[400];
     size_t n = 0;
     list[0] = '\0';
-    for (size_t i = 0; i < v->choice_count && n < sizeof list; i++)
-        if (strncasecmp(label, v->choices[i].label, len) == 0)
-            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? "; " : "",
-                                  v->choices[i].label);
-    return dt_err_error(err, DT_EANSWER, NULL, 0, 0, NULL, "`%s` matches several choices: %s",
-                        label, list);
+    for (size_t i = 0; i < nc && n < sizeof list; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? "; " : "",
+                              v->choices[cands[i]].label);
+    return dt_sess_err(s, err, DT_EANSWER, NOWHERE, NOPOS, "`%s` matches several choices: %s", label,
+                       list);
 }
 
-static int find_label(const dt_view *v, const char *label, size_t len, size_t *k)
+static dt_status choose_matched(dt_session *s, const dt_view *v, const char *want, const char **l,
+                                size_t *cands, dt_error *err)
 {
-    for (size_t i = 0; i < v->choice_count; i++)
-        if (strcasecmp(label, v->choices[i].label) == 0)
-            return *k = i, 1;
-    for (size_t i = 0; i < v->choice_count; i++)
-        if (strcmp(label, v->choices[i].id) == 0)
-            return *k = i, 1;
-    int found = 0;
-    for (size_t i = 0; i < v->choice_count && len; i++)
-        if (strncasecmp(label, v->choices[i].label, len) == 0 && found++ == 0)
-            *k = i;
-    return found;
+    size_t n = v->choice_count, k = 0, nc = 0;
+    const char **ids = l + n;
+    for (size_t i = 0; i < n; i++) {
+        l[i] = v->choices[i].label;
+        ids[i] = v->choices[i].id;
+    }
+    switch (dt_match_answer(want, l, ids, n, &k, cands, &nc)) {
+    case DT_MATCH_ONE: return dt_session_choose(s, k, err);
+    case DT_MATCH_MANY: return ambiguous(s, v, want, cands, nc, err);
+    case DT_MATCH_RANGE:
+        return dt_sess_err(s, err, DT_EANSWER, NOWHERE, NOPOS, "there is no choice %s: choose 1-%zu",
+                           want, n);
+    default: return dt_sess_err(s, err, DT_EANSWER, NOWHERE, NOPOS, "no choice matches `%s`", want);
+    }
 }
 
 dt_status dt_session_choose_label(dt_session *s, const char *label, dt_error *err)
@@ -203,18 +227,17 @@ dt_status dt_session_choose_label(dt_session *s, const char *label, dt_error *er
         return st;
     if (!label)
         return dt_err_error(err, DT_EARG, NULL, 0, 0, NULL, "dt_session_choose_label: NULL label");
-    char *want = trimmed(label);
-    if (!want)
-        return dt_sess_oom(err);
     const dt_view *v = &dt_sess_cur_view(s)->view;
-    size_t k = 0, len = strlen(want);
-    int found = find_label(v, want, len, &k);
-    if (found == 1)
-        st = dt_session_choose(s, k, err);
-    else if (found > 1)
-        st = ambiguous(v, want, len, err);
+    size_t n = v->choice_count ? v->choice_count : 1;
+    char *want = trimmed(label);
+    const char **l = dt_malloc(2 * n * sizeof *l);
+    size_t *cands = dt_malloc(n * sizeof *cands);
+    if (!want || !l || !cands)
+        st = dt_sess_oom(err);
     else
-        st = dt_err_error(err, DT_EANSWER, NULL, 0, 0, NULL, "no choice matches `%s`", want);
+        st = choose_matched(s, v, want, l, cands, err);
     dt_free(want);
+    dt_free(l);
+    dt_free(cands);
     return st;
 }

@@ -26,7 +26,7 @@ dt_status dt_sess_assign(dt_session *s, uint32_t v, char *val, int is_set, dt_er
         dt_free(val);
         return dt_sess_oom(err);
     }
-    u->kind = DT_U_VAR;
+    u->kind = SESS_U_VAR;
     u->var = v;
     u->old = s->vals[v];
     u->was_set = s->is_set[v];
@@ -40,7 +40,7 @@ dt_status dt_sess_push_frame(dt_session *s, dt_call_frame f, dt_error *err)
     dt_undo *u = undo_push(s);
     if (!u)
         return dt_sess_oom(err);
-    u->kind = DT_U_PUSH;
+    u->kind = SESS_U_PUSH;
     u->frame = f;
     s->stack[s->depth++] = f;
     return DT_OK;
@@ -51,7 +51,7 @@ dt_status dt_sess_pop_frame(dt_session *s, dt_call_frame *out, dt_error *err)
     dt_undo *u = undo_push(s);
     if (!u)
         return dt_sess_oom(err);
-    u->kind = DT_U_POP;
+    u->kind = SESS_U_POP;
     u->frame = s->stack[--s->depth];
     *out = u->frame;
     return DT_OK;
@@ -71,9 +71,9 @@ void dt_sess_undo_to(dt_session *s, size_t mark)
 {
     for (size_t i = s->nundo; i-- > mark;) {
         dt_undo *u = &s->undo[i];
-        if (u->kind == DT_U_VAR)
+        if (u->kind == SESS_U_VAR)
             swap_var(s, u);
-        else if (u->kind == DT_U_PUSH)
+        else if (u->kind == SESS_U_PUSH)
             s->depth--;
         else
             s->stack[s->depth++] = u->frame;
@@ -84,9 +84,9 @@ void dt_sess_redo_from(dt_session *s, size_t mark)
 {
     for (size_t i = mark; i < s->nundo; i++) {
         dt_undo *u = &s->undo[i];
-        if (u->kind == DT_U_VAR)
+        if (u->kind == SESS_U_VAR)
             swap_var(s, u);
-        else if (u->kind == DT_U_PUSH)
+        else if (u->kind == SESS_U_PUSH)
             s->stack[s->depth++] = u->frame;
         else
             s->depth--;
@@ -108,7 +108,7 @@ static int find_acted(const dt_session *s, size_t *k)
     if (s->npath < 2 || s->path[s->npath - 1].mark == DT_PATH_RESTART)
         return -1;
     for (size_t i = s->npath - 1; i-- > 0;) {
-        if (s->path[i].flags & DT_P_ACTED) {
+        if (s->path[i].flags & SESS_P_ACTED) {
             *k = i;
             return 0;
         }
@@ -164,13 +164,13 @@ dt_status dt_session_back(dt_session *s, dt_error *err)
         gone->nnotes = 0;
         dt_sess_prec_clear(gone);
     }
-    if (p->flags & DT_P_OWN_ANSWER)
+    if (p->flags & SESS_P_OWN_ANSWER)
         dt_free((char *)p->answer);
     p->answer = NULL;
-    p->choice = DT_NONE;
+    p->choice = M_NONE;
     p->flags = 0;
     dt_txn_commit(s); /* BACK is emitted directly: nothing can fail from here on */
-    dt_qev q = {DT_EV_BACK, p->step, DT_NONE, DT_NONE, NULL, NULL, NULL, s->npath};
+    dt_qev q = {DT_EV_BACK, p->step, M_NONE, M_NONE, NULL, NULL, NULL, s->npath};
     dt_sess_emit(s, &q);
     return DT_OK;
 }
@@ -199,10 +199,10 @@ dt_status dt_session_restart(dt_session *s, dt_error *err)
     dt_txn x;
     dt_txn_begin(s, &x);
     dt_status st = reset_state(s, err);
-    if (!st && (dt_sess_queue(s, DT_EV_RESTART, DT_NONE, DT_NONE, DT_NONE, NULL, NULL, NULL) != 0 ||
-                dt_sess_queue(s, DT_EV_START, DT_NONE, DT_NONE, DT_NONE, NULL, NULL, NULL) != 0))
+    if (!st && (dt_sess_queue(s, DT_EV_RESTART, M_NONE, M_NONE, M_NONE, NULL, NULL, NULL) != 0 ||
+                dt_sess_queue(s, DT_EV_START, M_NONE, M_NONE, M_NONE, NULL, NULL, NULL) != 0))
         st = dt_sess_oom(err);
     if (!st)
-        st = dt_sess_walk(s, DT_UNIT(s->t, 0)->start, DT_PATH_RESTART, err);
+        st = dt_sess_walk(s, M_UNIT(s->t, 0)->start, DT_PATH_RESTART, err);
     return dt_txn_end(s, &x, st);
 }

@@ -66,7 +66,7 @@ static uint32_t var_by_slice(const dt_session *s, const char *p, size_t n)
 {
     char name[128];
     if (n >= sizeof name)
-        return DT_NONE; /* longer than any name we render; the loader bounds names */
+        return M_NONE; /* longer than any name we render; the loader bounds names */
     memcpy(name, p, n);
     name[n] = '\0';
     return dt_tree_find_var(s->t, name);
@@ -78,7 +78,7 @@ static int put(void *ud, const char *p, size_t n, int is_var)
     if (!is_var)
         return sb_add(s, p, n);
     uint32_t v = var_by_slice(s, p, n);
-    if (v == DT_NONE) /* cannot happen after a successful load: show it as written */
+    if (v == M_NONE) /* cannot happen after a successful load: show it as written */
         return sb_add(s, "{", 1) || sb_add(s, p, n) || sb_add(s, "}", 1);
     const char *d = dt_sess_display(s, v);
     return sb_add(s, d, strlen(d));
@@ -87,7 +87,7 @@ static int put(void *ud, const char *p, size_t n, int is_var)
 /* The interpolated text of `text`, stored in vb; NULL when out of memory. */
 static const char *interp(dt_session *s, dt_vbuf *vb, dt_str text)
 {
-    const char *src = DT_S(s->t, text);
+    const char *src = M_S(s->t, text);
     if (!strpbrk(src, "{}"))
         return src; /* the tree's own copy lives as long as the session may */
     size_t bad;
@@ -108,7 +108,7 @@ static dt_status build_says(dt_session *s, dt_vbuf *vb, const dt_step_rec *r, dt
         return dt_sess_oom(err);
     s->sb_len = 0;
     for (uint32_t i = 0; i < r->nsay; i++) {
-        const dt_text_rec *t = DT_SAY(s->t, r->first_say + i);
+        const dt_text_rec *t = M_SAY(s->t, r->first_say + i);
         vb->say[i].audience = (dt_audience)t->audience;
         if (!(vb->say[i].text = interp(s, vb, t->text)))
             return dt_sess_oom(err);
@@ -124,16 +124,15 @@ static dt_status build_choices(dt_session *s, dt_vbuf *vb, const dt_step_rec *r,
     if (dt_grow((void **)&vb->ch, &vb->ch_cap, r->nchoices, sizeof *vb->ch) != 0 ||
         dt_grow((void **)&vb->offered, &vb->off_cap, r->nchoices, sizeof *vb->offered) != 0)
         return dt_sess_oom(err);
-    for (uint32_t i = r->first_choice; i < r->first_choice + r->nchoices; i++) {
-        const dt_choice_rec *c = DT_CHOICE(s->t, i);
-        int ok;
-        dt_status st = dt_sess_choice_holds(s, c, &ok, err);
+    for (uint32_t i = r->first_choice;; i++) {
+        dt_status st = dt_sess_next_offered(s, r, &i, err);
         if (st)
             return st;
-        if (!ok)
-            continue;
+        if (i == r->first_choice + r->nchoices)
+            break;
+        const dt_choice_rec *c = M_CHOICE(s->t, i);
         vb->offered[n] = i;
-        vb->ch[n].id = DT_S(s->t, c->id);
+        vb->ch[n].id = M_S(s->t, c->id);
         vb->ch[n].audience = (dt_audience)c->audience;
         if (!(vb->ch[n++].label = interp(s, vb, c->label)))
             return dt_sess_oom(err);
@@ -141,7 +140,7 @@ static dt_status build_choices(dt_session *s, dt_vbuf *vb, const dt_step_rec *r,
     if (n == 0)
         return dt_sess_err(s, err, DT_ERUNTIME, r->unit, r->pos,
                            "question `%s`: no choice is offered (every `when` is false)",
-                           DT_S(s->t, r->id));
+                           M_S(s->t, r->id));
     vb->view.choices = vb->ch;
     vb->view.choice_count = n;
     return DT_OK;
@@ -149,9 +148,9 @@ static dt_status build_choices(dt_session *s, dt_vbuf *vb, const dt_step_rec *r,
 
 static dt_status build_input(dt_session *s, dt_vbuf *vb, const dt_step_rec *r, dt_error *err)
 {
-    const dt_input_rec *in = DT_INPUT(s->t, r->input);
+    const dt_input_rec *in = M_INPUT(s->t, r->input);
     dt_view *v = &vb->view;
-    v->var = DT_S(s->t, DT_VAR(s->t, r->var)->name);
+    v->var = M_S(s->t, M_VAR(s->t, r->var)->name);
     v->input_type = (dt_var_type)in->type;
     v->required = in->required;
     if (!(v->retry = interp(s, vb, in->retry)))
@@ -159,16 +158,26 @@ static dt_status build_input(dt_session *s, dt_vbuf *vb, const dt_step_rec *r, d
     if (dt_grow((void **)&vb->opts, &vb->opt_cap, in->noptions, sizeof *vb->opts) != 0)
         return dt_sess_oom(err);
     for (uint32_t i = 0; i < in->noptions; i++)
-        vb->opts[i] = DT_S(s->t, DT_OPTION(s->t, in->first_option + i));
+        vb->opts[i] = M_S(s->t, M_OPTION(s->t, in->first_option + i));
     v->options = vb->opts;
     v->option_count = in->noptions;
+    /* "today" is resolved here from the action's clock reading, so a front end checks against the
+     * same date the engine will (session_input.c check_range) */
+    double today = (in->has_min == 2 || in->has_max == 2) ? dt_value_today(s->now) : 0;
+    v->has_min = in->has_min;
+    v->has_max = in->has_max;
+    v->min = in->has_min == 2 ? today : in->min;
+    v->max = in->has_max == 2 ? today : in->max;
+    v->pattern = M_S(s->t, in->pattern);
+    v->month_first = dt_value_month_first(dt_tree_lang(s->t));
+    v->sensitive = M_VAR(s->t, r->var)->sensitive != 0;
     return DT_OK;
 }
 
 /* END: the closing text reported with the END event, says joined by newlines. */
 static dt_status build_end(dt_session *s, dt_vbuf *vb, const dt_step_rec *r, dt_error *err)
 {
-    vb->view.outcome = DT_S(s->t, r->outcome);
+    vb->view.outcome = M_S(s->t, r->outcome);
     s->sb_len = 0;
     int rc = sb_add(s, "", 0);
     for (size_t i = 0; i < vb->view.say_count && !rc; i++)
@@ -181,9 +190,9 @@ static dt_status build_end(dt_session *s, dt_vbuf *vb, const dt_step_rec *r, dt_
 /* The root tree's hand-off, so that a front end offering "talk to a person" needs no model access. */
 static dt_status build_handoff(dt_session *s, dt_vbuf *vb, dt_error *err)
 {
-    const dt_unit_rec *root = DT_UNIT(s->t, 0);
+    const dt_unit_rec *root = M_UNIT(s->t, 0);
     dt_view *v = &vb->view;
-    v->handoff_step = root->handoff_to == DT_NONE ? "" : DT_S(s->t, DT_STEP(s->t, root->handoff_to)->id);
+    v->handoff_step = root->handoff_to == M_NONE ? "" : M_S(s->t, M_STEP(s->t, root->handoff_to)->id);
     if (!(v->handoff_text = interp(s, vb, root->handoff_text)))
         return dt_sess_oom(err);
     return DT_OK;
@@ -192,20 +201,20 @@ static dt_status build_handoff(dt_session *s, dt_vbuf *vb, dt_error *err)
 dt_status dt_sess_view_build(dt_session *s, uint32_t step, size_t shown, dt_error *err)
 {
     dt_vbuf *vb = &s->vb[!s->cur];
-    const dt_step_rec *r = DT_STEP(s->t, step);
-    const dt_unit_rec *u = DT_UNIT(s->t, r->unit);
+    const dt_step_rec *r = M_STEP(s->t, step);
+    const dt_unit_rec *u = M_UNIT(s->t, r->unit);
     dt_view *v = &vb->view;
     arena_reset(vb);
     memset(v, 0, sizeof *v);
     vb->end_text = "";
     /* A called tree's end with words is answered by continue, exactly like an info step. */
     v->kind = dt_sess_called_end_shown(s, r) ? DT_STEP_INFO : (dt_step_kind)r->kind;
-    v->tree_id = DT_S(s->t, u->id);
-    v->tree_title = DT_S(s->t, u->title);
-    v->step_id = DT_S(s->t, r->id);
-    v->step_title = DT_S(s->t, r->title);
+    v->tree_id = M_S(s->t, u->id);
+    v->tree_title = M_S(s->t, u->title);
+    v->step_id = M_S(s->t, r->id);
+    v->step_title = M_S(s->t, r->title);
     v->audience = (dt_audience)r->audience;
-    v->var = v->retry = v->outcome = "";
+    v->var = v->retry = v->outcome = v->pattern = "";
     v->step_number = shown;
     v->call_depth = s->depth;
     dt_status st = build_says(s, vb, r, err);

@@ -3,8 +3,8 @@
  * its byte offset (dt_str); offset 0 is always the empty string.  Equal strings get equal offsets,
  * so ids compare as integers.  An interned string is stored as [4-byte tag][bytes][NUL].
  */
-#ifndef DT_STRTAB_H
-#define DT_STRTAB_H
+#ifndef DTREE_ENGINE_STRTAB_H
+#define DTREE_ENGINE_STRTAB_H
 
 #include <stddef.h>
 #include <stdint.h>

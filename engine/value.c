@@ -4,23 +4,26 @@
  */
 #include "value.h"
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
-static const char *const type_names[] = {"text", "number", "boolean", "date", "email", "phone",
-                                         "choice"};
+#define TYPE_NAME(e, name) name,
+static const char *const type_names[] = {DT_VAR_TYPE_LIST(TYPE_NAME)};
+#define NTYPES ((int)(sizeof type_names / sizeof type_names[0]))
 
 const char *dt_var_type_name(dt_var_type t)
 {
-    return (unsigned)t < 7 ? type_names[t] : "unknown";
+    return (int)t >= 0 && (int)t < NTYPES ? type_names[t] : "unknown";
 }
 
 int dt_var_type_parse(const char *name)
 {
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < NTYPES; i++)
         if (strcmp(name, type_names[i]) == 0)
             return i;
     return -1;
@@ -84,8 +87,16 @@ static int parse_number(const char *s, char *out, size_t outsz, const char **why
         return -1;
     }
     double d = strtod(s, NULL);
-    if (isinf(d))
+    if (isinf(d)) {
+        *why = "the number is too large";
         return -1;
+    }
+    /* Underflow is refused as overflow is: 1e-400 would be stored as 0, and below DBL_MIN a
+     * double keeps fewer than 15 significant digits. */
+    if (sig && fabs(d) < DBL_MIN) {
+        *why = "the number is too close to zero";
+        return -1;
+    }
     dt_value_format_number(d, out, outsz);
     return 0;
 }
@@ -181,7 +192,7 @@ static void trim(const char *in, char *out, size_t outsz)
 
 int dt_value_parse(dt_var_type type, const char *in, char *out, size_t outsz, const char **why)
 {
-    char tmp[1024];
+    char tmp[1024] = ""; /* zeroed: the analyzer cannot tell that trim always terminates it */
     if (strlen(in) >= sizeof tmp && type != DT_VAR_TEXT && type != DT_VAR_CHOICE) {
         *why = "the answer is too long";
         return -1;
@@ -199,6 +210,137 @@ int dt_value_parse(dt_var_type type, const char *in, char *out, size_t outsz, co
     case DT_VAR_PHONE: return parse_phone(tmp, out, outsz, why);
     default: *why = "unknown type"; return -1;
     }
+}
+
+double dt_value_today(int64_t ms)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&secs, &tm))
+        return 0;
+    return (double)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
+/* ---- dates as people type them --------------------------------------------------------------- */
+
+static const char *const month_names[] = {"january", "february", "march", "april",
+                                          "may", "june", "july", "august",
+                                          "september", "october", "november", "december"};
+
+static int put_date(int y, int m, int d, char *out, size_t outsz, const char **why)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || d < 1)
+        return -1;
+    if (d > mdays[m - 1] + (m == 2 && leap(y))) {
+        *why = "that day does not exist in that month";
+        return -1;
+    }
+    snprintf(out, outsz, "%04d-%02d-%02d", y, m, d);
+    return 0;
+}
+
+/* 1 to `max` digits at *p into *v; returns how many were read (0: none). */
+static int digits(const char **p, int max, int *v)
+{
+    int n = 0;
+    *v = 0;
+    while (n < max && isdigit((unsigned char)**p)) {
+        *v = *v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    return isdigit((unsigned char)**p) ? 0 : n; /* more digits than max: not this form */
+}
+
+/* An English month name, whole or its first three letters (any case, an optional '.'). */
+static int month_word(const char **p, int *m)
+{
+    char w[12];
+    size_t n = 0;
+    while (isalpha((unsigned char)(*p)[n]) && n < sizeof w - 1) {
+        w[n] = (char)tolower((unsigned char)(*p)[n]);
+        n++;
+    }
+    w[n] = '\0';
+    if (n < 3 || isalpha((unsigned char)(*p)[n]))
+        return 0;
+    for (int i = 0; i < 12; i++) {
+        if (strcmp(w, month_names[i]) == 0 || (n == 3 && strncmp(w, month_names[i], 3) == 0) ||
+            (i == 8 && strcmp(w, "sept") == 0)) {
+            *p += n + ((*p)[n] == '.');
+            *m = i + 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void spaces_commas(const char **p)
+{
+    while (**p == ' ' || **p == ',')
+        (*p)++;
+}
+
+/* "1984" at the end of the text: exactly four digits, then nothing. */
+static int year_at_end(const char **p, int *y)
+{
+    spaces_commas(p);
+    return digits(p, 4, y) == 4 && **p == '\0';
+}
+
+/* 21/07/1984, 21.7.1984, 21-7-1984 (day first unless month_first), 21 July 1984, July 21, 1984. */
+static int parse_date_forms(const char *s, int month_first, char *out, size_t outsz,
+                            const char **why)
+{
+    const char *p = s;
+    int a = 0, b = 0, y = 0, m = 0;
+    const char *hint = month_first ? "expected a date such as 07/21/1984, July 21, 1984 or 1984-07-21"
+                                   : "expected a date such as 21/07/1984, 21 July 1984 or 1984-07-21";
+    if (strlen(s) == 10 && s[4] == '-' && s[7] == '-')
+        return parse_date(s, out, outsz, why);
+    *why = hint;
+    if (digits(&p, 2, &a)) {
+        char sep = *p;
+        if (sep == '/' || sep == '.' || sep == '-') {
+            p++;
+            if (!digits(&p, 2, &b) || *p != sep)
+                return -1;
+            p++;
+            if (!year_at_end(&p, &y))
+                return -1;
+            return month_first ? put_date(y, a, b, out, outsz, why) : put_date(y, b, a, out, outsz, why);
+        }
+        spaces_commas(&p);
+        if (month_word(&p, &m) && year_at_end(&p, &y))
+            return put_date(y, m, a, out, outsz, why);
+        return -1;
+    }
+    if (month_word(&p, &m)) {
+        spaces_commas(&p);
+        if (digits(&p, 2, &a) && year_at_end(&p, &y))
+            return put_date(y, m, a, out, outsz, why);
+    }
+    return -1;
+}
+
+int dt_value_month_first(const char *lang)
+{
+    return lang && (strcasecmp(lang, "en-US") == 0 || strcasecmp(lang, "en_US") == 0);
+}
+
+int dt_value_parse_answer(dt_var_type type, const char *in, char *out, size_t outsz,
+                          int month_first, const char **why)
+{
+    char tmp[64] = ""; /* zeroed: the analyzer cannot tell that trim always terminates it */
+    if (type != DT_VAR_DATE)
+        return dt_value_parse(type, in, out, outsz, why);
+    if (strlen(in) >= sizeof tmp) {
+        *why = "the answer is too long";
+        return -1;
+    }
+    trim(in, tmp, sizeof tmp);
+    return parse_date_forms(tmp, month_first, out, outsz, why);
 }
 
 double dt_value_number(dt_var_type type, const char *canon)

@@ -62,7 +62,8 @@ static void reset(dt_xmlin *in, size_t max_bytes)
     init_tables();
     in->fd = -1;
     in->line = 1;
-    in->max_bytes = max_bytes ? max_bytes : DT_DEFAULT_MAX_BYTES;
+    in->kind = "tree files";
+    in->max_bytes = max_bytes ? max_bytes : XMLIN_DEFAULT_MAX_BYTES;
     dt_hash64_init(&in->hash);
 }
 
@@ -79,7 +80,7 @@ static dt_status check_magic(dt_xmlin *in, const unsigned char *h, size_t n)
         if (n >= mg[i].len && memcmp(h, mg[i].magic, mg[i].len) == 0) {
             int comp = i < 4;
             fail(in, DT_ESYNTAX, 1, 1, comp ? "compressed" : "not-utf8",
-                 "the file is %s; tree files are plain UTF-8 XML%s", mg[i].what,
+                 "the file is %s; %s are plain UTF-8 XML%s", mg[i].what, in->kind,
                  comp ? " (decompress it first)" : " (save it as UTF-8)");
             return DT_ESYNTAX;
         }
@@ -89,7 +90,13 @@ static dt_status check_magic(dt_xmlin *in, const unsigned char *h, size_t n)
 
 dt_status dt_xmlin_open_file(dt_xmlin *in, const char *path, size_t max_bytes)
 {
+    return dt_xmlin_open_file_as(in, path, max_bytes, "tree files");
+}
+
+dt_status dt_xmlin_open_file_as(dt_xmlin *in, const char *path, size_t max_bytes, const char *kind)
+{
     reset(in, max_bytes);
+    in->kind = kind;
     in->fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (in->fd < 0) {
         int e = errno;
@@ -147,6 +154,9 @@ void dt_xmlin_close(dt_xmlin *in)
     dt_free(in->q);
     in->q = NULL;
     in->qcap = in->qlen = in->qhead = 0;
+    dt_free(in->lines);
+    in->lines = NULL;
+    in->nlines = in->lines_cap = 0;
 }
 
 int dt_xmlin_noclose(void *ctx)
@@ -298,14 +308,15 @@ static void check_decl(dt_xmlin *in)
         }
     }
     fail(in, DT_ESYNTAX, line, col, "not-utf8",
-         "encoding \"%.*s\" is not supported: tree files must be UTF-8", (int)(n > 40 ? 40 : n), v);
+         "encoding \"%.*s\" is not supported: %s must be UTF-8", (int)(n > 40 ? 40 : n), v,
+         in->kind);
 }
 
 static int start_tag(dt_xmlin *in, uint32_t lt_col)
 {
-    if (++in->depth > DT_MAX_DEPTH) {
+    if (++in->depth > XMLIN_MAX_DEPTH) {
         fail(in, DT_ELIMIT, in->line, lt_col, "too-deep",
-             "elements are nested more than %d deep", DT_MAX_DEPTH);
+             "elements are nested more than %d deep", XMLIN_MAX_DEPTH);
         return -1;
     }
     in->nattrs = 0;
@@ -315,9 +326,9 @@ static int start_tag(dt_xmlin *in, uint32_t lt_col)
 
 static int attr_name_start(dt_xmlin *in, unsigned c, uint64_t abs)
 {
-    if (++in->nattrs > DT_MAX_ATTRS) {
+    if (++in->nattrs > XMLIN_MAX_ATTRS) {
         fail(in, DT_ELIMIT, in->line, col_at(in, abs), "too-many-attributes",
-             "more than %d attributes on one element", DT_MAX_ATTRS);
+             "more than %d attributes on one element", XMLIN_MAX_ATTRS);
         return -1;
     }
     in->cur.line = in->line;
@@ -332,7 +343,7 @@ static int attr_name_end(dt_xmlin *in)
     if ((in->name_len == 5 && memcmp(in->name, "xmlns", 5) == 0) ||
         (in->name_len > 5 && memcmp(in->name, "xmlns:", 6) == 0)) {
         fail(in, DT_ESYNTAX, in->cur.line, in->cur.col, "namespace",
-             "namespace declarations are not allowed: tree files use plain element names");
+             "namespace declarations are not allowed: %s use plain element names", in->kind);
         return -1;
     }
     return 0;
@@ -392,7 +403,8 @@ static int step(dt_xmlin *in, unsigned c, uint64_t abs)
             in->dashes = 0;
         } else {
             fail(in, DT_ESYNTAX, in->cur.line, in->cur.col, "doctype",
-                 "<!DOCTYPE> and other declarations are not allowed in tree files (no DTD, no entities)");
+                 "<!DOCTYPE> and other declarations are not allowed in %s (no DTD, no entities)",
+                 in->kind);
             return -1;
         }
         return 0;
@@ -530,7 +542,7 @@ static int prescan(dt_xmlin *in, const unsigned char *b, size_t n)
             newline(in, c, abs);
         } else if (c == 0) {
             fail(in, DT_ESYNTAX, in->line, col_at(in, abs), "not-utf8",
-                 "the file contains a NUL byte (is it UTF-16? tree files are UTF-8)");
+                 "the file contains a NUL byte (is it UTF-16? %s are UTF-8)", in->kind);
             return -1;
         } else {
             in->prev_cr = 0;

@@ -5,17 +5,17 @@
  * attributes, deep nesting) and records the exact line:col of each start tag and attribute value in a
  * FIFO that the reader pass pops in the same document order.
  */
-#ifndef DT_XMLIN_H
-#define DT_XMLIN_H
+#ifndef DTREE_ENGINE_XMLIN_H
+#define DTREE_ENGINE_XMLIN_H
 
 #include "dtree.h"
 #include <stddef.h>
 #include "strtab.h"
 #include <stdint.h>
 
-#define DT_MAX_DEPTH 8
-#define DT_MAX_ATTRS 32
-#define DT_DEFAULT_MAX_BYTES ((size_t)16 << 20)
+#define XMLIN_MAX_DEPTH 8
+#define XMLIN_MAX_ATTRS 32
+#define XMLIN_DEFAULT_MAX_BYTES ((size_t)16 << 20)
 
 /* One queued position: a start tag ('<') or an attribute (name and first character of the value). */
 typedef struct dt_xpos {
@@ -62,11 +62,17 @@ typedef struct dt_xmlin {
     uint32_t fline, fcol;
     const char *check;
     char msg[160];
+    const char *kind;        /* "tree files" (default) or "scenario files": what messages call them */
+    /* line starts, indexed on the first dt_xmlin_find_* call (xmlin_find.c) */
+    uint64_t *lines;
+    size_t nlines, lines_cap;
 } dt_xmlin;
 
 /* Open `path` for reading: must be a non-empty regular file within max_bytes, not compressed.
  * On failure returns the status and fills in->check/msg (line 0: no position). */
 dt_status dt_xmlin_open_file(dt_xmlin *in, const char *path, size_t max_bytes);
+/* The same for another kind of file; `kind` (static) names it in messages ("scenario files"). */
+dt_status dt_xmlin_open_file_as(dt_xmlin *in, const char *path, size_t max_bytes, const char *kind);
 /* Read from memory (borrowed for the life of `in`). */
 dt_status dt_xmlin_open_memory(dt_xmlin *in, const char *data, size_t len, size_t max_bytes);
 void dt_xmlin_close(dt_xmlin *in);
@@ -96,5 +102,14 @@ int dt_xmlin_pop_attr(dt_xmlin *in, dt_xpos *out);
 /* Map byte offset `k` of an attribute's decoded value (entities replaced, line ends normalised) to
  * the line and column of the source character, by re-reading the raw value from voff. */
 void dt_xmlin_value_pos(dt_xmlin *in, const dt_xpos *attr, size_t k, uint32_t *line, uint32_t *col);
+
+/* Messages that name an attribute or a piece of text point at it, not at the element (xmlin_find.c;
+ * error path only: the first call reads the file once more to index its lines).  From the start tag
+ * at line:col: the first character of attribute `name`'s value, or the first `needle` in the source
+ * (text, not decoded).  0 and *oline:*ocol, or -1 when not found. */
+int dt_xmlin_find_attr(dt_xmlin *in, uint32_t line, uint32_t col, const char *name, uint32_t *oline,
+                       uint32_t *ocol);
+int dt_xmlin_find_text(dt_xmlin *in, uint32_t line, uint32_t col, const char *needle,
+                       uint32_t *oline, uint32_t *ocol);
 
 #endif

@@ -60,12 +60,12 @@ static void test_unreachable_region_once(void **state)
     (void)state;
     dt_tree *t = tk_new();
     tk_step(t, DT_STEP_INFO, "a");
-    DT_STEP(t, 0)->next = 1;
+    M_STEP(t, 0)->next = 1;
     tk_step(t, DT_STEP_END, "end");
     tk_step(t, DT_STEP_INFO, "lost1"); /* 2 -> 3 -> 4: one region, one warning */
-    DT_STEP(t, 2)->next = 3;
+    M_STEP(t, 2)->next = 3;
     tk_step(t, DT_STEP_INFO, "lost2");
-    DT_STEP(t, 3)->next = 4;
+    M_STEP(t, 3)->next = 4;
     tk_step(t, DT_STEP_END, "lost-end");
     assert_int_equal(run(t, 0, "unreachable-step", NULL), 1);
     assert_non_null(strstr(all, "t.xml:4:3: warning: step 'lost1' can never be reached"));
@@ -79,7 +79,7 @@ static void test_trap_cycle_is_error(void **state)
     tk_step(t, DT_STEP_QUESTION, "a");
     tk_choice(t, 1, "1", "Go on", NULL);
     tk_step(t, DT_STEP_INFO, "b");
-    DT_STEP(t, 1)->next = 0;
+    M_STEP(t, 1)->next = 0;
     dt_status st;
     assert_int_equal(run(t, 0, "no-exit-cycle", &st), 1);
     assert_int_equal(st, DT_EINVALID);
@@ -95,7 +95,7 @@ static void test_cycle_with_exit_is_fine(void **state)
     tk_choice(t, 1, "1", "Again", NULL);
     tk_choice(t, 2, "2", "Stop", NULL);
     tk_step(t, DT_STEP_INFO, "b");
-    DT_STEP(t, 1)->next = 0;
+    M_STEP(t, 1)->next = 0;
     tk_step(t, DT_STEP_END, "e");
     assert_int_equal(run(t, 0, NULL, NULL), 0);
     dt_tree_free(t);
@@ -139,7 +139,7 @@ static void test_text_checks(void **state)
     (void)state;
     dt_tree *t = tk_new();
     tk_step(t, DT_STEP_INFO, "i");
-    DT_STEP(t, 0)->next = 1;
+    M_STEP(t, 0)->next = 1;
     tk_say(t, "Pay \xe2\x80\xae" "321", DT_AUD_ALL);  /* U+202E */
     tk_say(t, "bell \xc2\x85 here", DT_AUD_ALL);    /* U+0085 */
     char *big = malloc(1200);
@@ -163,11 +163,11 @@ static void test_kiosk(void **state)
     tk_step(t, DT_STEP_QUESTION, "q");
     tk_say(t, "Agents: ask about the lights", DT_AUD_AGENT);
     tk_choice(t, 1, "a", "Lit", NULL);
-    DT_CHOICE(t, 0)->audience = DT_AUD_AGENT;
+    M_CHOICE(t, 0)->audience = DT_AUD_AGENT;
     tk_step(t, DT_STEP_QUESTION, "q2");
     tk_say(t, "Is it lit?", DT_AUD_ALL);
     tk_choice(t, 2, "a", "Lit", NULL);
-    DT_CHOICE(t, 1)->audience = DT_AUD_AGENT;
+    M_CHOICE(t, 1)->audience = DT_AUD_AGENT;
     tk_step(t, DT_STEP_END, "e");
     assert_int_equal(run(t, 0, "kiosk-no-customer-text", NULL), 1);
     assert_int_equal(run(t, 0, "kiosk-no-customer-choice", NULL), 1);
@@ -182,7 +182,7 @@ static void test_vars(void **state)
     tk_var(t, "name", DT_VAR_TEXT, NULL);      /* read, never set */
     uint32_t n = tk_var(t, "n", DT_VAR_NUMBER, "0");
     tk_step(t, DT_STEP_INFO, "i");
-    DT_STEP(t, 0)->next = 1;
+    M_STEP(t, 0)->next = 1;
     tk_say(t, "Hello {name}", DT_AUD_ALL);
     tk_set(t, n, "$n + 1");
     tk_step(t, DT_STEP_END, "e");
@@ -204,7 +204,7 @@ static void test_cond_types(void **state)
     tk_step(t, DT_STEP_INPUT, "ask");
     static const char *const opts[] = {"basic", "premium", NULL};
     tk_input(t, plan, opts);
-    DT_STEP(t, 0)->next = 1;
+    M_STEP(t, 0)->next = 1;
     tk_set(t, n, "'many'");
     tk_set(t, f, "'false'");
     tk_step(t, DT_STEP_DECIDE, "route");
@@ -233,10 +233,10 @@ static void test_call_cycle(void **state)
     tk_unit(t, "b.xml", "b", 0);
     tk_step(t, DT_STEP_CALL, "to-a");
     tk_step(t, DT_STEP_END, "b-end");
-    DT_STEP(t, 0)->target = 2;
-    DT_STEP(t, 0)->next = 1;
-    DT_STEP(t, 2)->target = 0;
-    DT_STEP(t, 2)->next = 3;
+    M_STEP(t, 0)->target = 2;
+    M_STEP(t, 0)->next = 1;
+    M_STEP(t, 2)->target = 0;
+    M_STEP(t, 2)->next = 3;
     assert_int_equal(run(t, 0, "call-cycle", NULL), 2);
     assert_int_equal(run(t, DT_CHECK_ROOT_ONLY, "call-cycle", NULL), 1);
     dt_tree_free(t);
@@ -249,7 +249,7 @@ static dt_tree *chain(uint32_t n, int loop)
     for (uint32_t i = 0; i < n; i++) {
         snprintf(id, sizeof id, "%u", i);
         tk_step(t, i + 1 == n && !loop ? DT_STEP_END : DT_STEP_JUMP, id);
-        DT_STEP(t, i)->next = i + 1 == n ? (loop ? 0 : DT_NONE) : i + 1;
+        M_STEP(t, i)->next = i + 1 == n ? (loop ? 0 : M_NONE) : i + 1;
     }
     return t;
 }

@@ -1,9 +1,9 @@
 /*
  * test_cli_text.c — the CLI's text pieces without a terminal: the allow-list sanitiser (every class
- * of hostile character), UTF-8 repair of typed lines, word wrapping by characters, answer matching.
+ * of hostile character), UTF-8 repair of typed lines, word wrapping by characters (answer matching is
+ * the engine's: test_match.c).
  * The CLI sources are compiled in directly: they are pure functions over strings and FILEs.
  */
-#include "../../cli/match.c"
 #include "../../cli/render.c"
 #include "../../cli/utf8.c"
 
@@ -107,41 +107,6 @@ static void test_wrap(void **state)
     assert_string_equal(wrapped(20, "", 0, "x \x1b[31m"), "x \\x1b[31m\n");
 }
 
-static const char *const labels[] = {"Router lights are off", "Roaming charges on my bill",
-                                     "Something else entirely"};
-static const char *const ids[] = {"router", "roaming", "other"};
-
-static mt_result m(const char *typed, size_t *idx, size_t *nc)
-{
-    size_t cands[3];
-    return mt_match(typed, labels, ids, 3, idx, cands, nc);
-}
-
-static void test_match(void **state)
-{
-    size_t idx = 99, nc = 0;
-    (void)state;
-    assert_int_equal(m("2", &idx, &nc), MT_ONE);
-    assert_int_equal(idx, 1);
-    assert_int_equal(m("4", &idx, &nc), MT_RANGE);
-    assert_int_equal(m("0", &idx, &nc), MT_RANGE);
-    assert_int_equal(m("ro", &idx, &nc), MT_MANY);
-    assert_int_equal(nc, 2);
-    assert_int_equal(m("ROU", &idx, &nc), MT_ONE);
-    assert_int_equal(idx, 0);
-    assert_int_equal(m("bill", &idx, &nc), MT_ONE);            /* a word inside a label */
-    assert_int_equal(idx, 1);
-    assert_int_equal(m("entire", &idx, &nc), MT_ONE);          /* the start of a word */
-    assert_int_equal(idx, 2);
-    assert_int_equal(m("other", &idx, &nc), MT_ONE);           /* a choice id */
-    assert_int_equal(idx, 2);
-    assert_int_equal(m("xyz", &idx, &nc), MT_NONE);
-    assert_int_equal(m("", &idx, &nc), MT_NONE);
-    assert_int_equal(m("on", &idx, &nc), MT_ONE);              /* a whole word, not "Something" */
-    assert_int_equal(idx, 1);
-    assert_int_equal(m("o", &idx, &nc), MT_MANY);              /* off, on, other (id: no, rule 3) */
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,7 +116,6 @@ int main(void)
         cmocka_unit_test(test_sanitize_invalid_utf8),
         cmocka_unit_test(test_repair),
         cmocka_unit_test(test_wrap),
-        cmocka_unit_test(test_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,7 +40,7 @@ static dt_tree *sample(void)
     tk_choice(t, 2, "n", "No", "$x = 1");
     tk_step(t, DT_STEP_END, "fixed");
     tk_step(t, DT_STEP_END, "escalate");
-    DT_STEP(t, 2)->outcome = tk_str(t, "escalated");
+    M_STEP(t, 2)->outcome = tk_str(t, "escalated");
     return tk_done(t);
 }
 

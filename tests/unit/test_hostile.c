@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "dtree.h"
+#include "support.h"
 
 #define TIME_LIMIT 20 /* seconds per load, generous for valgrind */
 
@@ -36,13 +37,6 @@ typedef struct hcase {
 
 /* ---- inputs made at test time ---- */
 
-static void write_file(const char *path, const char *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-}
 
 static void make_too_large(const char *path)
 {
@@ -53,7 +47,7 @@ static void make_too_large(const char *path)
     const char *head = "<tree id='big' version='1' title='Big'><end id='e' outcome='resolved'/>";
     memcpy(b, head, strlen(head));
     memcpy(b + n - 8, "</tree>\n", 8);
-    write_file(path, b, n);
+    sup_write(path, b, n);
     free(b);
 }
 
@@ -67,7 +61,7 @@ static void make_attrs(const char *path)
     for (int i = 0; i < 100000; i++)
         n += (size_t)sprintf(b + n, " a%d='x'\n", i);
     n += (size_t)sprintf(b + n, "><end id='e' outcome='resolved'/></tree>\n");
-    write_file(path, b, n);
+    sup_write(path, b, n);
     free(b);
 }
 
@@ -210,7 +204,7 @@ static void test_truncated_files(void **state)
     dt_error *err = dt_error_new();
     char first[1024];
     for (size_t n = 1; n < end; n += 7) {
-        write_file(tmpl, valid_tree, n);
+        sup_write(tmpl, valid_tree, n);
         dt_error_clear(err);
         assert_int_not_equal(load_timed(tmpl, err, first, sizeof first), DT_OK);
         assert_true(dt_error_get(err, 0)->line > 0);

@@ -161,6 +161,29 @@ static void clear_wipes(void **state)
     for (size_t i = 0; i < sizeof kl.buf; i++) assert_int_equal(kl.buf[i], 0);
 }
 
+/* Bracketed paste: Enter, Ctrl-U and Backspace inside are never edits or a submit; line breaks
+ * become one space; after the end marker Enter works again; a paste whose end never comes is
+ * over after a pause (kiosk_line_gap). */
+static void bracketed_paste_is_text(void **state)
+{
+    kiosk_line kl;
+    (void)state;
+    kiosk_line_clear(&kl);
+    assert_int_not_equal(FEED(&kl, "\033[200~\025\0251\r\n2\x7f\t3\033[3~"), KL_SUBMIT);
+    assert_true(kiosk_line_pending(&kl));
+    assert_int_not_equal(FEED(&kl, "\r"), KL_SUBMIT);
+    FEED(&kl, "\033[201~");
+    assert_false(kiosk_line_pending(&kl));
+    assert_string_equal(kiosk_line_text(&kl), "1 2 3 ");
+    assert_int_equal(FEED(&kl, "\r"), KL_SUBMIT);
+    kiosk_line_clear(&kl);
+    FEED(&kl, "\033[200~x\r");
+    kiosk_line_gap(&kl);                        /* the end marker never came */
+    assert_false(kiosk_line_pending(&kl));
+    assert_int_equal(FEED(&kl, "\r"), KL_SUBMIT);
+    assert_string_equal(kiosk_line_text(&kl), "x ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +195,7 @@ int main(void)
         cmocka_unit_test(invalid_utf8_is_dropped),
         cmocka_unit_test(long_paste_is_capped),
         cmocka_unit_test(clear_wipes),
+        cmocka_unit_test(bracketed_paste_is_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

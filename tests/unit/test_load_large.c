@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dtree.h"
+#include "support.h"
 
 #define STEPS 12000 /* about 2.5 MB: over the 1 MiB threshold of the reading thread */
 
@@ -45,13 +46,6 @@ static char *make_tree(size_t *len, int at, const char *fault)
     return b;
 }
 
-static void write_file(const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
 
 /* All diagnostics as text, one per line (caller frees). */
 static char *diags(dt_error *err)
@@ -73,7 +67,7 @@ static void same_both_ways(const char *data, size_t len, dt_status want)
 {
     dt_tree *tf = NULL, *tm = NULL;
     dt_error *ef = dt_error_new(), *em = dt_error_new();
-    write_file(data, len);
+    sup_write(path, data, len);
     dt_status sf = dt_tree_load_file(path, NULL, &tf, ef);
     dt_status sm = dt_tree_load_memory(data, len, path, NULL, &tm, em);
     assert_int_equal(sf, want);

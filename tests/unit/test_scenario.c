@@ -13,17 +13,13 @@
 #include <unistd.h>
 
 #include "dtree.h"
+#include "support.h"
 
 static char dir[64];
 
 static void put(const char *name, const char *text)
 {
-    char path[128];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    sup_put(dir, name, text);
 }
 
 static const char *at(const char *name)
@@ -79,7 +75,8 @@ static void test_run_and_coverage(void **state)
     dt_coverage *cov = dt_coverage_new();
     assert_int_equal(dt_suite_run(su, 0, cov, err), DT_OK);
     assert_int_equal(dt_error_count(err), 0);
-    assert_int_equal(dt_suite_run(su, 1, cov, err), DT_ERUNTIME);
+    assert_int_equal(dt_suite_run(su, 1, cov, err), DT_EFAILED);
+    assert_string_equal(dt_status_str(DT_EFAILED), "test failed");
     const dt_diag *d = dt_error_get(err, 0);
     assert_int_equal(d->line, 4);
     assert_non_null(strstr(d->message, "expected $n = \"2\", but it is \"1\""));
@@ -105,7 +102,7 @@ static void test_refused_files(void **state)
     (void)state;
     static const struct { const char *text, *check; } bad[] = {
         {"<!DOCTYPE s [<!ENTITY a \"b\">]><scenarios tree=\"t.xml\"/>", "doctype"},
-        {"<scenarios tree=\"t.xml\"><scenario name=\"x\">", "xml"},
+        {"<scenarios tree=\"t.xml\"><scenario name=\"x\">", "xml-syntax"},
         {"<scenarios tree=\"t.xml\"><scenario name=\"x\"><fly/></scenario></scenarios>", "scenario"},
         {"<scenarios><scenario name=\"x\"/></scenarios>", "scenario"},
         {"<scenarios tree=\"missing.xml\"><scenario name=\"x\"/></scenarios>", "cannot-open"},

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dtree.h"
+#include "support.h"
 
 /* ---- fixtures -------------------------------------------------------------------------------- */
 
@@ -385,6 +386,11 @@ static void test_choose_label(void **state)
     assert_string_equal(chosen(t, "x9", DT_OK), "x9");         /* by id */
     assert_string_equal(chosen(t, "yes, b", DT_OK), "a2");     /* unique prefix */
     assert_string_equal(chosen(t, "not", DT_OK), "x9");
+    /* the agent's rule (dt_match_answer): a word inside a label, a position, a trailing Tab space */
+    assert_string_equal(chosen(t, "blink", DT_OK), "a2");
+    assert_string_equal(chosen(t, "sure\t", DT_OK), "x9");
+    assert_string_equal(chosen(t, "3 ", DT_OK), "no");
+    assert_non_null(strstr(chosen(t, "5", DT_EANSWER), "1-4"));
     const char *m = chosen(t, "ye", DT_EANSWER);
     assert_non_null(strstr(m, "Yes, it is lit"));
     assert_non_null(strstr(m, "Yes, blinking"));
@@ -395,6 +401,35 @@ static void test_choose_label(void **state)
     FAILS(DT_EARG, dt_session_choose_label(s, NULL, err));
     dt_session_free(s);
     dt_tree_free(t);
+}
+
+/* ---- variable label and internal (for case summaries) ------------------------------------------ */
+
+static void test_var_label_internal(void **state)
+{
+    (void)state;
+    dt_tree *t = load("<tree id='v' version='1' title='V'>\n"
+                      " <var name='fixes' type='number' value='0' label='Fixes tried'/>\n"
+                      " <var name='last' type='text' value='' internal='true'/>\n"
+                      " <var name='plain' type='text'/>\n"
+                      " <info id='i' next='e'><say>x {fixes}{last}{plain}</say></info>\n"
+                      " <end id='e' outcome='resolved'/>\n"
+                      "</tree>\n");
+    dt_session *s = started(t);
+    assert_string_equal(dt_session_var(s, 0)->label, "Fixes tried");
+    assert_int_equal(dt_session_var(s, 0)->internal, 0);
+    assert_string_equal(dt_session_var(s, 1)->label, "");
+    assert_int_equal(dt_session_var(s, 1)->internal, 1);
+    assert_string_equal(dt_session_var(s, 2)->label, "");
+    dt_session_free(s);
+    dt_tree_free(t);
+    dt_tree *bad = NULL;
+    const char *x = "<tree id='v' version='1' title='V'><var name='a' internal='yes'/>"
+                    "<end id='e' outcome='resolved'/></tree>";
+    dt_error_clear(err);
+    assert_int_not_equal(dt_tree_load_memory(x, strlen(x), "t.xml", NULL, &bad, err), DT_OK);
+    assert_non_null(strstr(dt_error_text(err), "internal"));
+    dt_tree_free(bad);
 }
 
 /* ---- typed input ----------------------------------------------------------------------------- */
@@ -515,6 +550,134 @@ static void test_input_engine_reason(void **state)
     dt_tree_free(t);
 }
 
+/* Issue 9, finding 15: `(.{0,100}){0,100}x` cost glibc 26 s per answer.  PCRE2's limits make a
+ * pathological answer a refusal with the engine's own reason (the retry text would mislead), and
+ * an answer longer than 64 KiB is refused before any work. */
+static void test_input_limits(void **state)
+{
+    (void)state;
+    static const char xml[] =
+        "<tree id='lim' version='1' title='Limits'>\n"
+        " <var name='w' type='text'/>\n"
+        " <input id='ask' var='w' next='e' pattern='(a|aa)+'><say>?</say><retry>Only a.</retry></input>\n"
+        " <end id='e' outcome='resolved'/>\n"
+        "</tree>\n";
+    dt_tree *t = load(xml);
+    dt_session *s = started(t);
+    char answer[80];
+    memset(answer, 'a', 60);
+    strcpy(answer + 60, "!");
+    refused(s, answer, "the answer cannot be checked: matching it against the expected form takes "
+                       "too much work");
+    refused(s, "ab", "Only a.");
+    static char huge[65538];
+    memset(huge, 'a', sizeof huge - 1);
+    refused(s, huge, "the answer is longer than 65536 bytes");
+    OK(dt_session_input(s, "aaaa", err));
+    assert_true(dt_session_ended(s));
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
+/* Issue 13: the view describes an input fully, so that a form can check an answer before it is
+ * sent: bounds ("today" resolved from the session clock, as the engine will check it), the
+ * pattern, and whether the variable is sensitive. */
+static void test_input_view(void **state)
+{
+    (void)state;
+    static const char xml[] =
+        "<tree id='iv' version='1' title='Input view'>\n"
+        " <var name='d' type='date'/><var name='pin' type='text' sensitive='true'/>\n"
+        " <input id='when' var='d' next='code' min='today' max='2099-12-31'><say>?</say></input>\n"
+        " <input id='code' var='pin' next='e' min='4' max='6' pattern='[0-9]+'><say>?</say></input>\n"
+        " <end id='e' outcome='resolved'/>\n"
+        "</tree>\n";
+    dt_tree *t = load(xml);
+    fake_now = (int64_t)1796155713 * 1000; /* 2026-12-01 */
+    dt_session *s = started(t);
+    const dt_view *v = dt_session_view(s);
+    time_t secs = (time_t)(fake_now / 1000);
+    struct tm tm;
+    assert_non_null(localtime_r(&secs, &tm));
+    double today = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+    assert_int_equal(v->input_type, DT_VAR_DATE);
+    assert_int_equal(v->has_min, 2);
+    assert_true(v->min == today);
+    assert_int_equal(v->has_max, 1);
+    assert_true(v->max == 20991231);
+    assert_int_equal(v->sensitive, 0);
+    assert_string_equal(v->pattern, "");
+    OK(dt_session_input(s, "2099-01-01", err));
+    v = dt_session_view(s);
+    assert_string_equal(v->step_id, "code");
+    assert_int_equal(v->has_min, 1);
+    assert_int_equal(v->has_max, 1);
+    assert_true(v->min == 4 && v->max == 6);
+    assert_string_equal(v->pattern, "[0-9]+");
+    assert_int_equal(v->sensitive, 1);
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
+/* Issue 9, finding 14: 2,000 translate() calls on 64 KiB strings in one step ran past a minute,
+ * and nothing bounded the number of evaluations in one answer.  One action's work is bounded now:
+ * the step is refused with the budget named, the session stays where it was, and the next action
+ * has a fresh budget.  (Counted, not timed: the CPU figures are in make bench.) */
+static char *work_tree(const char *set, unsigned nsets)
+{
+    size_t cap = 4096 + (size_t)nsets * (strlen(set) + 1);
+    char *x = malloc(cap);
+    size_t n = (size_t)snprintf(x, cap, "<tree id='work' version='1' title='Work'>\n"
+                                " <var name='b' type='text' value='x'/><var name='n' type='number'/>\n"
+                                " <info id='grow' next='burn'><say>grow</say>\n");
+    for (int i = 0; i < 16; i++) /* $b doubles to 64 KiB */
+        n += (size_t)snprintf(x + n, cap - n, "  <set var='b' value='concat($b, $b)'/>\n");
+    n += (size_t)snprintf(x + n, cap - n, " </info>\n <info id='burn' next='e'><say>burn</say>\n");
+    for (unsigned i = 0; i < nsets; i++)
+        n += (size_t)snprintf(x + n, cap - n, "%s\n", set);
+    snprintf(x + n, cap - n, " </info>\n <end id='e' outcome='resolved'/>\n</tree>\n");
+    return x;
+}
+
+static void burn_refused(const char *set, unsigned nsets, const char *want)
+{
+    char *xml = work_tree(set, nsets);
+    dt_tree *t = load(xml);
+    free(xml);
+    dt_session *s = started(t);
+    assert_string_equal(step_id(s), "grow");
+    assert_int_equal(strlen(dt_session_var_get(s, "b")), 65536);
+    clear_log();
+    FAILS(DT_ERUNTIME, dt_session_continue(s, err));
+    if (!strstr(err_msg(), want))
+        fail_msg("got `%s`, want `%s`", err_msg(), want);
+    assert_string_equal(step_id(s), "grow");
+    assert_string_equal(evlog, "");
+    OK(dt_session_note(s, "still usable", err));
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
+static void test_action_work_bounded(void **state)
+{
+    (void)state;
+    burn_refused("  <set var='n' value='$n + 1'/>", 25000,
+                 "too much work in one answer: more than 10000 evaluations");
+    burn_refused("  <set var='n' value=\"string-length(translate($b, $b, ''))\"/>", 2000,
+                 "too much work in one answer: the formulas handle more than 16777216 bytes");
+    burn_refused("  <set var='n' value=\"string-length(substring-before($b, concat($b, 'y')))\"/>",
+                 2000, "too much work in one answer: the formulas handle more than");
+    /* the largest step the budget allows still runs */
+    char *xml = work_tree("  <set var='n' value='$n + 1'/>", 9000);
+    dt_tree *t = load(xml);
+    free(xml);
+    dt_session *s = started(t);
+    OK(dt_session_continue(s, err));
+    assert_string_equal(dt_session_var_get(s, "n"), "9000");
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
 /* ---- sensitive values ------------------------------------------------------------------------ */
 
 static const char secret_xml[] =
@@ -538,28 +701,82 @@ static void test_sensitive(void **state)
     OK(dt_session_input(s, "4321", err));
     assert_string_equal(evlog, "answer:ask:acct=[redacted] set:acct=[redacted]! step:q");
     const dt_view *v = dt_session_view(s);
-    assert_string_equal(v->say[0].text, "Account \xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2, "
-                                        "pin \xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2");
-    assert_string_equal(v->choices[0].label, "Use \xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2");
+    assert_string_equal(v->say[0].text, "Account [redacted], pin [redacted]");
+    assert_string_equal(v->choices[0].label, "Use [redacted]");
     assert_string_equal(dt_session_path_get(s, 0)->answer, "[redacted]");
-    assert_string_equal(dt_session_var_get(s, "acct"), "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2");
+    assert_string_equal(dt_session_var_get(s, "acct"), "[redacted]");
     const dt_var_view *vv = dt_session_var(s, 0);
     assert_string_equal(vv->name, "acct");
     assert_int_equal(vv->sensitive, 1);
     assert_int_equal(vv->is_set, 1);
-    assert_string_equal(vv->value, "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2");
+    assert_string_equal(vv->value, "[redacted]");
     clear_log();
     OK(dt_session_choose(s, 0, err));
     assert_null(strstr(evlog, "4321"));
     assert_null(strstr(evlog, "1235"));
     assert_non_null(strstr(evlog, "set:pin=[redacted]!"));
-    assert_non_null(strstr(evlog, "end:resolved:Done \xe2\x80\xa2"));
+    assert_non_null(strstr(evlog, "end:resolved:Done [redacted]"));
     for (size_t i = 0; i < dt_session_path_count(s); i++) {
         const dt_path_entry *p = dt_session_path_get(s, i);
         assert_true(!p->answer || !strstr(p->answer, "4321"));
     }
     OK(dt_session_set_var(s, "acct", "9999", err));
     assert_null(strstr(evlog, "9999"));
+    /* Issue 9, finding 8: whatever a message quotes, a sensitive value never reaches it (an agent
+     * who types the account number at a choice prompt must not see it echoed in the error). */
+    OK(dt_session_back(s, err)); /* back at q: acct is 4321 again */
+    FAILS(DT_EANSWER, dt_session_choose_label(s, "4321", err));
+    assert_null(strstr(err_msg(), "4321"));
+    assert_non_null(strstr(err_msg(), "[redacted]"));
+    FAILS(DT_EANSWER, dt_session_choose_label(s, "acct 4321 and 4321", err));
+    assert_null(strstr(err_msg(), "4321"));
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
+/* Issue 9, findings 8 and 10: a value computed from a secret is a secret (stored, printed and
+ * shown masked), and an evaluation error never quotes it. */
+static const char derived_xml[] =
+    "<tree id='der' version='1' title='Derived'>\n"
+    " <var name='pin' type='text' sensitive='true'/>\n"
+    " <var name='last' type='text'/>\n"
+    " <var name='tail2' type='text'/>\n"
+    " <var name='plain' type='text'/>\n"
+    " <var name='code' type='number'/>\n"
+    " <input id='ask' var='pin' next='i'><say>PIN?</say></input>\n"
+    " <info id='i' next='n'><say>{last} {tail2} {plain}</say>\n"
+    "  <set var='tail2' value='substring($last, 2)'/>\n"
+    "  <set var='last' value='substring($pin, 2)'/><set var='plain' value=\"'x'\"/></info>\n"
+    " <info id='n' next='e'><say>n</say><set var='code' value='$pin'/></info>\n"
+    " <end id='e' outcome='resolved'/>\n"
+    "</tree>\n";
+
+static void test_derived_sensitive(void **state)
+{
+    (void)state;
+    dt_tree *t = load(derived_xml);
+    dt_session *s = started(t);
+    clear_log();
+    OK(dt_session_input(s, "PIN9A7Z", err));
+    assert_null(strstr(evlog, "9A7Z"));
+    assert_non_null(strstr(evlog, "set:last=[redacted]!"));
+    assert_non_null(strstr(evlog, "set:tail2=[redacted]!")); /* transitively, whatever the order */
+    assert_non_null(strstr(evlog, "set:plain=x"));
+    assert_null(strstr(evlog, "set:plain=x!"));
+    assert_string_equal(dt_session_view(s)->say[0].text,
+                        "[redacted] [redacted] x");
+    for (size_t i = 0; i < dt_session_var_count(s); i++) {
+        const dt_var_view *v = dt_session_var(s, i);
+        int secret = strcmp(v->name, "plain") != 0; /* code = $pin is derived too */
+        assert_int_equal(v->sensitive, secret);
+        assert_null(strstr(v->value, "9A7Z"));
+    }
+    assert_null(strstr(dt_session_var_get(s, "last"), "IN9"));
+    clear_log();
+    FAILS(DT_ERUNTIME, dt_session_continue(s, err)); /* `$pin` is not a number */
+    assert_null(strstr(err_msg(), "PIN9A7Z"));
+    assert_non_null(strstr(err_msg(), "not a number (not shown"));
+    assert_string_equal(evlog, "");
     dt_session_free(s);
     dt_tree_free(t);
 }
@@ -788,12 +1005,7 @@ static char tmpdir[64];
 
 static void write_file(const char *name, const char *text)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    sup_put(tmpdir, name, text);
 }
 
 static void remove_files(const char *const *names, size_t n)
@@ -1009,26 +1221,9 @@ static void test_long_chain(void **state)
 
 /* ---- out of memory inside each action: DT_ENOMEM, and the session exactly as before ----------- */
 
-static long budget = -1;
 static long oom_points; /* failures injected and survived */
 
-static void *o_malloc(size_t n)
-{
-    if (budget == 0)
-        return NULL;
-    if (budget > 0)
-        budget--;
-    return malloc(n);
-}
 
-static void *o_realloc(void *p, size_t n)
-{
-    if (budget == 0)
-        return NULL;
-    if (budget > 0)
-        budget--;
-    return realloc(p, n);
-}
 
 typedef struct snap {
     char step[64];
@@ -1071,9 +1266,9 @@ static void oom_step(dt_session *s, action_fn a, const char *name)
     for (long k = 0; k < 10000; k++) {
         clear_log();
         dt_error_clear(err);
-        budget = k;
+        sup_alloc_fail_after(k);
         dt_status st = a(s);
-        budget = -1;
+        sup_alloc_fail_after(-1);
         if (st == DT_OK)
             return;
         if (st != DT_ENOMEM)
@@ -1090,8 +1285,7 @@ static void oom_step(dt_session *s, action_fn a, const char *name)
 static void test_oom_actions(void **state)
 {
     (void)state;
-    dt_allocator al = {o_malloc, o_realloc, free};
-    dt_set_allocator(&al);
+    sup_alloc_install();
     dt_tree *t = load(main_xml);
     dt_session *s = open_session(t);
     oom_step(s, a_setvar, "set_var before start");
@@ -1112,7 +1306,7 @@ static void test_oom_actions(void **state)
     assert_true(oom_points >= 12);
     dt_session_free(s);
     dt_tree_free(t);
-    dt_set_allocator(NULL);
+    sup_alloc_remove();
 }
 
 int main(void)
@@ -1125,9 +1319,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_estate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_choose_out_of_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_choose_label, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_var_label_internal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_engine_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sensitive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_derived_sensitive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_input_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_input_view, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_action_work_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vars, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handoff_in_view, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart, setup, teardown),

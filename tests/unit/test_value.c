@@ -63,6 +63,14 @@ static void test_number(void **state)
     REFUSE(DT_VAR_NUMBER, "1e");
     REFUSE(DT_VAR_NUMBER, "e5");
     REFUSE(DT_VAR_NUMBER, "1e99999");
+    REFUSE(DT_VAR_NUMBER, "1e400");
+    assert_string_equal(why, "the number is too large");
+    REFUSE(DT_VAR_NUMBER, "1e-400"); /* underflow: was stored as 0 */
+    assert_string_equal(why, "the number is too close to zero");
+    REFUSE(DT_VAR_NUMBER, "-4.9e-324"); /* subnormal: fewer than 15 digits survive */
+    ACCEPT(DT_VAR_NUMBER, "0e-400", "0"); /* zero itself is exact */
+    ACCEPT(DT_VAR_NUMBER, "0.000", "0");
+    ACCEPT(DT_VAR_NUMBER, "1e-300", "1e-300");
     REFUSE(DT_VAR_NUMBER, "abc");
     REFUSE(DT_VAR_NUMBER, "");
     REFUSE(DT_VAR_NUMBER, "-");
@@ -83,6 +91,49 @@ static void test_boolean(void **state)
     REFUSE(DT_VAR_BOOLEAN, "maybe");
     REFUSE(DT_VAR_BOOLEAN, "");
     REFUSE(DT_VAR_BOOLEAN, "yess");
+}
+
+static int answer_date(const char *in, int month_first)
+{
+    why = NULL;
+    out[0] = '\0';
+    return dt_value_parse_answer(DT_VAR_DATE, in, out, sizeof out, month_first, &why);
+}
+
+/* Dates as people type them; the tree's language decides day/month order for numeric forms. */
+static void test_date_answers(void **state)
+{
+    static const char *const same[] = {"1984-07-21", "21/07/1984", "21.7.1984", "21-7-1984",
+                                       " 21/7/1984 ", "21 July 1984", "21 jul 1984", "21 Jul. 1984",
+                                       "July 21, 1984", "JULY 21 1984", "21 July, 1984"};
+    (void)state;
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        assert_int_equal(answer_date(same[i], 0), 0);
+        assert_string_equal(out, "1984-07-21");
+    }
+    assert_int_equal(answer_date("07/21/1984", 1), 0);     /* en-US: month first */
+    assert_string_equal(out, "1984-07-21");
+    assert_int_equal(answer_date("03/04/2026", 0), 0);     /* day first: 3 April */
+    assert_string_equal(out, "2026-04-03");
+    assert_int_equal(answer_date("03/04/2026", 1), 0);     /* month first: 4 March */
+    assert_string_equal(out, "2026-03-04");
+    assert_int_equal(answer_date("21 Sept 1984", 0), 0);
+    assert_string_equal(out, "1984-09-21");
+    static const char *const bad[] = {"07/21/1984", "21/07/84", "31/02/2026", "21/07-1984",
+                                      "21 Jully 1984", "Ju 21 1984", "21/07/19845", "123/1/2000",
+                                      "yesterday", "", "21 July", "1984/07/21"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(answer_date(bad[i], 0), -1);
+        assert_non_null(why);
+    }
+    assert_non_null(strstr((answer_date("x", 0), why), "21/07/1984"));
+    assert_non_null(strstr((answer_date("x", 1), why), "07/21/1984"));
+    assert_int_equal(dt_value_month_first("en-US"), 1);
+    assert_int_equal(dt_value_month_first("en"), 0);
+    assert_int_equal(dt_value_month_first("en-GB"), 0);
+    assert_int_equal(dt_value_month_first(NULL), 0);
+    /* files and conditions stay strict: only YYYY-MM-DD */
+    REFUSE(DT_VAR_DATE, "21/07/1984");
 }
 
 static void test_date(void **state)
@@ -299,6 +350,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text),          cmocka_unit_test(test_number),
         cmocka_unit_test(test_boolean),       cmocka_unit_test(test_date),
+        cmocka_unit_test(test_date_answers),
         cmocka_unit_test(test_email),         cmocka_unit_test(test_phone),
         cmocka_unit_test(test_too_long),      cmocka_unit_test(test_format_number),
         cmocka_unit_test(test_readings),      cmocka_unit_test(test_type_names),

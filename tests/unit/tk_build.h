@@ -22,7 +22,7 @@ static inline uint32_t tk_unit(dt_tree *t, const char *path, const char *id, int
     u->path = tk_str(t, path);
     u->id = tk_str(t, id);
     u->title = tk_str(t, id);
-    u->handoff_to = DT_NONE;
+    u->handoff_to = M_NONE;
     u->start = t->steps.len;
     u->first_step = t->steps.len;
     u->kiosk = (uint8_t)kiosk;
@@ -44,13 +44,13 @@ static inline uint32_t tk_step(dt_tree *t, dt_step_kind kind, const char *id)
     s->kind = (uint8_t)kind;
     s->unit = (uint16_t)unit;
     s->pos = (dt_pos){t->steps.len + 1, 3};
-    s->next = s->target = s->var = s->input = DT_NONE;
+    s->next = s->target = s->var = s->input = M_NONE;
     s->first_choice = t->choices.len;
     s->first_say = t->says.len;
     s->first_set = t->sets.len;
     if (kind == DT_STEP_END)
         s->outcome = tk_str(t, "resolved");
-    DT_UNIT(t, unit)->nsteps++;
+    M_UNIT(t, unit)->nsteps++;
     return t->steps.len - 1;
 }
 
@@ -66,14 +66,14 @@ static inline uint32_t tk_cond(dt_tree *t, const char *src)
 /* A choice (question) or branch (decide) of the last step; `to` is a step index; cond may be NULL. */
 static inline void tk_choice(dt_tree *t, uint32_t to, const char *id, const char *label, const char *cond)
 {
-    uint32_t cnd = cond ? tk_cond(t, cond) : DT_NONE;
+    uint32_t cnd = cond ? tk_cond(t, cond) : M_NONE;
     dt_choice_rec *c = dt_vec_push(&t->choices, sizeof *c);
     c->id = tk_str(t, id);
     c->label = tk_str(t, label);
     c->to = to;
     c->cond = cnd;
     c->pos = (dt_pos){t->steps.len + 1, 5 + t->choices.len};
-    DT_STEP(t, t->steps.len - 1)->nchoices++;
+    M_STEP(t, t->steps.len - 1)->nchoices++;
 }
 
 static inline void tk_say(dt_tree *t, const char *text, dt_audience aud)
@@ -81,7 +81,7 @@ static inline void tk_say(dt_tree *t, const char *text, dt_audience aud)
     dt_text_rec *r = dt_vec_push(&t->says, sizeof *r);
     r->text = tk_str(t, text);
     r->audience = (uint8_t)aud;
-    DT_STEP(t, t->steps.len - 1)->nsay++;
+    M_STEP(t, t->steps.len - 1)->nsay++;
 }
 
 static inline uint32_t tk_var(dt_tree *t, const char *name, dt_var_type type, const char *def)
@@ -102,22 +102,22 @@ static inline void tk_set(dt_tree *t, uint32_t var, const char *expr)
     dt_set_rec *s = dt_vec_push(&t->sets, sizeof *s);
     s->var = var;
     s->expr = c;
-    DT_STEP(t, t->steps.len - 1)->nsets++;
+    M_STEP(t, t->steps.len - 1)->nsets++;
 }
 
 /* Make the last step an input collecting `var` with the given options (NULL-terminated or NULL). */
 static inline void tk_input(dt_tree *t, uint32_t var, const char *const *options)
 {
     dt_input_rec *in = dt_vec_push(&t->inputs, sizeof *in);
-    in->type = DT_VAR(t, var)->type;
+    in->type = M_VAR(t, var)->type;
     in->required = 1;
     in->first_option = t->options.len;
     for (; options && *options; options++) {
         dt_str *o = dt_vec_push(&t->options, sizeof *o);
         *o = tk_str(t, *options);
-        DT_INPUT(t, t->inputs.len - 1)->noptions++;
+        M_INPUT(t, t->inputs.len - 1)->noptions++;
     }
-    dt_step_rec *s = DT_STEP(t, t->steps.len - 1);
+    dt_step_rec *s = M_STEP(t, t->steps.len - 1);
     s->var = var;
     s->input = t->inputs.len - 1;
 }

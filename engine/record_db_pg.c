@@ -1,0 +1,817 @@
+/*
+ * record_db_pg.c — the PostgreSQL back end of the store seam (record_db.h), on libpq.
+ * Every statement is sent with its parameters apart from the text (PQexecParams; a statement run
+ * again is prepared once on the server and executed by name), parameters typed by how they were
+ * bound (bigint or text).  A connection that broke is re-established at the next statement
+ * outside a transaction, so recording recovers by itself when the server is back.  libpq's
+ * notices are swallowed: the library never prints.
+ */
+#include "mem.h"
+#include "record_db.h"
+#include <libpq-fe.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_PARAMS 32
+#define OID_INT8 20
+#define OID_TEXT 25
+#define RETRY_S 5          /* an unreachable server is not asked again at every answer */
+#define CACHE 64           /* statements kept prepared on the server, per connection */
+#define QMAX 128           /* results a batch leaves unread before it reads them (the server's send buffer) */
+#define MISS_STATE "22012" /* an expectation's miss on the server: the division by zero below */
+/* One session's notifications, at most one per this many ms: an agent's steps are seconds apart
+ * and each is told at once; a program recording at machine speed would otherwise have every
+ * writer queue on the notification lock (measured: half the throughput at 32 writers).  The
+ * board reads the calls in progress every second anyway, so what is not told shows then. */
+#define NOTIFY_GAP_MS 250
+
+/* A statement text run on this connection: prepared on the server from its second run on, so
+ * that a statement made, run and finalised at every answer (the claim's renewal) is still parsed
+ * and planned once per connection. */
+typedef struct cached {
+    char *key; /* parameter types, then the text */
+    unsigned uses;
+    int ready; /* prepared on the server as `name` */
+    char name[16];
+} cached;
+
+/* A result the batch has not read yet: what a failure of it means. */
+typedef struct queued {
+    int miss;           /* the statement's expectation's code, or 0 */
+    int quiet;          /* its failure does not count (the notification after the commit) */
+    int cache;          /* >= 0: a prepare of that cache entry */
+    struct pstmt *keep; /* the statement that reads its rows */
+} queued;
+
+typedef struct pdb {
+    rdb base;
+    PGconn *conn;
+    unsigned generation; /* bumped by every reconnection: server-side statements are gone */
+    int tx;              /* 1 between our BEGIN and COMMIT/ROLLBACK: never reconnect inside */
+    time_t failed_at;    /* the last reconnection that failed: retried after RETRY_S only */
+    cached cache[CACHE];
+    int ncache;
+    int batch;                /* in pipeline mode (rdb_begin_batch) */
+    queued q[QMAX];           /* the batch's results not read yet, in order */
+    int nq, qrc;              /* qrc: the first failure while sending */
+    int64_t notify_id;        /* > 0: notify after the commit (rdb_pg_notify) */
+    int64_t told_id, told_ms; /* the last notification sent: its id and when (monotonic) */
+    char notify_chan[32];
+    char msg[512];
+} pdb;
+
+typedef struct pstmt {
+    rdb_stmt base;
+    char *sql;
+    int nparams;
+    char *vals[MAX_PARAMS];
+    Oid types[MAX_PARAMS];
+    PGresult *res;
+    int row, nrows, wrapped;
+    int64_t changes;
+} pstmt;
+
+static pdb *P(rdb *db)
+{
+    return (pdb *)(void *)db;
+}
+static pstmt *T(rdb_stmt *st)
+{
+    return (pstmt *)(void *)st;
+}
+
+static void no_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Keep the first line of libpq's message (it ends in a newline, may add DETAIL lines). */
+static void keep_msg(pdb *d, const char *m)
+{
+    snprintf(d->msg, sizeof d->msg, "%s", m && *m ? m : "unknown error");
+    d->msg[strcspn(d->msg, "\n")] = '\0';
+}
+
+/* A call that libpq refused (no result): the connection, unless memory ran out.  In pipeline
+ * mode libpq may not have marked the connection bad yet (a write to a closed socket is reported
+ * by a later read), but the class must say so: the recorder spools on RDB_ECONN. */
+static int refused(pdb *d)
+{
+    keep_msg(d, PQerrorMessage(d->conn));
+    return strstr(d->msg, "out of memory") ? RDB_ENOMEM : RDB_ECONN;
+}
+
+/* The class of a failed result, by SQLSTATE. */
+static int classify(pdb *d, const PGresult *res)
+{
+    if (!res)
+        return refused(d);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    keep_msg(d, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+    if (PQstatus(d->conn) != CONNECTION_OK) {
+        if (!state)
+            keep_msg(d, PQerrorMessage(d->conn));
+        return RDB_ECONN;
+    }
+    if (!state) /* libpq's own failures carry no SQLSTATE: the server went away mid-call */
+        return RDB_ECONN;
+    if (strncmp(state, "23", 2) == 0)
+        return RDB_ECONSTRAINT;
+    if (strcmp(state, "42501") == 0)
+        return RDB_EDENIED;
+    if (strncmp(state, "28", 2) == 0)
+        return RDB_EAUTH;
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+        return RDB_ECONN;
+    if (strcmp(state, "53100") == 0)
+        return RDB_EFULL;
+    if (strcmp(state, "53200") == 0)
+        return RDB_ENOMEM;
+    if (strncmp(state, "40", 2) == 0 || strcmp(state, "55P03") == 0)
+        return RDB_EBUSY;
+    if (strcmp(state, "25006") == 0)
+        return RDB_EREADONLY;
+    if (strncmp(state, "58", 2) == 0 || strncmp(state, "XX", 2) == 0)
+        return RDB_EIO;
+    return RDB_EOTHER;
+}
+
+/* What a result means: RDB_OK, a failure, or the miss of the statement's expectation. */
+static int result_rc(pdb *d, const PGresult *r, int miss)
+{
+    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_PIPELINE_ABORTED)
+        return RDB_OK; /* aborted: a consequence of the failure already counted */
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (miss && state && strcmp(state, MISS_STATE) == 0)
+        return miss;
+    return classify(d, r);
+}
+
+static void cache_clear(pdb *d)
+{
+    for (int i = 0; i < d->ncache; i++)
+        dt_free(d->cache[i].key);
+    d->ncache = 0;
+}
+
+/* Outside a transaction, a broken connection is tried again before the statement (at most every
+ * RETRY_S seconds: a server that does not answer costs connect_timeout each time).  Inside one,
+ * never: what the transaction did is gone, and going on would write outside it. */
+static int usable(pdb *d)
+{
+    if (PQstatus(d->conn) == CONNECTION_OK)
+        return 1;
+    time_t now = time(NULL);
+    if (d->tx || (d->failed_at && now - d->failed_at < RETRY_S)) {
+        if (!d->msg[0])
+            keep_msg(d, PQerrorMessage(d->conn));
+        return 0;
+    }
+    PQreset(d->conn);
+    if (PQstatus(d->conn) != CONNECTION_OK) {
+        d->failed_at = now;
+        keep_msg(d, PQerrorMessage(d->conn));
+        return 0;
+    }
+    d->failed_at = 0;
+    d->generation++;
+    cache_clear(d); /* the server forgot our prepared statements */
+    return 1;
+}
+
+/* The highest $n outside string literals. */
+static int count_params(const char *sql)
+{
+    int quoted = 0, max = 0;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'')
+            quoted = !quoted;
+        else if (!quoted && *p == '$' && p[1] >= '1' && p[1] <= '9') {
+            int n = (int)strtol(p + 1, NULL, 10);
+            max = n > max ? n : max;
+        }
+    }
+    return max;
+}
+
+static int p_prepare(rdb *db, const char *sql, rdb_stmt **out)
+{
+    size_t need = rdb_dialect(RDB_PG, sql, NULL, 0) + 1;
+    pstmt *t = dt_calloc(1, sizeof *t);
+    char *text = t ? dt_malloc(need) : NULL;
+    if (!text) {
+        dt_free(t);
+        return RDB_ENOMEM;
+    }
+    rdb_dialect(RDB_PG, sql, text, need);
+    t->base.db = db;
+    t->sql = text;
+    t->nparams = count_params(text);
+    if (t->nparams > MAX_PARAMS) {
+        dt_free(text);
+        dt_free(t);
+        snprintf(P(db)->msg, sizeof P(db)->msg, "statement has too many parameters");
+        return RDB_EOTHER;
+    }
+    t->row = -1;
+    *out = &t->base;
+    return RDB_OK;
+}
+
+static int bind_str(rdb_stmt *st, int i, const char *s, Oid type)
+{
+    pstmt *t = T(st);
+    if (i < 1 || i > t->nparams)
+        return RDB_OK;
+    char *c = dt_strdup(s);
+    if (!c)
+        return RDB_ENOMEM;
+    dt_free(t->vals[i - 1]);
+    t->vals[i - 1] = c;
+    t->types[i - 1] = type;
+    return RDB_OK;
+}
+
+static int p_bind_text(rdb_stmt *st, int i, const char *s)
+{
+    return bind_str(st, i, s, OID_TEXT);
+}
+
+static int p_bind_i64(rdb_stmt *st, int i, int64_t v)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%lld", (long long)v);
+    return bind_str(st, i, num, OID_INT8);
+}
+
+/* NULL: no value; the type stays as the statement implies it. */
+static int p_bind_null(rdb_stmt *st, int i)
+{
+    pstmt *t = T(st);
+    if (i >= 1 && i <= t->nparams) {
+        dt_free(t->vals[i - 1]);
+        t->vals[i - 1] = NULL;
+        t->types[i - 1] = OID_INT8; /* the one nullable column bound so is a time (ended_ms) */
+    }
+    return RDB_OK;
+}
+
+/* An expectation is checked by the server, so that a batch stops at its miss: the statement
+ * becomes "WITH x AS (statement RETURNING 1) SELECT 1 / (count(*) = want)::int FROM x", which
+ * fails with a division by zero (MISS_STATE) when another number of rows changed. */
+static int wrap(pstmt *t)
+{
+    static const char head[] = "WITH dtree_x AS (", tail[] = " RETURNING 1) SELECT 1 / "
+                                                             "(count(*) = %lld)::int FROM dtree_x";
+    if (t->wrapped || t->base.want < 0)
+        return RDB_OK;
+    size_t need = sizeof head + strlen(t->sql) + sizeof tail + 24;
+    char *w = dt_malloc(need), num[sizeof tail + 24];
+    if (!w)
+        return RDB_ENOMEM;
+    snprintf(num, sizeof num, tail, (long long)t->base.want);
+    snprintf(w, need, "%s%s%s", head, t->sql, num);
+    dt_free(t->sql);
+    t->sql = w;
+    t->wrapped = 1;
+    return RDB_OK;
+}
+
+/* The cache entry of t's text and types (made on its first run), or NULL when the cache is
+ * full (then it is sent unprepared each time). */
+static cached *lookup(pdb *d, const pstmt *t)
+{
+    char sig[MAX_PARAMS + 2];
+    int k = 0;
+    for (; k < t->nparams; k++)
+        sig[k] = t->types[k] == OID_TEXT ? 't' : 'i';
+    sig[k++] = '|';
+    sig[k] = '\0';
+    for (int i = 0; i < d->ncache; i++) {
+        const char *key = d->cache[i].key;
+        if (strncmp(key, sig, (size_t)k) == 0 && strcmp(key + k, t->sql) == 0)
+            return &d->cache[i];
+    }
+    if (d->ncache == CACHE)
+        return NULL;
+    size_t len = strlen(t->sql);
+    char *key = dt_malloc((size_t)k + len + 1);
+    if (!key)
+        return NULL;
+    memcpy(key, sig, (size_t)k);
+    memcpy(key + k, t->sql, len + 1);
+    cached *c = &d->cache[d->ncache];
+    memset(c, 0, sizeof *c);
+    c->key = key;
+    snprintf(c->name, sizeof c->name, "dtree_%d", d->ncache++);
+    return c;
+}
+
+/* Outside a batch: run t now and wait for its result. */
+static PGresult *send_now(pdb *d, pstmt *t)
+{
+    const char *const *vals = (const char *const *)t->vals;
+    cached *c = lookup(d, t);
+    if (c && !c->ready && ++c->uses >= 2) {
+        PGresult *r = PQprepare(d->conn, c->name, t->sql, t->nparams, t->types);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+            return r;
+        PQclear(r);
+        c->ready = 1;
+    }
+    if (c && c->ready)
+        return PQexecPrepared(d->conn, c->name, t->nparams, vals, NULL, NULL, 0);
+    return PQexecParams(d->conn, t->sql, t->nparams, t->types, vals, NULL, NULL, 0);
+}
+
+static int push(pdb *d, int miss, int quiet, int cache, pstmt *keep)
+{
+    queued *e = &d->q[d->nq++];
+    e->miss = miss;
+    e->quiet = quiet;
+    e->cache = cache;
+    e->keep = keep;
+    return RDB_OK;
+}
+
+/* Read the results of everything the batch sent, and the sync that ends them: the first failure
+ * (by each statement's own rule) or RDB_OK.  A Sync inside BEGIN ... COMMIT ends nothing: it
+ * only asks for the results.  After a failure the server skipped the rest (PIPELINE_ABORTED)
+ * and the transaction is aborted, for rdb_rollback to end. */
+static int drain(pdb *d)
+{
+    int rc = d->qrc;
+    if (PQpipelineSync(d->conn) != 1 && !rc)
+        rc = refused(d);
+    for (int i = 0; i < d->nq; i++) {
+        PGresult *r;
+        int got = 0;
+        while ((r = PQgetResult(d->conn)) != NULL) {
+            queued *e = &d->q[i];
+            int one = result_rc(d, r, e->miss);
+            got = 1;
+            if (one != RDB_OK && e->cache >= 0)
+                d->cache[e->cache].ready = 0; /* not prepared after all */
+            rc = rc || e->quiet ? rc : one;
+            if (e->keep && !e->keep->res && PQresultStatus(r) == PGRES_TUPLES_OK)
+                e->keep->res = r;
+            else
+                PQclear(r);
+        }
+        if (!got && PQstatus(d->conn) != CONNECTION_OK) {
+            rc = rc ? rc : refused(d);
+            break;
+        }
+    }
+    if (PQstatus(d->conn) == CONNECTION_OK)
+        PQclear(PQgetResult(d->conn)); /* PGRES_PIPELINE_SYNC */
+    d->nq = 0;
+    d->qrc = 0;
+    return rc;
+}
+
+/* In a batch: send t without waiting (keep: the statement whose rows are wanted, read by the
+ * next drain). */
+static int send_queued(pdb *d, pstmt *t, pstmt *keep)
+{
+    const char *const *vals = (const char *const *)t->vals;
+    if (d->qrc)
+        return d->qrc; /* nothing more after a failure: the batch is lost anyway */
+    if (d->nq + 2 > QMAX) {
+        int rc = drain(d);
+        if (rc != RDB_OK)
+            return rc;
+    }
+    cached *c = lookup(d, t);
+    int ok = 1;
+    if (c && !c->ready && ++c->uses >= 2) {
+        ok = PQsendPrepare(d->conn, c->name, t->sql, t->nparams, t->types);
+        if (ok) {
+            push(d, 0, 0, (int)(c - d->cache), NULL);
+            c->ready = 1;
+        }
+    }
+    if (ok && c && c->ready)
+        ok = PQsendQueryPrepared(d->conn, c->name, t->nparams, vals, NULL, NULL, 0);
+    else if (ok)
+        ok = PQsendQueryParams(d->conn, t->sql, t->nparams, t->types, vals, NULL, NULL, 0);
+    if (!ok)
+        return d->qrc = refused(d);
+    return push(d, t->base.want >= 0 ? t->base.miss : 0, 0, -1, keep);
+}
+
+static void got_result(pstmt *t)
+{
+    const char *n = PQcmdTuples(t->res);
+    t->changes = n && *n ? strtoll(n, NULL, 10) : 0;
+    t->nrows = PQresultStatus(t->res) == PGRES_TUPLES_OK ? PQntuples(t->res) : 0;
+    if (t->wrapped) /* the server checked it: its one row is the check's, not the caller's */
+        t->changes = t->base.want, t->nrows = 0;
+    t->row = -1;
+}
+
+static int run_once(pstmt *t)
+{
+    pdb *d = P(t->base.db);
+    int rc = wrap(t);
+    if (rc != RDB_OK)
+        return rc;
+    if (d->batch) { /* rows wanted: what was sent before, then this, in one round trip */
+        rc = send_queued(d, t, t);
+        rc = rc ? rc : drain(d);
+        if (rc == RDB_OK && !t->res)
+            rc = refused(d);
+        if (rc != RDB_OK) {
+            PQclear(t->res);
+            t->res = NULL;
+            return rc;
+        }
+        got_result(t);
+        return RDB_OK;
+    }
+    if (!usable(d))
+        return RDB_ECONN;
+    t->res = send_now(d, t);
+    ExecStatusType s = t->res ? PQresultStatus(t->res) : PGRES_FATAL_ERROR;
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        rc = result_rc(d, t->res, t->base.want >= 0 ? t->base.miss : 0);
+        PQclear(t->res);
+        t->res = NULL;
+        return rc;
+    }
+    got_result(t);
+    return RDB_OK;
+}
+
+static int p_step(rdb_stmt *st)
+{
+    pstmt *t = T(st);
+    if (!t->res) {
+        int rc = run_once(t);
+        if (rc != RDB_OK)
+            return rc;
+    }
+    return ++t->row < t->nrows ? RDB_ROW : RDB_DONE;
+}
+
+/* rdb_run: in a batch, and when nobody waits for the count of rows, sent and not waited for. */
+static int p_run(rdb_stmt *st, int wait)
+{
+    pstmt *t = T(st);
+    pdb *d = P(st->db);
+    if (!d->batch || wait || t->res)
+        return p_step(st);
+    int rc = wrap(t);
+    rc = rc ? rc : send_queued(d, t, NULL);
+    t->changes = t->base.want >= 0 ? t->base.want : 0; /* a miss fails the batch instead */
+    return rc ? rc : RDB_DONE;
+}
+
+static void p_reset(rdb_stmt *st)
+{
+    pstmt *t = T(st);
+    PQclear(t->res);
+    t->res = NULL;
+    t->row = -1;
+    t->nrows = 0;
+    for (int i = 0; i < t->nparams; i++) {
+        dt_free(t->vals[i]);
+        t->vals[i] = NULL;
+    }
+}
+
+/* Its server-side statement stays (the cache's, for the next statement of the same text). */
+static void p_finalize(rdb_stmt *st)
+{
+    pstmt *t = T(st);
+    p_reset(st);
+    dt_free(t->sql);
+    dt_free(t);
+}
+
+static int64_t p_changes(rdb_stmt *st)
+{
+    return T(st)->changes;
+}
+static int p_ncols(rdb_stmt *st)
+{
+    pstmt *t = T(st);
+    if (!t->res && run_once(t) != RDB_OK) /* the columns are known once it ran */
+        return 0;
+    return PQnfields(t->res);
+}
+static const char *p_col_name(rdb_stmt *st, int c)
+{
+    return T(st)->res ? PQfname(T(st)->res, c) : "";
+}
+static const char *p_col_text(rdb_stmt *st, int c)
+{
+    pstmt *t = T(st);
+    if (!t->res || t->row < 0 || t->row >= t->nrows || c >= PQnfields(t->res) ||
+        PQgetisnull(t->res, t->row, c))
+        return NULL;
+    return PQgetvalue(t->res, t->row, c);
+}
+static int64_t p_col_i64(rdb_stmt *st, int c)
+{
+    const char *s = p_col_text(st, c);
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static int p_col_kind(rdb_stmt *st, int c)
+{
+    pstmt *t = T(st);
+    if (!p_col_text(st, c))
+        return RDB_COL_NULL;
+    switch (PQftype(t->res, c)) {
+    case 20: /* int8 */
+    case 21: /* int2 */
+    case 23: /* int4 */
+        return RDB_COL_INT;
+    case 700:  /* float4 */
+    case 701:  /* float8 */
+    case 1700: /* numeric */
+        return RDB_COL_FLOAT;
+    default: return RDB_COL_TEXT;
+    }
+}
+
+/* The end of a batch: the COMMIT (and the notification after it) or the ROLLBACK sent, every
+ * result read, the pipeline left. */
+static int end_batch(pdb *d, int commit)
+{
+    static const char notify[] =
+        "SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)";
+    int rc = RDB_OK;
+    if (!d->qrc && !PQsendQueryParams(d->conn, commit ? "COMMIT" : "ROLLBACK", 0, NULL, NULL,
+                                      NULL, NULL, 0))
+        d->qrc = refused(d);
+    else if (!d->qrc)
+        push(d, 0, 0, -1, NULL);
+    if (commit && d->notify_id > 0 && !d->qrc) { /* after COMMIT: its own transaction */
+        pstmt n = {.sql = (char *)notify, .nparams = 2, .types = {OID_TEXT, OID_TEXT}};
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)d->notify_id);
+        n.vals[0] = d->notify_chan;
+        n.vals[1] = id;
+        n.base.want = -1;
+        if (send_queued(d, &n, NULL) == RDB_OK)
+            d->q[d->nq - 1].quiet = 1;
+        else
+            d->qrc = 0; /* the notification is not the record */
+    }
+    d->notify_id = 0;
+    rc = drain(d);
+    PQexitPipelineMode(d->conn);
+    d->batch = 0;
+    PGTransactionStatusType ts = PQtransactionStatus(d->conn);
+    d->tx = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR; /* a failed batch: ROLLBACK ends it */
+    return rc;
+}
+
+static int p_exec(rdb *db, const char *sql)
+{
+    pdb *d = P(db);
+    size_t need = rdb_dialect(RDB_PG, sql, NULL, 0) + 1;
+    int end = strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0;
+    if (d->batch && end) {
+        int rc = end_batch(d, strcmp(sql, "COMMIT") == 0);
+        if (strcmp(sql, "COMMIT") == 0)
+            return rc;
+        if (!d->tx)
+            return RDB_OK;
+    }
+    if (end && PQstatus(d->conn) != CONNECTION_OK) { /* nothing to end: the server has let go */
+        d->tx = 0;
+        return strcmp(sql, "COMMIT") == 0 ? RDB_ECONN : RDB_OK;
+    }
+    char *text = dt_malloc(need);
+    if (!text)
+        return RDB_ENOMEM;
+    rdb_dialect(RDB_PG, sql, text, need);
+    if (d->batch) { /* one statement, sent with the others */
+        pstmt t = {.sql = text};
+        t.base.want = -1;
+        int rc = send_queued(d, &t, NULL);
+        dt_free(text);
+        return rc;
+    }
+    if (!usable(d)) {
+        dt_free(text);
+        return RDB_ECONN;
+    }
+    PGresult *r = PQexec(d->conn, text);
+    dt_free(text);
+    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? RDB_OK : classify(d, r);
+    PQclear(r);
+    if (end)
+        d->tx = 0;
+    else if (strncmp(sql, "BEGIN", 5) == 0 && rc == RDB_OK)
+        d->tx = 1;
+    return rc;
+}
+
+/* Writes lock their rows as they go (READ COMMITTED); a read (the report's tables) sees one
+ * snapshot throughout, as SQLite's read transaction does. */
+static int p_begin(rdb *db, int write)
+{
+    return p_exec(db, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ");
+}
+
+/* The recorder's write: BEGIN, the claim's renewal, each event and its session update, COMMIT
+ * (and the notification) go out together and their results come back together: one round trip
+ * per answer instead of seven; the server still commits (and flushes) before we return. */
+static int p_begin_batch(rdb *db)
+{
+    pdb *d = P(db);
+    if (d->batch || d->tx)
+        return p_begin(db, 1);
+    if (!usable(d))
+        return RDB_ECONN;
+    if (PQenterPipelineMode(d->conn) != 1)
+        return p_begin(db, 1);
+    d->batch = 1;
+    d->tx = 1;
+    d->nq = d->qrc = 0;
+    if (!PQsendQueryParams(d->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) {
+        int rc = refused(d);
+        end_batch(d, 0);
+        return rc;
+    }
+    return push(d, 0, 0, -1, NULL);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void rdb_pg_notify(rdb *db, const char *channel, int64_t id)
+{
+    if (!db || db->kind != RDB_PG)
+        return;
+    pdb *d = P(db);
+    int64_t now = mono_ms();
+    if (id == d->told_id && now - d->told_ms < NOTIFY_GAP_MS)
+        return;
+    snprintf(d->notify_chan, sizeof d->notify_chan, "%s", channel);
+    d->notify_id = id;
+    d->told_id = id;
+    d->told_ms = now;
+}
+
+static int p_in_tx(rdb *db)
+{
+    return P(db)->tx;
+}
+
+static const char *p_errmsg(rdb *db, int rc)
+{
+    pdb *d = P(db);
+    static const char prefix[] = "postgresql: ";
+    (void)rc;
+    if (strncmp(d->msg, prefix, sizeof prefix - 1) != 0) {
+        size_t len = strlen(d->msg), room = sizeof d->msg - sizeof prefix;
+        len = len < room ? len : room;
+        memmove(d->msg + sizeof prefix - 1, d->msg, len);
+        memcpy(d->msg, prefix, sizeof prefix - 1);
+        d->msg[sizeof prefix - 1 + len] = '\0';
+    }
+    return d->msg;
+}
+
+static int p_reclaim(rdb *db)
+{
+    (void)db;
+    return 0;
+}
+
+/* Lock waits are bounded like SQLite's busy timeout; a read-only open cannot write by mistake. */
+static int p_ready(rdb *db, int ro)
+{
+    return p_exec(db, ro ? "SET lock_timeout = '10s';"
+                           " SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
+                         : "SET lock_timeout = '10s'");
+}
+
+static void p_close(rdb *db)
+{
+    cache_clear(P(db));
+    PQfinish(P(db)->conn);
+    dt_free(db);
+}
+
+static const rdb_ops pg_ops = {
+    p_prepare,
+    p_bind_text,
+    p_bind_i64,
+    p_bind_null,
+    p_step,
+    p_reset,
+    p_finalize,
+    p_changes,
+    p_ncols,
+    p_col_name,
+    p_col_text,
+    p_col_i64,
+    p_col_kind,
+    p_exec,
+    p_begin,
+    p_in_tx,
+    p_errmsg,
+    p_reclaim,
+    p_ready,
+    p_close,
+    p_begin_batch,
+    p_run,
+};
+
+/* A login refusal (a wrong password, an unknown role) reads differently from a missing database
+ * and from a server that cannot be reached at all. */
+static int connect_failure(const char *m)
+{
+    if (strstr(m, "FATAL") && strstr(m, "database") && strstr(m, "does not exist"))
+        return RDB_ECANTOPEN;
+    if (strstr(m, "password") || strstr(m, "authentication") || strstr(m, "FATAL"))
+        return RDB_EAUTH;
+    return RDB_ECONN;
+}
+
+int rdb_pg_open(const char *conninfo, int ro, int busy_ms, rdb **out, char *msg, size_t size)
+{
+    (void)ro;
+    (void)busy_ms;
+    *out = NULL;
+    pdb *d = dt_calloc(1, sizeof *d);
+    if (!d)
+        return snprintf(msg, size, "out of memory"), RDB_ENOMEM;
+    d->base.ops = &pg_ops;
+    d->base.kind = RDB_PG;
+    /* the string's own settings win: it comes last (expand_dbname) */
+    const char *timeout = getenv("PGCONNECT_TIMEOUT");
+    const char *keys[] = {"connect_timeout", "fallback_application_name", "client_encoding",
+                          "dbname", NULL};
+    const char *vals[] = {timeout && *timeout ? timeout : "10", "dtree", "UTF8", conninfo, NULL};
+    d->conn = PQconnectdbParams(keys, vals, 1);
+    *out = &d->base;
+    if (!d->conn) {
+        snprintf(msg, size, "out of memory");
+        return RDB_ENOMEM;
+    }
+    PQsetNoticeProcessor(d->conn, no_notices, NULL);
+    if (PQstatus(d->conn) == CONNECTION_OK)
+        return RDB_OK;
+    keep_msg(d, PQerrorMessage(d->conn));
+    snprintf(msg, size, "%s", d->msg);
+    return connect_failure(d->msg);
+}
+
+/* Take the notifications libpq has read: digit-only payloads (sids) appended to ids. */
+static void take_notifies(PGconn *c, char *ids, size_t size, size_t *n, int *many)
+{
+    PGnotify *nt;
+    while ((nt = PQnotifies(c)) != NULL) {
+        const char *p = nt->extra ? nt->extra : "";
+        size_t len = strlen(p);
+        if (len > 0 && len < 20 && strspn(p, "0123456789") == len) {
+            if (*n + len + 3 < size)
+                *n += (size_t)snprintf(ids + *n, size - *n, "%s%s", *n > 1 ? "," : "", p);
+            else
+                *many = 1;
+        }
+        PQfreemem(nt);
+    }
+}
+
+int rdb_pg_notified(rdb *db, int timeout_ms, char *ids, size_t size, int *many)
+{
+    size_t n = 1;
+    *many = 0;
+    snprintf(ids, size, "{");
+    if (!db || db->kind != RDB_PG)
+        return RDB_EOTHER;
+    PGconn *c = P(db)->conn;
+    if (!c || PQstatus(c) != CONNECTION_OK || PQconsumeInput(c) == 0)
+        return RDB_ECONN;
+    take_notifies(c, ids, size, &n, many);
+    if (n == 1 && !*many) {
+        struct pollfd pf = {PQsocket(c), POLLIN, 0};
+        int r = poll(&pf, 1, timeout_ms < 0 ? 0 : timeout_ms);
+        if (r < 0 && errno != EINTR)
+            return RDB_ECONN;
+        if (r > 0 && PQconsumeInput(c) == 0)
+            return RDB_ECONN;
+        take_notifies(c, ids, size, &n, many);
+    }
+    snprintf(ids + n, size - n, "}");
+    return RDB_OK;
+}

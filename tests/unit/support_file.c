@@ -1,0 +1,28 @@
+/*
+ * support_file.c — writing the files a unit test needs (support.h); every step is asserted, so a
+ * full disk fails the test where it happens instead of later as a puzzling load error.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "support.h"
+
+void sup_write(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+void sup_put(const char *dir, const char *name, const char *text)
+{
+    char path[4096];
+    assert_true((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path);
+    sup_write(path, text, strlen(text));
+}
