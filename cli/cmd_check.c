@@ -6,6 +6,7 @@
  */
 #include "commands.h"
 #include "exitcodes.h"
+#include "xmlfiles.h"
 #include "render.h"
 
 #include "dtree.h"
@@ -30,11 +31,6 @@ static const char usage_text[] =
     "Exit status: 0 no errors (warnings allowed unless -Werror), 1 problems found,\n"
     "2 usage, 3 a PATH does not exist or holds no tree, 6 internal error.\n";
 
-typedef struct files {
-    char **v;
-    size_t n, cap;
-} files;
-
 typedef struct seen {
     uint64_t *slots;    /* open addressing of line hashes, 0 = empty */
     size_t cap, count;
@@ -42,75 +38,10 @@ typedef struct seen {
 
 typedef struct checker {
     int json, werror;
-    size_t errors, warnings, nfiles;
+    size_t errors, warnings, nfiles, unchecked;
     seen lines;
     json_t *diags;
 } checker;
-
-static int push(files *f, char *path)
-{
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        char **v = realloc(f->v, cap * sizeof *v);
-        if (!v)
-            return free(path), -1;
-        f->v = v;
-        f->cap = cap;
-    }
-    f->v[f->n++] = path;
-    return 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Collect *.xml under dir, iteratively (a work list of directories), each directory sorted. */
-static int collect_dir(const char *root, files *out)
-{
-    files work = {0};
-    char *first = strdup(root);
-    if (!first || push(&work, first) != 0)
-        return -1;
-    while (work.n) {
-        char *dir = work.v[--work.n];
-        DIR *d = opendir(dir);
-        files here = {0};
-        for (struct dirent *e; d && (e = readdir(d));) {
-            if (e->d_name[0] == '.')
-                continue;
-            size_t len = strlen(dir) + strlen(e->d_name) + 2;
-            char *p = malloc(len);
-            if (!p)
-                break;
-            snprintf(p, len, "%s/%s", dir, e->d_name);
-            push(&here, p);
-        }
-        if (d)
-            closedir(d);
-        qsort(here.v, here.n, sizeof *here.v, by_name);
-        for (size_t i = here.n; i-- > 0;) { /* reversed onto the stack: visited in name order */
-            struct stat st;
-            if (stat(here.v[i], &st) == 0 && S_ISDIR(st.st_mode))
-                push(&work, here.v[i]);
-            else if (ends_with(here.v[i], ".xml"))
-                push(out, here.v[i]);
-            else
-                free(here.v[i]);
-        }
-        free(here.v);
-        free(dir);
-    }
-    free(work.v);
-    return 0;
-}
 
 static uint64_t fnv(const char *s)
 {
@@ -156,6 +87,7 @@ static void report(checker *c, const dt_diag *d)
         return;
     c->errors += d->severity == DT_SEV_ERROR;
     c->warnings += d->severity == DT_SEV_WARNING;
+    c->unchecked += d->severity == DT_SEV_NOTE && strcmp(d->check, "not-checked") == 0;
     if (c->json) {
         static const char *const sev[] = {"error", "warning", "note"};
         json_array_append_new(
@@ -169,17 +101,77 @@ static void report(checker *c, const dt_diag *d)
     free(clean);
 }
 
+/* Every file of the bundle counts once over the whole run, however often it is named or called. */
+static void count_files(checker *c, const dt_tree *t, const char *path)
+{
+    size_t n = t ? dt_tree_file_count(t) : 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *f = t ? dt_tree_file_path(t, i) : path;
+        size_t len = strlen(f) + 2;
+        char *key = malloc(len);
+        if (!key)
+            continue;
+        snprintf(key, len, "\x01%s", f); /* never equal to a diagnostic line */
+        c->nfiles += !seen_before(&c->lines, key);
+        free(key);
+    }
+}
+
+typedef struct sorted {
+    const dt_diag *d;
+    size_t file, seq;
+} sorted;
+
+static int by_position(const void *a, const void *b)
+{
+    const sorted *x = a, *y = b;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    if (x->d->line != y->d->line)
+        return x->d->line < y->d->line ? -1 : 1;
+    if (x->d->column != y->d->column)
+        return x->d->column < y->d->column ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static size_t file_rank(const dt_tree *t, const char *file)
+{
+    size_t n = t ? dt_tree_file_count(t) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(dt_tree_file_path(t, i), file) == 0)
+            return i;
+    return n;
+}
+
+/* The loader's errors and the checks' warnings in one list, by file (bundle order), line and
+ * column, as docs/checks.md promises: fix from the top. */
+static void report_sorted(checker *c, const dt_tree *t, const dt_error *err)
+{
+    size_t n = dt_error_count(err);
+    sorted *v = malloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; v && i < n; i++) {
+        const dt_diag *d = dt_error_get(err, i);
+        v[i] = (sorted){d, file_rank(t, d->file), i};
+    }
+    if (v)
+        qsort(v, n, sizeof *v, by_position);
+    for (size_t i = 0; i < n; i++)
+        report(c, v ? v[i].d : dt_error_get(err, i));
+    free(v);
+}
+
 static void check_file(checker *c, const char *path, const dt_load_options *opts)
 {
     dt_error *err = dt_error_new();
     dt_tree *t = NULL;
     if (!err)
         return;
-    c->nfiles++;
-    if (dt_tree_load_file(path, opts, &t, err) == DT_OK)
+    /* A partial tree still gets every author check the loader's errors leave possible. */
+    dt_tree_load_file(path, opts, &t, err);
+    if (t)
         dt_tree_check(t, 0, err);
-    for (size_t i = 0; i < dt_error_count(err); i++)
-        report(c, dt_error_get(err, i));
+    count_files(c, t, path);
+    report_sorted(c, t, err);
     dt_tree_free(t);
     dt_error_free(err);
 }
@@ -199,7 +191,7 @@ static int parse_args(int argc, char **argv, checker *c, dt_load_options *o, fil
             o->max_bytes = (size_t)atol(argv[++i]);
         else if (a[0] == '-' && a[1])
             return rd_eprintf("check: unknown or incomplete option '%s'; see 'dtree check --help'", a), -2;
-        else if (push(paths, strdup(a)) != 0)
+        else if (xf_push(paths, strdup(a)) != 0)
             return -2;
     }
     if (!paths->n)
@@ -217,11 +209,11 @@ static int expand(files *paths, files *out)
             rd_eprintf("check: %s: %s", paths->v[i], strerror(errno));
             missing = 1;
         } else if (S_ISDIR(st.st_mode)) {
-            collect_dir(paths->v[i], out);
+            xf_collect_dir(paths->v[i], out);
             if (out->n == before)
                 rd_eprintf("check: %s: no .xml files", paths->v[i]), missing = 1;
         } else {
-            push(out, strdup(paths->v[i]));
+            xf_push(out, strdup(paths->v[i]));
         }
     }
     return missing;
@@ -230,24 +222,22 @@ static int expand(files *paths, files *out)
 static void finish(checker *c)
 {
     if (c->json) {
-        json_t *root = json_pack("{s:i, s:i, s:i, s:o}", "files", (json_int_t)c->nfiles, "errors",
-                                 (json_int_t)c->errors, "warnings", (json_int_t)c->warnings,
+        json_t *root = json_pack("{s:i, s:i, s:i, s:i, s:o}", "files", (json_int_t)c->nfiles,
+                                 "errors", (json_int_t)c->errors, "warnings",
+                                 (json_int_t)c->warnings, "unchecked", (json_int_t)c->unchecked,
                                  "diagnostics", c->diags);
         json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         putchar('\n');
         json_decref(root);
     } else {
         json_decref(c->diags);
-        printf("%zu error%s, %zu warning%s in %zu file%s\n", c->errors, c->errors == 1 ? "" : "s",
+        printf("%zu error%s, %zu warning%s in %zu file%s", c->errors, c->errors == 1 ? "" : "s",
                c->warnings, c->warnings == 1 ? "" : "s", c->nfiles, c->nfiles == 1 ? "" : "s");
+        if (c->unchecked)
+            printf(" (%zu could not be read, so the author checks skipped %s)", c->unchecked,
+                   c->unchecked == 1 ? "it" : "them");
+        putchar('\n');
     }
-}
-
-static void free_files(files *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        free(f->v[i]);
-    free(f->v);
 }
 
 int cmd_check(int argc, char **argv)
@@ -256,18 +246,19 @@ int cmd_check(int argc, char **argv)
     dt_load_options o;
     files paths = {0}, list = {0};
     dt_load_options_init(&o);
+    o.flags |= DT_LOAD_PARTIAL;
     int rc = parse_args(argc, argv, &c, &o, &paths);
     if (rc != 0)
-        return free_files(&paths), rc == -1 ? DT_EXIT_OK : DT_EXIT_USAGE;
+        return xf_free(&paths), rc == -1 ? EXIT_OK : EXIT_USAGE;
     int missing = expand(&paths, &list);
     c.diags = json_array();
     for (size_t i = 0; i < list.n; i++)
         check_file(&c, list.v[i], &o);
     finish(&c);
     free(c.lines.slots);
-    free_files(&paths);
-    free_files(&list);
+    xf_free(&paths);
+    xf_free(&list);
     if (c.errors || (c.werror && c.warnings))
-        return DT_EXIT_FAIL;
-    return missing ? DT_EXIT_TREE : DT_EXIT_OK;
+        return EXIT_FAIL;
+    return missing ? EXIT_TREE : EXIT_OK;
 }

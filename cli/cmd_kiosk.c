@@ -10,6 +10,7 @@
 #include "exitcodes.h"
 #include "opts.h"
 #include "kiosk_flow.h"
+#include "kiosk_notify.h"
 #include "kiosk_term.h"
 #include "library.h"
 #include "record_hook.h"
@@ -26,15 +27,19 @@
 #include <unistd.h>
 
 #define GAP_MS 300   /* a partial escape sequence not completed within this is abandoned */
+#define SETTLE_MS 100       /* a burst's bytes this close together belong to the same paste */
+#define SETTLE_MAX_MS 1000  /* ... but a steady stream is dropped for at most this long */
+#define KEYS_MAX 16         /* more bytes in one read than a keystroke sends: a paste */
 
-static int keep_typeahead;   /* --no-tty (tests): piped lines answer page after page */
+static int64_t settle_until, settle_cap;   /* input before settle_until is dropped (see on_input) */
 
 static const char usage_text[] =
     "Usage: dtree kiosk TREE [--idle SECONDS] [--welcome TEXT] [--trees DIR]\n"
-    "                        [--db PATH | --no-record] [--any-tree]\n"
+    "                        [--db PATH | --no-record] [--any-tree] [--notify CMD]\n"
     "\n"
     "Self-service mode for customers at a shared terminal: customer-facing text only, one step\n"
-    "per cleared screen, numbered answers, and always \"Start over\" and \"Talk to a person\".\n"
+    "per cleared screen, numbered answers, \"Talk to a person\" always and \"Start over\" after\n"
+    "the first step.\n"
     "Keyboard signals, history, completion and escape sequences are disabled; only SIGTERM or\n"
     "SIGHUP end it.  See docs/kiosk.md for setting up a real kiosk.\n"
     "\n"
@@ -47,11 +52,15 @@ static const char usage_text[] =
     "                    ~/.local/share/dtree/sessions.db\n"
     "  --no-record       do not record\n"
     "  --any-tree        also run a tree whose root is not marked kiosk=\"true\"\n"
+    "  --notify CMD      run CMD (with /bin/sh) each time a customer asks for a person, with\n"
+    "                    DTREE_SESSION, DTREE_TREE, DTREE_STEP, DTREE_HOST set; its output and\n"
+    "                    failures go to syslog, never to the screen.  Without it the screen\n"
+    "                    never says that staff were told\n"
     "  --no-tty          (tests only) read standard input even when it is not a terminal;\n"
     "                    the kiosk then ends at end of input\n";
 
 typedef struct kiosk_opts {
-    const char *tree, *welcome, *trees, *db;
+    const char *tree, *welcome, *trees, *db, *notify;
     unsigned idle;
     int any_tree, no_tty, no_record;
 } kiosk_opts;
@@ -93,7 +102,8 @@ static int parse(int argc, char **argv, kiosk_opts *o)
         if ((r = value_opt(argc, argv, &i, "--idle", &idle)) != 0 ||
             (r = value_opt(argc, argv, &i, "--welcome", &o->welcome)) != 0 ||
             (r = value_opt(argc, argv, &i, "--trees", &o->trees)) != 0 ||
-            (r = value_opt(argc, argv, &i, "--db", &o->db)) != 0) {
+            (r = value_opt(argc, argv, &i, "--db", &o->db)) != 0 ||
+            (r = value_opt(argc, argv, &i, "--notify", &o->notify)) != 0) {
             if (r < 0) return -1;
         } else if (strcmp(argv[i], "--any-tree") == 0) {
             o->any_tree = 1;
@@ -133,10 +143,10 @@ static int load_tree(const kiosk_opts *o, dt_tree **out)
     char *libdir = NULL, *path = NULL;
     dt_load_options lo;
     dt_error *err = dt_error_new();
-    int rc = DT_EXIT_TREE;
+    int rc = EXIT_TREE;
 
     *out = NULL;
-    if (!err) return DT_EXIT_INTERNAL;
+    if (!err) return EXIT_INTERNAL;
     if (lib_is_path(o->tree)) {
         path = strdup(o->tree);
     } else if ((libdir = lib_dir(o->trees, &source)) != NULL) {
@@ -155,7 +165,7 @@ static int load_tree(const kiosk_opts *o, dt_tree **out)
         }
         *out = NULL;
     } else {
-        rc = DT_EXIT_OK;
+        rc = EXIT_OK;
     }
     free(path);
     free(libdir);
@@ -165,35 +175,37 @@ static int load_tree(const kiosk_opts *o, dt_tree **out)
 
 /* ---- the loop ------------------------------------------------------------------------------- */
 
-/* Bytes typed or pasted: no key ever ends the kiosk. */
+/* After an answer, what already arrived was typed (or pasted) before the new page was drawn: it
+ * must not answer that page, so it is dropped (by ks_draw, just before the page shows: a key
+ * pressed after it is seen is kept; here when no page was drawn).  When the answer came in a burst
+ * (a paste: more in the read than keys send), the rest of the burst may still be on its way:
+ * everything arriving less than SETTLE_MS after the previous byte is dropped too.  A paste of any
+ * length thus answers one page at most, and none with bracketed paste (kiosk_line.h). */
+static void settle_start(kiosk *k, int64_t now, int burst)
+{
+    if (k->keep_typeahead) return;
+    if (k->scr.drop_typeahead) tcflush(0, TCIFLUSH);
+    k->scr.drop_typeahead = 0;
+    if (!burst) return;
+    settle_until = now + SETTLE_MS;
+    settle_cap = now + SETTLE_MAX_MS;
+}
+
+static int settling(const kiosk *k, int64_t now)
+{
+    if (k->keep_typeahead || now >= settle_until) return 0;
+    settle_until = now + SETTLE_MS < settle_cap ? now + SETTLE_MS : settle_cap;
+    return 1;
+}
+
+/* Bytes typed or pasted (kiosk_flow.c says what they do); after an answer, the settling time. */
 static void on_input(kiosk *k, const unsigned char *buf, size_t n, int64_t now)
 {
-    if (kiosk_idle_input(&k->idle, now)) {      /* "are you still there?" answered: any key */
-        kiosk_line_gap(&k->line);
-        kf_draw(k);
-        return;
-    }
-    if (k->idle.phase == KP_THANKS) {
-        kf_reset(k, KF_DONE, now);
-        return;
-    }
-    int changed = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        kl_result r = kiosk_line_feed(&k->line, buf[i]);
-        if (r == KL_CHANGED) {
-            changed = 1;   /* drawn once after the whole read: a long paste costs one redraw */
-        } else if (r == KL_SUBMIT) {
-            changed = 0;
-            char line[KL_MAX + 1];
-            memcpy(line, kiosk_line_text(&k->line), sizeof line);
-            kiosk_line_clear(&k->line);
-            kf_submit(k, line, now);
-            memset(line, 0, sizeof line);
-            if (!keep_typeahead) return;   /* the rest of a paste never answers the next page */
-        }
-    }
-    if (changed) kf_prompt(k);
+    if (settling(k, now)) return;
+    k->scr.drop_typeahead = !k->keep_typeahead;
+    size_t used = kf_input(k, buf, n, now);
+    if (used) settle_start(k, now_ms(), n > KEYS_MAX || used < n);
+    k->scr.drop_typeahead = 0;
 }
 
 static void on_clock(kiosk *k, int64_t now)
@@ -238,6 +250,7 @@ static void loop(kiosk *k, int sig_fd)
             kiosk_line_gap(&k->line);
         }
         on_clock(k, now_ms());
+        kn_reap(); /* --notify commands that finished: failures go to syslog */
     }
 }
 
@@ -261,12 +274,14 @@ static int open_recorder(const kiosk_opts *o, char **db, dt_recorder **rec)
     if (!(*db = rh_db_path(o->db, 1))) {
         rd_eprintf("kiosk: no place to record sessions (no home directory): give --db PATH or "
                    "--no-record");
-        return DT_EXIT_IO;
+        return EXIT_IO;
     }
-    if (!(err = dt_error_new())) return DT_EXIT_INTERNAL;
+    if (!(err = dt_error_new())) return EXIT_INTERNAL;
     if (dt_recorder_open(*db, 0, rec, err) != DT_OK) {
-        rd_eprintf("kiosk: %s", dt_error_count(err) ? dt_error_get(err, 0)->message : *db);
-        rc = DT_EXIT_IO;
+        char shown[1024];
+        dt_rec_store_mask(*db, shown, sizeof shown);
+        rd_eprintf("kiosk: %s", dt_error_count(err) ? dt_error_get(err, 0)->message : shown);
+        rc = EXIT_IO;
         *rec = NULL;
     }
     dt_error_free(err);
@@ -280,18 +295,18 @@ static int run_kiosk(const kiosk_opts *o, const char *db, dt_tree *tree, dt_reco
     kiosk k;
     int sig_fd, tty = !o->no_tty;
 
-    keep_typeahead = !tty;
     memset(&k, 0, sizeof k);
+    k.keep_typeahead = !tty; /* --no-tty: piped lines answer page after page */
     if ((sig_fd = kiosk_signals_init()) < 0 || !(k.err = dt_error_new())) {
         rd_eprintf("kiosk: cannot set up signals");
         dt_recorder_close(rec);
-        return DT_EXIT_INTERNAL;
+        return EXIT_INTERNAL;
     }
     if (tty && kiosk_term_enter(0) != 0) {
         rd_eprintf("kiosk: cannot put the terminal in raw mode: %s", strerror(errno));
         dt_error_free(k.err);
         dt_recorder_close(rec);
-        return DT_EXIT_IO;
+        return EXIT_IO;
     }
     gethostname(host, sizeof host - 1);
     k.tree = tree;
@@ -299,6 +314,7 @@ static int run_kiosk(const kiosk_opts *o, const char *db, dt_tree *tree, dt_reco
     k.db = db;
     k.host = host;
     k.welcome = o->welcome;
+    k.notify = o->notify && *o->notify ? o->notify : NULL;
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);   /* one write per page: no flicker */
     ks_init(&k.scr, stdout);
     kiosk_idle_init(&k.idle, o->idle, now_ms());
@@ -310,7 +326,7 @@ static int run_kiosk(const kiosk_opts *o, const char *db, dt_tree *tree, dt_reco
     free(k.notice);
     dt_recorder_close(k.rec);
     dt_error_free(k.err);
-    return DT_EXIT_OK;
+    return EXIT_OK;
 }
 
 int cmd_kiosk(int argc, char **argv)
@@ -323,18 +339,17 @@ int cmd_kiosk(int argc, char **argv)
 
     if (rc > 0) {
         fputs(usage_text, stdout);
-        fputs("\n" DT_EXIT_HELP, stdout);
-        return DT_EXIT_OK;
+        fputs("\n" EXIT_HELP_KIOSK, stdout);
+        return EXIT_OK;
     }
-    if (rc < 0) return DT_EXIT_USAGE;
-    kiosk_no_core();
-    if (check_terminal(&o) != 0) return DT_EXIT_USAGE;
+    if (rc < 0) return EXIT_USAGE;
+    if (check_terminal(&o) != 0) return EXIT_USAGE;
     if ((rc = load_tree(&o, &tree)) != 0) return rc;
     if (!dt_tree_is_kiosk(tree) && !o.any_tree) {
         rd_eprintf("kiosk: tree '%s' is not marked kiosk=\"true\" (its text may be meant for agents "
                    "only); mark it, or pass --any-tree", dt_tree_id(tree));
         dt_tree_free(tree);
-        return DT_EXIT_TREE;
+        return EXIT_TREE;
     }
     if ((rc = open_recorder(&o, &db, &rec)) == 0) rc = run_kiosk(&o, db, tree, rec);
     free(db);

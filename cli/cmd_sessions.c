@@ -6,9 +6,13 @@
  */
 #include "commands.h"
 #include "exitcodes.h"
+#include "isotime.h"
 #include "opts.h"
+#include "rec_filter.h"
 #include "record_hook.h"
 #include "render.h"
+#include "sessions_follow.h"
+#include "utf8.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -18,31 +22,37 @@
 
 static const char sessions_help[] =
     "Usage: dtree sessions [OPTIONS]\n"
-    "List recorded sessions, newest first.\n\n"
+    "List recorded sessions, newest first.  AGENT names every agent of a handed-off call in\n"
+    "order (alice>bob); TIME is talk time (the waits between a quit and the resume not counted).\n\n"
     "Options:\n"
-    "  --active           only sessions still active (never finished: dropped or in progress)\n"
-    "  --agent NAME       only this agent's sessions\n"
-    "  --tree ID          only sessions on this tree id\n"
+    "  --active           only sessions that can be resumed: in progress, dropped, quit,\n"
+    "                     handed to a person or timed out (every status but completed)\n"
+    "  --agent NAME       only sessions this agent worked on (also before a hand-off)\n"
+    "  --tree ID          only sessions on this tree id, or that went through it (a call)\n"
     "  --mode MODE        agent, kiosk or scripted\n"
     "  --status STATUS    active, completed, abandoned, transferred or timed_out\n"
     "  --since WHEN       started at or after WHEN: YYYY-MM-DD[ HH:MM[:SS]] or 30m, 12h, 7d\n"
     "  --until WHEN       started before WHEN\n"
     "  --limit N          at most N sessions (default 50; 0: all)\n"
     "  --json             a JSON array instead of the table\n"
+    "  --follow           a live board: the calls in progress, then a line for every call that\n"
+    "                     starts, moves, ends or is resumed, until Ctrl-C or SIGTERM (with\n"
+    "                     --json: JSON Lines); the filters above apply\n"
     "  --db PATH          the database (default: $DTREE_DB, else "
     "$XDG_DATA_HOME/dtree/sessions.db)\n"
-    "  -h, --help         this help\n\n" DT_EXIT_HELP;
+    "  -h, --help         this help\n\n" EXIT_HELP_QUERY;
 
 static const char show_help[] =
     "Usage: dtree show ID [--db PATH] [--json]\n"
     "The whole transcript of one recorded session (ID or a unique prefix of at least 4\n"
-    "characters), then why it ended where it did: the answers and conditions on its path.\n"
-    "Lines marked * are on the final path; the others were undone (back, restart).\n\n" DT_EXIT_HELP;
+    "characters) with each agent's part after a hand-off, then why it ended where it did: the\n"
+    "answers and conditions on its path.\n"
+    "Lines marked * are on the final path; the others were undone (back, restart).\n\n" EXIT_HELP_SHOW;
 
 typedef struct list_opts {
     dt_rec_filter f;
     const char *db, *since, *until, *id;
-    int json;
+    int json, follow;
     long limit;
 } list_opts;
 
@@ -57,22 +67,24 @@ static int parse_one(const char *cmd, int argc, char **argv, int *i, list_opts *
         return o->f.active_only = 1, 0;
     if (strcmp(argv[*i], "--json") == 0)
         return o->json = 1, 0;
+    if (strcmp(argv[*i], "--follow") == 0 && strcmp(cmd, "sessions") == 0)
+        return o->follow = 1, 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         int r = opt_value(argc, argv, i, names[k], &val);
         if (r == 0)
             continue;
         if (r < 0) {
             rd_eprintf("%s: missing value after '%s'", cmd, names[k]);
-            return DT_EXIT_USAGE;
+            return EXIT_USAGE;
         }
         if (dst[k])
             *dst[k] = val;
         else if ((o->limit = strtol(val, NULL, 10)) < 0 || strspn(val, "0123456789") != strlen(val))
-            return rd_eprintf("%s: --limit needs a number, not '%s'", cmd, val), DT_EXIT_USAGE;
+            return rd_eprintf("%s: --limit needs a number, not '%s'", cmd, val), EXIT_USAGE;
         return 0;
     }
     rd_eprintf("%s: unknown option '%s'; see 'dtree help %s'", cmd, argv[*i], cmd);
-    return DT_EXIT_USAGE;
+    return EXIT_USAGE;
 }
 
 static int parse_times(const char *cmd, list_opts *o)
@@ -80,12 +92,12 @@ static int parse_times(const char *cmd, list_opts *o)
     if (o->since && rh_parse_time(o->since, &o->f.since_ms) != 0) {
         rd_eprintf("%s: --since '%s' is not YYYY-MM-DD[ HH:MM[:SS]] or a duration like 7d", cmd,
                    o->since);
-        return DT_EXIT_USAGE;
+        return EXIT_USAGE;
     }
     if (o->until && rh_parse_time(o->until, &o->f.until_ms) != 0) {
         rd_eprintf("%s: --until '%s' is not YYYY-MM-DD[ HH:MM[:SS]] or a duration like 7d", cmd,
                    o->until);
-        return DT_EXIT_USAGE;
+        return EXIT_USAGE;
     }
     return 0;
 }
@@ -105,13 +117,18 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, list_
         else if (want_id && !o->id)
             o->id = argv[i];
         else
-            return rd_eprintf("%s: unexpected argument '%s'", cmd, argv[i]), DT_EXIT_USAGE;
+            return rd_eprintf("%s: unexpected argument '%s'", cmd, argv[i]), EXIT_USAGE;
         if (rc)
             return rc;
     }
     if (want_id && !o->id)
         return rd_eprintf("%s: which session? give its id (see 'dtree sessions')", cmd),
-               DT_EXIT_USAGE;
+               EXIT_USAGE;
+    if (want_id && (strlen(o->id) < 4 || strlen(o->id) > 36))
+        return rd_eprintf("%s: '%s' is not a session id: give the id or a unique prefix of at "
+                          "least 4 characters (see 'dtree sessions')",
+                          cmd, o->id),
+               EXIT_USAGE;
     o->f.limit = (size_t)o->limit;
     return parse_times(cmd, o);
 }
@@ -125,6 +142,24 @@ static void put(const char *s, int width)
         printf("%-*.*s ", width, width, c ? c : "?");
     else
         printf("%s", c ? c : "?");
+    free(c);
+}
+
+/* Like put(s, width), but a longer value ends in "…" instead of being cut silently. */
+static void put_cut(const char *s, int width)
+{
+    char *c = rd_sanitize(s ? s : "", 0);
+    const char *v = c ? c : "?";
+    size_t n = u8_length(v);
+    if (n <= (size_t)width) {
+        fputs(v, stdout);
+    } else {
+        fwrite(v, 1, u8_offset(v, strlen(v), (size_t)width - 1), stdout);
+        fputs("\xe2\x80\xa6", stdout);
+        n = (size_t)width;
+    }
+    for (; n <= (size_t)width; n++)
+        putchar(' ');
     free(c);
 }
 
@@ -153,25 +188,96 @@ static json_t *session_json(const dt_rec_session *s)
     json_object_set_new(o, "last_ms", json_integer(s->last_ms));
     json_object_set_new(o, "steps", json_integer((json_int_t)s->steps));
     json_object_set_new(o, "events", json_integer((json_int_t)s->events));
+    json_object_set_new(o, "talk_ms", json_integer(s->talk_ms));
+    char iso[ISO_TIME_SIZE];
+    iso_time(s->started_ms, iso);
+    json_object_set_new(o, "started", json_string(iso));
+    iso_time(s->ended_ms, iso);
+    json_object_set_new(o, "ended", iso[0] ? json_string(iso) : json_null());
     return o;
 }
 
+/* ---- who worked on the call: every agent with their part ------------------------------------ */
+
+typedef struct agents {
+    json_t *arr;        /* JSON: one object per part */
+    char names[256];    /* "alice>bob" */
+    char lines[2048];   /* show: one line per part */
+    size_t n;
+} agents;
+
+static int add_part(void *user, const dt_rec_part *p)
+{
+    agents *a = user;
+    size_t len = strlen(a->names);
+    snprintf(a->names + len, sizeof a->names - len, "%s%s", a->n ? ">" : "", p->agent);
+    char from[32], to[32], dur[32], iso[ISO_TIME_SIZE];
+    rh_format_time(p->from_ms, from, sizeof from);
+    rh_format_time(p->to_ms, to, sizeof to);
+    duration(p->to_ms - p->from_ms, dur, sizeof dur);
+    len = strlen(a->lines);
+    snprintf(a->lines + len, sizeof a->lines - len, "%s%zu. %s: %s to %s, %zu step%s, %s\n",
+             a->n ? "           " : "", a->n + 1, p->agent, from, to + (strncmp(from, to, 11) ? 0 : 11),
+             p->steps, p->steps == 1 ? "" : "s", dur);
+    a->n++;
+    json_t *o = a->arr ? json_pack("{s:s, s:I, s:I, s:I, s:I}", "agent", p->agent, "from_ms",
+                                   (json_int_t)p->from_ms, "to_ms", (json_int_t)p->to_ms, "steps",
+                                   (json_int_t)p->steps, "talk_ms",
+                                   (json_int_t)(p->to_ms - p->from_ms))
+                       : NULL;
+    if (o) {
+        iso_time(p->from_ms, iso);
+        json_object_set_new(o, "from", json_string(iso));
+        iso_time(p->to_ms, iso);
+        json_object_set_new(o, "to", json_string(iso));
+    }
+    return a->arr && (!o || json_array_append_new(a->arr, o) != 0);
+}
+
+/* The parts of session s (a->arr: also as JSON); 0, or -1 when they could not be read. */
+static int load_agents(dt_recorder *rec, const dt_rec_session *s, agents *a, int json)
+{
+    memset(a, 0, sizeof *a);
+    a->arr = json ? json_array() : NULL;
+    if (dt_recorder_parts(rec, s->id, add_part, a, NULL) != DT_OK || (json && !a->arr)) {
+        snprintf(a->names, sizeof a->names, "%s", s->agent);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct list_ctx {
+    dt_recorder *rec;
+    json_t *arr;
+    size_t n;
+} list_ctx;
+
 static int row_json(void *user, const dt_rec_session *s)
 {
+    list_ctx *l = user;
     json_t *o = session_json(s);
-    return !o || json_array_append_new(user, o) != 0;
+    agents a;
+    load_agents(l->rec, s, &a, 1);
+    if (o)
+        json_object_set_new(o, "agents", a.arr ? a.arr : json_array());
+    else
+        json_decref(a.arr);
+    return !o || json_array_append_new(l->arr, o) != 0;
 }
 
 static int row_table(void *user, const dt_rec_session *s)
 {
     char when[32], dur[32];
-    ++*(size_t *)user;
+    list_ctx *l = user;
+    l->n++;
+    agents a;
+    load_agents(l->rec, s, &a, 0);
     rh_format_time(s->started_ms, when, sizeof when);
-    duration((s->ended_ms ? s->ended_ms : s->last_ms) - s->started_ms, dur, sizeof dur);
+    duration(s->talk_ms, dur, sizeof dur); /* talk time: not the wait before a resume */
     put(s->id, 8);
     put(when, 19);
     put(s->tree_id, 16);
-    put(s->agent, 12);
+    put_cut(a.names, 12); /* every agent, in order: "alice>bob" */
     put(s->mode, 8);
     put(s->status, 11);
     printf("%5zu %8s ", s->steps, dur);
@@ -185,14 +291,14 @@ static int print_json(json_t *j)
     int bad = !j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0;
     json_decref(j);
     putchar('\n');
-    return bad || fflush(stdout) != 0 ? DT_EXIT_IO : DT_EXIT_OK;
+    return bad || fflush(stdout) != 0 ? EXIT_IO : EXIT_OK;
 }
 
 static int query_failed(dt_error *err, dt_status st)
 {
     rd_eprintf("%s", dt_error_count(err) ? dt_error_text(err) : dt_status_str(st));
-    return st == DT_ENOMEM ? DT_EXIT_INTERNAL : st == DT_ENOTFOUND || st == DT_EARG ? DT_EXIT_FAIL
-                                                                                    : DT_EXIT_IO;
+    return st == DT_ENOMEM ? EXIT_INTERNAL : st == DT_ENOTFOUND || st == DT_EARG ? EXIT_FAIL
+                                                                                 : EXIT_IO;
 }
 
 int cmd_sessions(int argc, char **argv)
@@ -200,19 +306,26 @@ int cmd_sessions(int argc, char **argv)
     list_opts o;
     int rc = parse("sessions", sessions_help, argc, argv, &o, 0);
     if (rc)
-        return rc < 0 ? DT_EXIT_OK : rc;
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = rf_check_names("sessions", &o.f)) != 0)
+        return rc;
     dt_recorder *rec = NULL;
     if ((rc = rh_open_query(o.db, &rec)) != 0)
         return rc;
+    if ((rc = rf_check_tree("sessions", rec, &o.f)) != 0 || o.follow) {
+        rc = rc ? rc : sf_follow(rec, &o.f, o.json);
+        dt_recorder_close(rec);
+        return rc;
+    }
     dt_error *err = dt_error_new();
     json_t *arr = o.json ? json_array() : NULL;
     size_t n = 0;
     if (!o.json)
         printf("%-8s %-19s %-16s %-12s %-8s %-11s %5s %8s %s\n", "ID", "STARTED", "TREE", "AGENT",
                "MODE", "STATUS", "STEPS", "TIME", "OUTCOME/WHERE");
-    dt_status st = dt_recorder_list(rec, &o.f, o.json ? row_json : row_table, o.json ? (void *)arr
-                                                                                   : (void *)&n,
-                                    err);
+    list_ctx l = {rec, arr, 0};
+    dt_status st = dt_recorder_list(rec, &o.f, o.json ? row_json : row_table, &l, err);
+    n = l.n;
     if (st != DT_OK)
         rc = query_failed(err, st);
     else if (o.json)
@@ -228,6 +341,7 @@ int cmd_sessions(int argc, char **argv)
 /* ---- one transcript -------------------------------------------------------------------------- */
 
 typedef struct show_ctx {
+    dt_recorder *rec;
     int json;
     json_t *events, *session;
     int64_t t0;
@@ -272,6 +386,13 @@ static void header(show_ctx *c, const dt_rec_session *s)
               s->tree_version, s->tree_hash, s->tree_path);
     rd_printf(&sc, RD_PLAIN, "  agent    %s (%s on %s)\n  started  %s\n  ended    %s\n", s->agent,
               s->mode, s->host, a, b);
+    agents ag;
+    if (load_agents(c->rec, s, &ag, 0) == 0 && ag.n > 1) /* a hand-off: who did which part */
+        rd_printf(&sc, RD_PLAIN, "  agents   %s", ag.lines);
+    char talk[32];
+    duration(s->talk_ms, talk, sizeof talk);
+    rd_printf(&sc, RD_PLAIN, "  talk     %s%s\n", talk,
+              ag.n > 1 ? " (the waits between the parts not counted)" : "");
     rd_printf(&sc, RD_PLAIN, "  status   %s%s%s\n  steps    %zu\n\n", s->status,
               s->outcome[0] ? ", outcome " : "", s->outcome, s->steps);
 }
@@ -346,8 +467,10 @@ static int show_event(void *user, const dt_rec_session *s, const dt_rec_event *e
     char line[2048];
     event_line(c, e, line, sizeof line);
     int64_t dt = (e->time_ms - c->t0) / 1000;
+    char *kind = rd_sanitize(e->kind, 0); /* read from the file like the rest: untrusted */
     printf("  %c +%02lld:%02lld  %-8s ", e->on_path ? '*' : ' ', (long long)(dt < 0 ? 0 : dt / 60),
-           (long long)(dt < 0 ? 0 : dt % 60), e->kind);
+           (long long)(dt < 0 ? 0 : dt % 60), kind ? kind : "?");
+    free(kind);
     char *clean = rd_sanitize(line, 0);
     printf("%s\n", clean ? clean : "?");
     free(clean);
@@ -382,10 +505,17 @@ static dt_tree *recorded_tree(dt_recorder *rec, const char *id)
 static int show_session(void *user, const dt_rec_session *s)
 {
     show_ctx *c = user;
-    if (c->json)
+    if (c->json) {
+        agents a;
         c->session = session_json(s);
-    else
+        load_agents(c->rec, s, &a, 1);
+        if (c->session)
+            json_object_set_new(c->session, "agents", a.arr ? a.arr : json_array());
+        else
+            json_decref(a.arr);
+    } else {
         header(c, s);
+    }
     return 0;
 }
 
@@ -408,7 +538,7 @@ static int show_print(show_ctx *c, dt_recorder *rec, const char *id, dt_error *e
     if (c->last_decide[0])
         why_add(c, "  %s: %s", c->last_decide, c->last_decide_why);
     printf("\nWhy (the answers and conditions on the path):\n%s", c->why ? c->why : "  (none)\n");
-    return fflush(stdout) == 0 ? DT_EXIT_OK : DT_EXIT_IO;
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_IO;
 }
 
 int cmd_show(int argc, char **argv)
@@ -416,7 +546,7 @@ int cmd_show(int argc, char **argv)
     list_opts o;
     int rc = parse("show", show_help, argc, argv, &o, 1);
     if (rc)
-        return rc < 0 ? DT_EXIT_OK : rc;
+        return rc < 0 ? EXIT_OK : rc;
     dt_recorder *rec = NULL;
     if ((rc = rh_open_query(o.db, &rec)) != 0)
         return rc;
@@ -424,10 +554,17 @@ int cmd_show(int argc, char **argv)
     char id[37];
     show_ctx c;
     memset(&c, 0, sizeof c);
+    c.rec = rec;
     c.json = o.json;
     c.events = o.json ? json_array() : NULL;
     dt_status st = dt_recorder_lookup(rec, o.id, id, err);
-    rc = st != DT_OK ? query_failed(err, st) : show_print(&c, rec, id, err);
+    if (st == DT_EARG) { /* several sessions share the prefix: the command line must say more */
+        rd_eprintf("show: %s", dt_error_count(err) ? dt_error_get(err, 0)->message
+                                                   : dt_status_str(st));
+        rc = EXIT_USAGE;
+    } else {
+        rc = st != DT_OK ? query_failed(err, st) : show_print(&c, rec, id, err);
+    }
     json_decref(c.events);
     json_decref(c.session);
     free(c.why);

@@ -15,6 +15,9 @@ int cmd_show(int argc, char **argv);     /* cli/cmd_sessions.c: one session's tr
 int cmd_resume(int argc, char **argv);   /* cli/cmd_resume.c:   continue a recorded session */
 int cmd_report(int argc, char **argv);   /* cli/cmd_report.c:   outcome and drop-off reports */
 int cmd_export(int argc, char **argv);   /* cli/cmd_report.c:   jsonl / csv export */
+int cmd_serve(int argc, char **argv);    /* cli/cmd_serve.c:    HTTP/JSON API */
+int cmd_token(int argc, char **argv);    /* cli/cmd_token.c:    serve's access tokens */
 int cmd_kiosk(int argc, char **argv);    /* cli/cmd_kiosk.c:    locked-down self-service */
+int cmd_sync(int argc, char **argv);     /* cli/cmd_sync.c:     copy recordings between stores */
 
 #endif

@@ -6,17 +6,21 @@
  */
 #define _XOPEN_SOURCE 700
 #include "input.h"
-#include "match.h"
+#include "dtree.h"
 
 #include "render.h"
 #include "utf8.h"
 
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
+
+#define SECRET_MAX 1024   /* bytes kept of a secret line; the rest is read and dropped */
 
 static int tty_mode;
 static char **words;
@@ -70,7 +74,7 @@ static char **complete_word(const char *text)
     char **m = NULL;
     if (!*text || strspn(text, "0123456789") == strlen(text) || !(cands = malloc(nwords * sizeof *cands)))
         return NULL;
-    if (mt_match(text, (const char *const *)words, NULL, nwords, &idx, cands, &ncands) == MT_ONE &&
+    if (dt_match_answer(text, (const char *const *)words, NULL, nwords, &idx, cands, &ncands) == DT_MATCH_ONE &&
         (m = calloc(2, sizeof *m)) != NULL && !(m[0] = strdup(words[idx]))) {
         free(m);
         m = NULL;
@@ -197,6 +201,94 @@ static in_status read_tty(const char *prompt, char **line)
     return IN_LINE;
 }
 
+static void wipe(char *s, size_t n)
+{
+    volatile char *v = s;   /* volatile: the wipe must not be optimised away */
+    while (n-- > 0) *v++ = 0;
+}
+
+void in_free_secret(char *line)
+{
+    if (line) wipe(line, strlen(line));
+    free(line);
+}
+
+static void show_prompt(const char *prompt)
+{
+    char *clean = rd_sanitize(prompt ? prompt : "", 0);
+    fputs(clean ? clean : "> ", rl_outstream);
+    fflush(rl_outstream);
+    free(clean);
+}
+
+/* One line from the terminal in canonical mode with echo off, read byte by byte with read(2) so
+ * that no stdio buffer keeps a copy.  Ctrl-C (our handler sets got_sigint; read returns EINTR)
+ * drops what was typed, in the kernel's line buffer too, and asks again. */
+static in_status read_hidden(const char *prompt, char buf[SECRET_MAX + 1])
+{
+    size_t n = 0;
+    char ch;
+    ssize_t r;
+
+    show_prompt(prompt);
+    for (;;) {
+        r = read(STDIN_FILENO, &ch, 1);
+        if (r < 0 && errno == EINTR) {
+            if (!got_sigint) continue;
+            got_sigint = 0;
+            tcflush(STDIN_FILENO, TCIFLUSH);
+            wipe(buf, n);
+            n = 0;
+            fputs("^C\n", rl_outstream);
+            show_prompt(prompt);
+            continue;
+        }
+        if (r < 0) return IN_ERROR;
+        if (r == 0 && n == 0) return IN_EOF;   /* Ctrl-D on an empty line */
+        if (r == 0) continue;                   /* Ctrl-D after some text: the text stays */
+        if (ch == '\n' || ch == '\r') break;
+        if (n < SECRET_MAX) buf[n++] = ch;
+    }
+    buf[n] = '\0';
+    return IN_LINE;
+}
+
+static in_status read_secret_tty(const char *prompt, char **line)
+{
+    struct termios saved, quiet;
+    char buf[SECRET_MAX + 1];
+    in_status st;
+
+    if (tcgetattr(STDIN_FILENO, &saved) != 0) return IN_ERROR;
+    quiet = saved;
+    quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+    quiet.c_lflag |= ICANON | ISIG;
+    /* FLUSH: keys typed before this prompt were echoed in clear already; they are not taken */
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0) return IN_ERROR;
+    got_sigint = 0;
+    st = read_hidden(prompt, buf);
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);   /* NOW: keys typed after Enter are kept */
+    fputs("\n", rl_outstream);   /* the Enter was not echoed either */
+    fflush(rl_outstream);
+    if (st == IN_LINE && !(*line = strdup(buf))) st = IN_ERROR;
+    wipe(buf, sizeof buf);
+    return st;
+}
+
+in_status in_read_secret(const char *prompt, char **line)
+{
+    in_status st;
+    char *raw = NULL;
+
+    *line = NULL;
+    if (!tty_mode) return in_read(prompt, line);
+    st = read_secret_tty(prompt, &raw);
+    if (st != IN_LINE) return st;
+    *line = u8_repair(raw, 1);
+    in_free_secret(raw);
+    return *line ? IN_LINE : IN_ERROR;
+}
+
 in_status in_read(const char *prompt, char **line)
 {
     in_status st;
@@ -210,24 +302,53 @@ in_status in_read(const char *prompt, char **line)
     return *line ? IN_LINE : IN_ERROR;
 }
 
+/* While a yes/no question is asked, Ctrl-C means "no": readline's own read loop retries after
+ * EINTR, so this getc ends the line itself when the signal came, and in_confirm sees the flag. */
+static volatile sig_atomic_t confirm_cancelled;
+
+static int confirm_getc(FILE *f)
+{
+    unsigned char ch;
+    for (;;) {
+        ssize_t n = read(fileno(f), &ch, 1);
+        if (n == 1) return ch;
+        if (n == 0 || errno != EINTR) return EOF;
+        if (got_sigint) {
+            got_sigint = 0;
+            confirm_cancelled = 1;
+            fputs("^C", rl_outstream);
+            return '\n';
+        }
+    }
+}
+
 int in_confirm(const char *question)
 {
     char *l = NULL;
     int yes = 1;
     char **saved = words;
     size_t nsaved = nwords;
+    rl_getc_func_t *saved_getc = rl_getc_function;
 
     if (!tty_mode) return 1;
     words = NULL;   /* no label completion while asking yes/no */
     nwords = 0;
+    confirm_cancelled = 0;
+    rl_getc_function = confirm_getc;
     for (;;) {
-        if (in_read(question, &l) != IN_LINE) break;
+        in_status st = in_read(question, &l);
+        if (confirm_cancelled) {
+            yes = 0;
+            break;
+        } /* Ctrl-C: cancel, whatever was typed */
+        if (st != IN_LINE) break;
         if (u8_casecmp(l, "y") == 0 || u8_casecmp(l, "yes") == 0) break;
         if (u8_casecmp(l, "n") == 0 || u8_casecmp(l, "no") == 0) { yes = 0; break; }
         free(l);
         l = NULL;
     }
     free(l);
+    rl_getc_function = saved_getc;
     words = saved;
     nwords = nsaved;
     return yes;

@@ -40,8 +40,16 @@ void in_set_words(const char *const *words, size_t n);
 /* Read one line.  `prompt` is shown only on a terminal. */
 in_status in_read(const char *prompt, char **line);
 
+/* Read one line that holds a secret (a sensitive input).  On a terminal: not with readline but
+ * with echo off (nothing of it is shown while typed), never added to the history, and no
+ * completion, kill ring or undo list keeps a copy; Ctrl-C clears the line and asks again, Ctrl-D
+ * on an empty line returns IN_EOF.  Not a terminal: as in_read.  Free *line with in_free_secret. */
+in_status in_read_secret(const char *prompt, char **line);
+/* Wipe and free a line from in_read_secret (NULL: nothing). */
+void in_free_secret(char *line);
+
 /* Ask a yes/no question on the terminal ("Quit this call? (y/n) "): 1 for yes (and for end of
- * input), 0 for no.  Not a terminal: returns 1 without reading. */
+ * input), 0 for no and for Ctrl-C (which cancels).  Not a terminal: returns 1 without reading. */
 int in_confirm(const char *question);
 
 #endif

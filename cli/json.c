@@ -9,6 +9,7 @@
 #include "utf8.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -98,32 +99,35 @@ void js_session(js_writer *w, const dt_tree *t, const char *agent, const char *m
     finish(w, o);
 }
 
-static const char *event_name(dt_event_kind k)
+json_t *js_event_json(const js_event *e)
 {
-    static const char *const names[] = {"start", "step", "answer", "set", "back",
-                                        "restart", "jump", "note", "end"};
-    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
+    json_t *o = json_object();
+    if (!o) return NULL;
+    json_object_set_new(o, "event", json_string(e->event));
+    json_object_set_new(o, "seq", json_integer(e->seq));
+    json_object_set_new(o, "time_ms", json_integer(e->time_ms));
+    put(o, "tree", e->tree);
+    put(o, "step", e->step);
+    put(o, "step_kind", e->step_kind);
+    put(o, "choice", e->choice);
+    put(o, "label", e->label);
+    put(o, "var", e->var);
+    put(o, "value", e->value);
+    if (e->var) json_object_set_new(o, "sensitive", json_boolean(e->sensitive));
+    put(o, "text", e->text);
+    put(o, "outcome", e->outcome);
+    json_object_set_new(o, "path_length", json_integer((json_int_t)e->path_length));
+    return o;
 }
 
 void js_observer(void *user, const dt_event *ev)
 {
     js_writer *w = user;
-    json_t *o = begin(w, event_name(ev->kind), (long long)ev->time_ms);
-
-    if (o) {
-        put(o, "tree", ev->tree_id);
-        put(o, "step", ev->step_id);
-        if (ev->step_id) put(o, "step_kind", dt_step_kind_name(ev->step_kind));
-        put(o, "choice", ev->choice_id);
-        put(o, "label", ev->label);
-        put(o, "var", ev->var);
-        put(o, "value", ev->value);
-        if (ev->var) json_object_set_new(o, "sensitive", json_boolean(ev->sensitive));
-        put(o, "text", ev->text);
-        put(o, "outcome", ev->outcome);
-        json_object_set_new(o, "path_length", json_integer((json_int_t)ev->path_length));
-    }
-    finish(w, o);
+    js_event e = {dt_event_kind_name(ev->kind), ++w->seq, (long long)ev->time_ms, ev->tree_id,
+                  ev->step_id, NULL, ev->choice_id, ev->label, ev->var, ev->value, ev->text,
+                  ev->outcome, ev->sensitive, ev->path_length};
+    if (ev->step_id) e.step_kind = dt_step_kind_name(ev->step_kind);
+    finish(w, js_event_json(&e));
 }
 
 static json_t *says(const dt_view *v, dt_audience hide)
@@ -151,7 +155,34 @@ static json_t *choices(const dt_view *v, dt_audience hide)
     return a;
 }
 
-static json_t *input(const dt_view *v)
+/* A whole number as an integer (18, not 18.0), so that clients comparing with integers agree. */
+static json_t *number(double x)
+{
+    if (x == (double)(json_int_t)x && x > -9e15 && x < 9e15) return json_integer((json_int_t)x);
+    return json_real(x);
+}
+
+/* One bound, named as HTML names it: min/max for numbers and dates (dates as ISO yyyy-mm-dd),
+ * min_length/max_length for text-like types; "today" bounds also say so, as <key>_today. */
+static void put_bound(json_t *o, const dt_view *v, const char *key, int has, double x)
+{
+    char name[32], iso[16];
+    long d = (long)x;
+    if (!has || v->input_type == DT_VAR_BOOLEAN || v->input_type == DT_VAR_CHOICE) return;
+    if (v->input_type == DT_VAR_NUMBER) {
+        json_object_set_new(o, key, number(x));
+    } else if (v->input_type == DT_VAR_DATE) {
+        snprintf(iso, sizeof iso, "%04ld-%02ld-%02ld", d / 10000 % 10000, d / 100 % 100, d % 100);
+        json_object_set_new(o, key, json_string(iso));
+        snprintf(name, sizeof name, "%s_today", key);
+        if (has == 2) json_object_set_new(o, name, json_true());
+    } else {
+        snprintf(name, sizeof name, "%s_length", key);
+        json_object_set_new(o, name, number(x));
+    }
+}
+
+json_t *js_input_json(const dt_view *v)
 {
     json_t *o = json_object(), *opts = json_array();
     size_t i;
@@ -162,6 +193,12 @@ static json_t *input(const dt_view *v)
         json_object_set_new(o, "required", json_boolean(v->required));
         json_object_set_new(o, "retry", str(v->retry));
         json_object_set_new(o, "options", opts ? opts : json_null());
+        json_object_set_new(o, "sensitive", json_boolean(v->sensitive));
+        if (v->pattern && v->pattern[0]) put(o, "pattern", v->pattern);
+        put_bound(o, v, "min", v->has_min, v->min);
+        put_bound(o, v, "max", v->has_max, v->max);
+        if (v->input_type == DT_VAR_DATE)
+            json_object_set_new(o, "month_first", json_boolean(v->month_first));
     } else {
         json_decref(opts);
     }
@@ -180,7 +217,7 @@ void js_prompt(js_writer *w, const dt_view *v, dt_audience hide)
         json_object_set_new(o, "say", says(v, hide));
         put(o, "note", v->note);
         if (v->kind == DT_STEP_QUESTION) json_object_set_new(o, "choices", choices(v, hide));
-        if (v->kind == DT_STEP_INPUT) json_object_set_new(o, "input", input(v));
+        if (v->kind == DT_STEP_INPUT) json_object_set_new(o, "input", js_input_json(v));
     }
     finish(w, o);
 }

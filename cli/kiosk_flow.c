@@ -1,17 +1,21 @@
 /*
  * kiosk_flow.c — what the kiosk shows and what an answer does (see kiosk_flow.h).
  * Invariants: only `all` and `customer` text is ever put on a page (never notes, step ids or
- * titles); every page offers "Start over" and "Talk to a person" while a step is shown; any
+ * titles); every page offers "Talk to a person" while a step is shown, and "Start over" once there
+ * is something to start over from (not on the first step); the screen says that staff were told
+ * only when --notify started a command; any
  * engine failure becomes the calm "something went wrong" notice and a reset, never an exit; a
  * customer's session is always recorded closed (finish) before it is freed.
  */
 #include "kiosk_flow.h"
 
+#include "kiosk_notify.h"
 #include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #define T_WELCOME "Welcome. Answer a few questions on this screen and we will help you sort it out."
 #define T_START "Press Enter to start."
@@ -19,7 +23,10 @@
 #define T_TYPE "Type your answer, then press Enter."
 #define T_NOT_SHOWN "Please type one of the numbers shown, then press Enter."
 #define T_SORRY "Sorry, something went wrong \xe2\x80\x94 please ask a member of staff."
-#define T_HANDOFF "Please wait here: a member of staff will come to help you."
+#define T_HANDOFF_TOLD "Please wait here: a member of staff has been told and will come to help you."
+#define T_HANDOFF_ASK "Please ask a member of staff for help."
+#define T_TOLD "A member of staff has been told."
+#define T_CONFIRM_HELP "Do you want to talk to a member of staff?"
 #define T_BACK "Press Enter to go back to the start."
 #define T_THANKS "Thank you for using this service."
 #define T_SOLVED "Did this solve your problem?"
@@ -118,7 +125,8 @@ static int step_menu(const dt_view *v, kf_menu *m)
         if (visible(v->audience, v->say[i].audience) && *v->say[i].text)
             m->texts[m->ntexts++] = v->say[i].text;
     add_answers(m, v);
-    add_item(m, m->typed ? K_START : NULL, "Start over", A_RESTART, 0, NULL);
+    if (v->step_number > 1) /* on the first step there is nothing to start over from */
+        add_item(m, m->typed ? K_START : NULL, "Start over", A_RESTART, 0, NULL);
     add_item(m, m->typed ? K_HELP : NULL, "Talk to a person", A_HANDOFF, 0, NULL);
     return 0;
 }
@@ -166,12 +174,30 @@ static void draw_message(kiosk *k, const char *heading, const char *text, const 
     draw_page(k, &m, heading, hint, 0);
 }
 
+/* "help" typed at a typed-answer step: a word a customer might type as an answer, so ask. */
+static void draw_confirm_help(kiosk *k)
+{
+    const char *texts[1] = {T_CONFIRM_HELP};
+    ks_item items[2] = {{"1", "Yes"}, {"2", "No, go back to the question"}};
+    kf_menu m;
+    memset(&m, 0, sizeof m);
+    m.texts = texts;
+    m.ntexts = 1;
+    m.items = items;
+    m.nitems = 2;
+    draw_page(k, &m, NULL, T_PICK, 1);
+}
+
 static void draw_session(kiosk *k)
 {
     const dt_view *v = dt_session_view(k->s);
     kf_menu m;
     int ended = k->idle.phase == KP_ENDED;
 
+    if (!ended && k->confirm_help) {
+        draw_confirm_help(k);
+        return;
+    }
     if (!v || (ended ? end_menu(k, v, &m) : step_menu(v, &m)) != 0) {
         draw_message(k, NULL, T_SORRY, T_BACK);   /* out of memory: still calm */
         return;
@@ -181,8 +207,22 @@ static void draw_session(kiosk *k)
     menu_free(&m);
 }
 
+/* The step asks for a sensitive variable: its answer is masked on the prompt line. */
+static int secret_step(const kiosk *k)
+{
+    const dt_view *v = k->s ? dt_session_view(k->s) : NULL;
+    size_t i, n = k->s ? dt_session_var_count(k->s) : 0;
+    const dt_var_view *var;
+
+    if (!v || v->kind != DT_STEP_INPUT || !v->var) return 0;
+    for (i = 0; i < n; i++)
+        if ((var = dt_session_var(k->s, i)) && strcmp(var->name, v->var) == 0) return var->sensitive;
+    return 0;
+}
+
 void kf_draw(kiosk *k)
 {
+    k->scr.mask = k->idle.phase == KP_STEP && secret_step(k);
     switch (k->idle.phase) {
     case KP_WELCOME:
         draw_message(k, dt_tree_title(k->tree), k->welcome ? k->welcome : T_WELCOME, T_START);
@@ -234,31 +274,43 @@ static void rec_begin(kiosk *k)
     meta.mode = "kiosk";
     meta.host = k->host;
     dt_error_clear(k->err);
+    kb_retry(&k->backlog); /* sessions kept from a full disk: written once space is back */
     k->recording = dt_recorder_begin(k->rec, k->s, k->tree, &meta, id, k->err) == DT_OK;
+    if (k->recording)
+        memcpy(k->session_id, id, sizeof k->session_id);
+    else
+        kb_log(LOG_ERR, "recording: this customer's session cannot be recorded: %s",
+               dt_error_text(k->err));
 }
 
-/* Finish the recorded session; if that fails, close the recorder (it retries and detaches, so
- * the session can be freed) and open it again for the next customer. */
-static void rec_finish(kiosk *k, kf_cause cause)
+/* Finish the recorded session.  If that fails (a full disk), the session and its recorder go to
+ * the backlog whole, to be written when space returns, and a fresh recorder serves the next
+ * customer; the operator reads it in syslog.  Returns 1 when k->s went to the backlog. */
+static int rec_finish(kiosk *k, kf_cause cause)
 {
-    if (!k->recording) return;
+    if (!k->recording) return 0;
     k->recording = 0;
     dt_error_clear(k->err);
     /* Talking to a person leaves the tree without an end step: the outcome is the escalation. */
-    if (cause == KF_HANDOFF) dt_recorder_set_outcome(k->rec, "escalated", k->err);
-    if (dt_recorder_finish(k->rec, rec_status(cause), k->err) == DT_OK) return;
-    dt_recorder_close(k->rec);
+    if (cause == KF_HANDOFF) dt_recorder_set_outcome(k->rec, dt_outcome_name(DT_OUTCOME_ESCALATED), k->err);
+    if (dt_recorder_finish(k->rec, rec_status(cause), k->err) == DT_OK) return 0;
+    kb_keep(&k->backlog, k->rec, k->s, rec_status(cause));
     k->rec = NULL;
-    if (k->db) dt_recorder_open(k->db, 0, &k->rec, NULL);
+    if (k->db && dt_recorder_open(k->db, 0, &k->rec, NULL) != DT_OK)
+        kb_log(LOG_ERR, "recording: %s cannot be opened again; customers are not recorded "
+                        "until the kiosk restarts",
+               k->db);
+    return 1;
 }
 
 static void close_session(kiosk *k, kf_cause cause, const char *note)
 {
     if (!k->s) return;
     if (note && k->recording) dt_session_note(k->s, note, NULL);
-    rec_finish(k, cause);
-    dt_session_free(k->s);
+    if (!rec_finish(k, cause)) dt_session_free(k->s);
     k->s = NULL;
+    k->confirm_help = 0;
+    memset(k->session_id, 0, sizeof k->session_id);
 }
 
 /* ---- actions -------------------------------------------------------------------------------- */
@@ -275,11 +327,13 @@ static void fault(kiosk *k, int64_t now)
     kf_draw(k);
 }
 
-static const char *type_hint(dt_var_type t)
+static const char *type_hint(const dt_view *v)
 {
-    switch (t) {
+    switch (v->input_type) {
     case DT_VAR_NUMBER: return "Please type a number, like 42.";
-    case DT_VAR_DATE: return "Please type a date as year-month-day, like 2026-01-31.";
+    case DT_VAR_DATE:
+        return v->month_first ? "Please type a date, like 01/31/2026 or January 31, 2026."
+                              : "Please type a date, like 31/01/2026 or 31 January 2026.";
     case DT_VAR_EMAIL: return "Please type an email address, like name@example.com.";
     case DT_VAR_PHONE: return "Please type a phone number, digits only.";
     default: return "Sorry, that answer did not work. Please try again.";
@@ -292,7 +346,7 @@ static void after(kiosk *k, dt_status st, int64_t now)
     const dt_view *v = dt_session_view(k->s);
 
     if (st == DT_EANSWER && v) {
-        set_str(&k->error, v->kind == DT_STEP_INPUT && *v->retry ? v->retry : type_hint(v->input_type));
+        set_str(&k->error, v->kind == DT_STEP_INPUT && *v->retry ? v->retry : type_hint(v));
         kf_draw(k);
         return;
     }
@@ -303,7 +357,7 @@ static void after(kiosk *k, dt_status st, int64_t now)
     set_str(&k->error, NULL);
     if (dt_session_ended(k->s)) {
         const char *o = dt_session_outcome(k->s);
-        k->ask_feedback = !(o && strcmp(o, "escalated") == 0);
+        k->ask_feedback = dt_outcome_of(o) != DT_OUTCOME_ESCALATED;
         kiosk_idle_phase(&k->idle, KP_ENDED, now);
     } else {
         kiosk_idle_phase(&k->idle, KP_STEP, now);
@@ -324,16 +378,47 @@ static void start(kiosk *k, int64_t now)
     after(k, dt_session_start(k->s, k->err), now);
 }
 
+/* Start --notify's command; 1 when someone is being told (only then may the screen say so). */
+static int notify_staff(kiosk *k, const dt_view *v)
+{
+    if (!k->notify) return 0;
+    return kn_notify(k->notify, k->session_id, dt_tree_id(k->tree), v ? v->step_id : "",
+                     k->host) == 0;
+}
+
+/* The notice after "talk to a person": the tree's text, else ours; "has been told" only when a
+ * --notify command was started. */
+static void handoff_notice(kiosk *k, const dt_view *v, int told)
+{
+    char *text;
+    size_t n;
+
+    if (!v || !*v->handoff_text) {
+        set_str(&k->notice, told ? T_HANDOFF_TOLD : T_HANDOFF_ASK);
+        return;
+    }
+    if (!told) {
+        set_str(&k->notice, v->handoff_text);
+        return;
+    }
+    n = strlen(v->handoff_text) + sizeof T_TOLD + 2;
+    if ((text = malloc(n)) != NULL) snprintf(text, n, "%s %s", T_TOLD, v->handoff_text);
+    free(k->notice);
+    k->notice = text;
+}
+
 static void handoff(kiosk *k, int64_t now)
 {
     const dt_view *v = dt_session_view(k->s);
+    int told = notify_staff(k, v);
 
+    k->confirm_help = 0;
     if (v && *v->handoff_step) {
         after(k, dt_session_jump(k->s, dt_tree_id(k->tree), v->handoff_step, k->err), now);
         return;
     }
-    set_str(&k->notice, v && *v->handoff_text ? v->handoff_text : T_HANDOFF);
-    close_session(k, KF_HANDOFF, "kiosk: the customer asked to talk to a person (escalated)");
+    handoff_notice(k, v, told);
+    close_session(k, KF_HANDOFF, "kiosk: the customer asked to talk to a person (transferred)");
     set_str(&k->error, NULL);
     kiosk_idle_phase(&k->idle, KP_NOTICE, now);
     kf_draw(k);
@@ -369,6 +454,38 @@ static const kf_action *find_key(const kf_menu *m, const char *t)
     return NULL;
 }
 
+/* The confirmation page after "help": 1 (or yes) calls a person, anything else goes back. */
+static void submit_confirm(kiosk *k, const char *t, int64_t now)
+{
+    static const char *const yes[] = {"Yes", "No, go back to the question"};
+    size_t idx = 1;
+
+    k->confirm_help = 0;
+    set_str(&k->error, NULL);
+    if (dt_match_answer(t, yes, NULL, 2, &idx, NULL, NULL) == DT_MATCH_ONE && idx == 0) {
+        handoff(k, now);
+        return;
+    }
+    kf_draw(k);
+}
+
+/* The page's key (start, help, or a number), else for a numbered page the one rule every front end
+ * uses (dt_match_answer: a label's start or a word of it); typed pages take only their keys, since
+ * anything else is the customer's answer. */
+static const kf_action *find_action(const kf_menu *m, const char *t)
+{
+    const kf_action *a = find_key(m, t);
+    const char **labels;
+    size_t i, idx;
+    dt_match_result r;
+
+    if (a || m->typed || !*t || !(labels = calloc(m->nitems + 1, sizeof *labels))) return a;
+    for (i = 0; i < m->nitems; i++) labels[i] = m->items[i].label;
+    r = dt_match_answer(t, labels, NULL, m->nitems, &idx, NULL, NULL);
+    free(labels);
+    return r == DT_MATCH_ONE ? &m->acts[idx] : NULL;
+}
+
 static void submit_step(kiosk *k, const char *t, int64_t now)
 {
     const dt_view *v = dt_session_view(k->s);
@@ -377,15 +494,23 @@ static void submit_step(kiosk *k, const char *t, int64_t now)
     kf_menu m;
     int typed;
 
+    if (k->confirm_help) {
+        submit_confirm(k, t, now);
+        return;
+    }
     if (!v || step_menu(v, &m) != 0) {
         fault(k, now);
         return;
     }
-    a = find_key(&m, t);
+    a = find_action(&m, t);
     if (a) copy = *a;   /* copied: the menu is freed before the engine call */
     typed = m.typed;
     menu_free(&m);
-    if (a) {
+    if (a && typed && copy.kind == A_HANDOFF) {
+        k->confirm_help = 1;
+        set_str(&k->error, NULL);
+        kf_draw(k);
+    } else if (a) {
         act(k, &copy, now);
     } else if (typed || (v->kind == DT_STEP_INPUT && !v->required && !*t)) {
         dt_error_clear(k->err);
@@ -429,6 +554,52 @@ void kf_submit(kiosk *k, const char *text, int64_t now)
     }
 }
 
+/* The line goes to kf_submit from a copy, wiped after: the reader's buffer is cleared first so
+ * that what kf_submit draws starts from an empty prompt. */
+static void submit_line(kiosk *k, int64_t now)
+{
+    char line[KL_MAX + 1];
+    memcpy(line, kiosk_line_text(&k->line), sizeof line);
+    kiosk_line_clear(&k->line);
+    kf_submit(k, line, now);
+    memset(line, 0, sizeof line);
+}
+
+size_t kf_input(kiosk *k, const unsigned char *buf, size_t n, int64_t now)
+{
+    if (kiosk_idle_input(&k->idle, now)) { /* "are you still there?" answered: any key */
+        kiosk_line_gap(&k->line);
+        kf_draw(k);
+        return 0;
+    }
+    if (k->idle.phase == KP_THANKS) {
+        kf_reset(k, KF_DONE, now);
+        return 0;
+    }
+    int changed = 0;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        int pasting = k->line.paste;
+        kl_result r = kiosk_line_feed(&k->line, buf[i]);
+        if (r == KL_CHANGED) {
+            changed = 1; /* drawn once after the whole read: a long paste costs one redraw */
+        } else if (r == KL_SUBMIT) {
+            submit_line(k, now);
+            used = i + 1;
+            if (!k->keep_typeahead)
+                return used; /* the rest of a paste never answers the next page */
+            changed = 0;
+        }
+        /* A real paste ends its write with CSI 201~: what follows in the same read came with it
+         * (a forged end marker inside the pasted text), not from the keyboard. */
+        if (pasting && !k->line.paste && !k->keep_typeahead)
+            break;
+    }
+    if (changed)
+        kf_prompt(k);
+    return used;
+}
+
 void kf_begin(kiosk *k, int64_t now)
 {
     k->s = NULL;
@@ -458,6 +629,7 @@ void kf_timeout(kiosk *k, int64_t now)
 void kf_end(kiosk *k)
 {
     close_session(k, KF_STOP, "kiosk: stopped by the operator");
+    kb_close(&k->backlog);
     set_str(&k->error, NULL);
     set_str(&k->notice, NULL);
     kiosk_line_clear(&k->line);

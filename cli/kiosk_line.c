@@ -35,7 +35,7 @@ const char *kiosk_line_text(const kiosk_line *kl)
 
 int kiosk_line_pending(const kiosk_line *kl)
 {
-    return kl->esc != ST_GROUND || kl->u8_need > 0;
+    return kl->esc != ST_GROUND || kl->u8_need > 0 || kl->paste;
 }
 
 void kiosk_line_gap(kiosk_line *kl)
@@ -44,6 +44,7 @@ void kiosk_line_gap(kiosk_line *kl)
     kl->esc = ST_GROUND;
     kl->esc_len = 0;
     kl->u8_have = kl->u8_need = 0;
+    kl->paste = 0;
 }
 
 static kl_result kl_backspace(kiosk_line *kl)
@@ -136,11 +137,24 @@ static size_t kl_lead_len(unsigned char b)
     return 0;
 }
 
+/* A control byte inside a bracketed paste: line breaks and tabs are text (a space), the rest is
+ * dropped; never Enter, never an edit. */
+static kl_result kl_paste_control(kiosk_line *kl, unsigned char b)
+{
+    if (b == '\r' || b == '\n' || b == '\t') {
+        if (kl->len > 0 && kl->buf[kl->len - 1] == ' ') return KL_NONE;   /* CR LF: one space */
+        return kl_insert(kl, " ", 1);
+    }
+    kl->dropped++;
+    return KL_NONE;
+}
+
 static kl_result kl_ground(kiosk_line *kl, unsigned char b)
 {
     char c = (char)b;
 
     if (b == 0x1B) { kl_enter(kl, ST_ESC); return KL_NONE; }
+    if (kl->paste && (b < 0x20 || b == 0x7F)) return kl_paste_control(kl, b);
     if (b == '\r' || b == '\n') return KL_SUBMIT;
     if (b == 0x7F || b == 0x08) return kl_backspace(kl);
     if (b == 0x15) return kl_kill_line(kl);                     /* Ctrl-U */
@@ -179,7 +193,11 @@ static kl_result kl_csi(kiosk_line *kl, unsigned char b)
     if (b >= 0x20 && b <= 0x2F) return KL_NONE;                        /* intermediates */
     kl->esc = ST_GROUND;
     if (b >= 0x40 && b <= 0x7E) {                                      /* final byte */
-        if (b == '~' && kl->csi_param == 3 && !kl->csi_odd) return kl_backspace(kl);  /* Delete */
+        if (b == '~' && !kl->csi_odd && (kl->csi_param == 200 || kl->csi_param == 201)) {
+            kl->paste = kl->csi_param == 200;   /* bracketed paste starts / ends */
+            return KL_NONE;
+        }
+        if (b == '~' && kl->csi_param == 3 && !kl->csi_odd && !kl->paste) return kl_backspace(kl);
         return KL_NONE;
     }
     return kl_ground(kl, b);   /* a control byte cuts the sequence short and acts normally */

@@ -11,7 +11,10 @@
 #include "utf8.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #define CLEAR "\033[H\033[2J\033[3J"   /* home, erase screen, erase scrollback */
 #define ERASE_LINE "\r\033[K"
@@ -24,6 +27,8 @@ void ks_init(kiosk_screen *ks, FILE *out)
     ks->rd.cap = 72;                    /* calm: short lines even on a wide screen */
     ks->fd = fileno(out);
     ks->prompt_shown = 0;
+    ks->mask = 0;
+    ks->drop_typeahead = 0;
 }
 
 void ks_flush(kiosk_screen *ks)
@@ -68,10 +73,24 @@ static size_t tail_start(const char *s, unsigned cols)
     return start;
 }
 
+/* A sensitive answer is shown as one dot per character: the customer sees that keys arrive,
+ * a passer-by sees nothing of the answer (malloc; NULL when out of memory). */
+static char *dots(const char *typed)
+{
+    size_t n = u8_length(typed);
+    char *d = malloc(n * 3 + 1);
+    if (!d) return NULL;
+    for (size_t i = 0; i < n; i++) memcpy(d + 3 * i, "\xe2\x80\xa2", 3);
+    d[3 * n] = '\0';
+    return d;
+}
+
 void ks_prompt(kiosk_screen *ks, const char *typed)
 {
     unsigned rows, cols, room;
+    char *masked = ks->mask ? dots(typed) : NULL;
 
+    if (ks->mask) typed = masked ? masked : "";
     kiosk_term_size(ks->fd, &rows, &cols);
     (void)rows;
     fputs(ERASE_LINE, ks->rd.out);
@@ -83,6 +102,7 @@ void ks_prompt(kiosk_screen *ks, const char *typed)
     }
     rd_text(&ks->rd, RD_PLAIN, typed + tail_start(typed, room));
     ks->prompt_shown = 1;
+    free(masked);
 }
 
 static void draw_items(kiosk_screen *ks, const ks_page *p)
@@ -123,6 +143,10 @@ void ks_draw(kiosk_screen *ks, const ks_page *p, const char *typed)
         fputc('\n', ks->rd.out);
         ks_prompt(ks, typed ? typed : "");
     }
+    /* Just before the page becomes visible, not after: a key pressed once it is seen is kept. */
+    if (ks->drop_typeahead)
+        tcflush(STDIN_FILENO, TCIFLUSH);
+    ks->drop_typeahead = 0;
     ks_flush(ks);
 }
 

@@ -32,6 +32,9 @@ typedef struct kiosk_screen {
     rd_screen rd;
     int fd;                       /* the terminal, for its size */
     int prompt_shown;             /* the last page ended with a prompt (ks_prompt may redraw it) */
+    int mask;                     /* the answer is sensitive: the prompt shows one dot per character */
+    int drop_typeahead;           /* the next ks_draw first drops what was typed on stdin (and
+                                     clears this): an answer must not answer the page after it */
 } kiosk_screen;
 
 void ks_init(kiosk_screen *ks, FILE *out);
@@ -39,7 +42,8 @@ void ks_init(kiosk_screen *ks, FILE *out);
 void ks_clear(kiosk_screen *ks);
 /* Draw a whole page, with `typed` (the half-typed answer) on the prompt line. */
 void ks_draw(kiosk_screen *ks, const ks_page *p, const char *typed);
-/* Redraw only the prompt line after an edit (the tail of `typed` that fits the width). */
+/* Redraw only the prompt line after an edit (the tail of `typed` that fits the width; with
+ * ks->mask set, one "•" per character of it instead). */
 void ks_prompt(kiosk_screen *ks, const char *typed);
 /* The "are you still there?" page with `left` seconds to go. */
 void ks_countdown(kiosk_screen *ks, unsigned left);

@@ -5,6 +5,7 @@
  * Signal handlers only write one byte to a non-blocking pipe, or restore and re-raise.
  */
 #define _DEFAULT_SOURCE 1
+#define _GNU_SOURCE 1   /* NSIG */
 #include "kiosk_term.h"
 
 #include <errno.h>
@@ -13,12 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 static struct termios saved;
 static volatile sig_atomic_t have_saved; /* `saved` holds the settings to go back to */
@@ -41,11 +38,21 @@ void kiosk_term_leave(void)
 {
     if (raw_on && term_fd >= 0) {
         raw_on = 0;
-        static const char reset[] = "\033[0m\r\n";   /* no bold left behind on the next login */
+        /* no bold and no bracketed paste left behind for the next login */
+        static const char reset[] = "\033[0m\033[?2004l\r\n";
         ssize_t w = write(term_fd, reset, sizeof reset - 1);
         (void)w;
         tcsetattr(term_fd, TCSANOW, &saved);
     }
+}
+
+/* Bracketed paste: the terminal wraps a paste in CSI 200~ ... CSI 201~, so the line reader can
+ * take it as text only (kiosk_line.h).  A terminal without it ignores the request. */
+static void paste_on(void)
+{
+    static const char on[] = "\033[?2004h";
+    ssize_t w = write(term_fd, on, sizeof on - 1);
+    (void)w;
 }
 
 int kiosk_term_enter(int fd)
@@ -60,7 +67,9 @@ int kiosk_term_enter(int fd)
     raw = saved;
     make_raw(&raw);
     raw_on = 1;
-    return tcsetattr(fd, TCSAFLUSH, &raw);   /* FLUSH: keystrokes typed before start are dropped */
+    if (tcsetattr(fd, TCSAFLUSH, &raw) != 0) return -1;   /* FLUSH: typed before start: dropped */
+    paste_on();
+    return 0;
 }
 
 void kiosk_term_reraw(void)
@@ -71,6 +80,7 @@ void kiosk_term_reraw(void)
     make_raw(&raw);
     raw_on = 1;
     tcsetattr(term_fd, TCSANOW, &raw);
+    paste_on();   /* whatever ran while we were stopped may have turned it off */
 }
 
 static void on_signal(int sig)
@@ -82,8 +92,13 @@ static void on_signal(int sig)
     errno = saved_errno;
 }
 
-static void on_crash(int sig)
+/* A crash signal raised by the kernel (or by abort() in this process) restores the terminal and
+ * ends the process as the signal would; the same signal sent by another process with kill() is
+ * stray, and ignored like any other. */
+static void on_crash(int sig, siginfo_t *si, void *uc)
 {
+    (void)uc;
+    if (si && si->si_code <= 0 && si->si_pid != getpid()) return;
     kiosk_term_leave();
     signal(sig, SIG_DFL);
     raise(sig);
@@ -95,8 +110,25 @@ static int set_handler(int sig, void (*fn)(int))
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = fn;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = fn == on_signal ? SA_RESTART : SA_RESETHAND;
+    sa.sa_flags = fn == on_signal ? SA_RESTART : 0;
     return sigaction(sig, &sa, NULL);
+}
+
+static int set_crash_handler(int sig)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_crash;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_SIGINFO;
+    return sigaction(sig, &sa, NULL);
+}
+
+static int in_list(int sig, const int *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == sig) return 1;
+    return 0;
 }
 
 static int pipe_init(void)
@@ -110,20 +142,28 @@ static int pipe_init(void)
     return 0;
 }
 
+/* Every signal number the system has (1 .. NSIG-1, real-time ones included): the caught ones go
+ * to the pipe, crash signals restore the terminal, and all the others are ignored, so that no
+ * stray signal (USR1, ALRM, PROF, VTALRM, XCPU, a real-time one ...) can end the kiosk uncleanly.
+ * KILL and STOP cannot be caught; CHLD is left alone (the kiosk starts no child). */
 int kiosk_signals_init(void)
 {
-    static const int ignored[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE};
     static const int caught[] = {SIGTERM, SIGHUP, SIGWINCH, SIGCONT};
-    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-    size_t i;
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP};
+    static const int untouched[] = {SIGKILL, SIGSTOP, SIGCHLD};
+    const size_t nc = sizeof caught / sizeof caught[0], nf = sizeof fatal / sizeof fatal[0];
 
     if (pipe_init() != 0) return -1;
-    for (i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
-        if (set_handler(ignored[i], SIG_IGN) != 0) return -1;
-    for (i = 0; i < sizeof caught / sizeof caught[0]; i++)
-        if (set_handler(caught[i], on_signal) != 0) return -1;
-    for (i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-        set_handler(fatal[i], on_crash);
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (in_list(sig, untouched, sizeof untouched / sizeof untouched[0])) continue;
+        if (in_list(sig, caught, nc)) {
+            if (set_handler(sig, on_signal) != 0) return -1;
+        } else if (in_list(sig, fatal, nf)) {
+            set_crash_handler(sig);
+        } else {
+            set_handler(sig, SIG_IGN);   /* numbers the C library keeps for itself fail: fine */
+        }
+    }
     return sig_pipe[0];
 }
 
@@ -148,13 +188,4 @@ void kiosk_term_size(int fd, unsigned *rows, unsigned *cols)
         if (ws.ws_row > 0) *rows = ws.ws_row;
         if (ws.ws_col > 0) *cols = ws.ws_col;
     }
-}
-
-void kiosk_no_core(void)
-{
-    struct rlimit rl = {0, 0};
-    setrlimit(RLIMIT_CORE, &rl);
-#ifdef __linux__
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-#endif
 }

@@ -122,7 +122,7 @@ static int add_entry(lib_list *l, size_t *cap, char *path, const dt_tree *t)
     if (l->count == *cap) {
         size_t nc = *cap ? *cap * 2 : 16;
         lib_entry *ni = realloc(l->items, nc * sizeof *ni);
-        if (!ni) return -1;
+        if (!ni) return free(path), -1; /* the caller gave us path: not stored, so freed here */
         l->items = ni;
         *cap = nc;
     }
@@ -131,9 +131,10 @@ static int add_entry(lib_list *l, size_t *cap, char *path, const dt_tree *t)
     e->id = strdup(dt_tree_id(t));
     e->title = strdup(dt_tree_title(t));
     e->tags = strdup(dt_tree_tags(t));
+    e->description = strdup(dt_tree_description(t));
     e->kiosk = dt_tree_is_kiosk(t);
     l->count++;
-    if (!e->id || !e->title || !e->tags) return -1;
+    if (!e->id || !e->title || !e->tags || !e->description) return -1;
     return 0;
 }
 
@@ -171,7 +172,8 @@ int lib_list_load(const char *dir, lib_list *out)
         errno = ENOMEM;
         return -1;
     }
-    qsort(out->items, out->count, sizeof *out->items, by_title);
+    if (out->count)
+        qsort(out->items, out->count, sizeof *out->items, by_title);
     return 0;
 }
 
@@ -182,6 +184,7 @@ void lib_list_free(lib_list *l)
         free(l->items[i].id);
         free(l->items[i].title);
         free(l->items[i].tags);
+        free(l->items[i].description);
         free(l->items[i].path);
     }
     free(l->items);

@@ -11,6 +11,7 @@
 
 typedef struct lib_entry {
     char *id, *title, *tags, *path;   /* malloc'd; tags space-separated */
+    char *description;                /* malloc'd; "" when the tree has none */
     int kiosk;                        /* the tree says kiosk="true" */
 } lib_entry;
 

@@ -5,6 +5,7 @@
  */
 #include "commands.h"
 #include "exitcodes.h"
+#include "nocore.h"
 #include "render.h"
 
 #include "dtree.h"
@@ -29,7 +30,10 @@ static const command commands[] = {
     {"show", cmd_show, "one recorded session's transcript, and why it ended where it did"},
     {"resume", cmd_resume, "continue a recorded session as another agent (hand-off)"},
     {"report", cmd_report, "outcomes, durations, drop-off, paths and choices from the recordings"},
+    {"serve", cmd_serve, "serve trees and sessions over HTTP/JSON for CRMs and web pages"},
+    {"token", cmd_token, "add, list or revoke the access tokens of dtree serve"},
     {"export", cmd_export, "every recorded session and event as JSON Lines or CSV"},
+    {"sync", cmd_sync, "copy recordings from one store into another (SQLite, PostgreSQL), idempotently"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -67,8 +71,8 @@ static int usage(FILE *f)
           "Commands:\n", f);
     for (i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
     fputs("\nRun `dtree help COMMAND` for a command's options.  Manual: man dtree.\n\n", f);
-    fputs(DT_EXIT_HELP, f);
-    return DT_EXIT_OK;
+    fputs(EXIT_HELP, f);
+    return EXIT_OK;
 }
 
 static int help_cmd(int argc, char **argv)
@@ -80,7 +84,7 @@ static int help_cmd(int argc, char **argv)
     if (argc < 2) return usage(stdout);
     if (!(c = find(argv[1]))) {
         rd_eprintf("no command '%s'; see 'dtree --help'", argv[1]);
-        return DT_EXIT_USAGE;
+        return EXIT_USAGE;
     }
     args[0] = argv[1];
     args[1] = help_opt;
@@ -92,19 +96,20 @@ int main(int argc, char **argv)
 {
     const command *c;
 
+    no_core_dumps();   /* before anything can hold a secret (nocore.h) */
     if (argc < 2) {
         rd_eprintf("no command given; see 'dtree --help' (to walk a tree: dtree run)");
-        return DT_EXIT_USAGE;
+        return EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return usage(stdout);
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("dtree %s\n", DT_VERSION);
-        return DT_EXIT_OK;
+        return EXIT_OK;
     }
     if (strcmp(argv[1], "help") == 0) return help_cmd(argc - 1, argv + 1);
     if (argv[1][0] == '-') {
         rd_eprintf("unknown option '%s'; see 'dtree --help'", argv[1]);
-        return DT_EXIT_USAGE;
+        return EXIT_USAGE;
     }
     if (!(c = find(argv[1]))) {
         const char *near = closest(argv[1]);
@@ -112,7 +117,7 @@ int main(int argc, char **argv)
             rd_eprintf("unknown command '%s' (did you mean '%s'?); see 'dtree --help'", argv[1], near);
         else
             rd_eprintf("unknown command '%s'; see 'dtree --help'", argv[1]);
-        return DT_EXIT_USAGE;
+        return EXIT_USAGE;
     }
     return c->fn(argc - 1, argv + 1);
 }

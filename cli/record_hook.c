@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE 700
 #include "record_hook.h"
 #include "exitcodes.h"
+#include "record_spool.h"
 #include "render.h"
 
 #include <errno.h>
@@ -21,6 +22,9 @@ struct rh_recording {
     dt_session *s;
     int warned;
     char *path;
+    char shown[1024]; /* path as messages name it: any password masked */
+    int spooled;      /* the last rs_check saw the recorder spooling */
+    char *spool;      /* set when the whole call is kept offline (record_spool.c) */
 };
 
 static char *join(const char *a, const char *b)
@@ -44,17 +48,50 @@ static void make_dirs(char *path)
     }
 }
 
+/* A password in --db is in argv, where `ps` shows it to every user of the machine: the first call
+ * keeps a copy, overwrites it there and says where it belongs; later calls get the copy. */
+static const char *scrubbed_opt;
+static char *opt_copy;
+
+static char *from_option(const char *opt)
+{
+    char masked[1024];
+    if (opt == scrubbed_opt && opt_copy)
+        return strdup(opt_copy);
+    dt_rec_store_mask(opt, masked, sizeof masked);
+    if (strcmp(masked, opt) == 0)
+        return strdup(opt);
+    char *copy = strdup(opt);
+    if (!copy)
+        return NULL;
+    free(opt_copy);
+    opt_copy = copy;
+    scrubbed_opt = opt;
+    dt_rec_store_scrub((char *)opt); /* argv strings are the program's to change */
+    rd_eprintf("warning: --db holds a password, which other users can see (ps) and the shell "
+               "keeps in its history; keep it in ~/.pgpass, PGPASSFILE or a service file instead "
+               "(docs/recording.md)");
+    return strdup(opt_copy);
+}
+
 char *rh_db_path(const char *opt, int create_dir)
 {
     const char *env = getenv("DTREE_DB");
     if (opt && *opt)
-        return strdup(opt);
+        return from_option(opt);
     if (env && *env)
         return strdup(env);
+    return rh_data_file("sessions.db", create_dir);
+}
+
+char *rh_data_file(const char *name, int create_dir)
+{
     const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    char *path = xdg && *xdg == '/' ? join(xdg, "/dtree/sessions.db")
-                 : home && *home     ? join(home, "/.local/share/dtree/sessions.db")
-                                     : NULL;
+    char *dir = xdg && *xdg == '/' ? join(xdg, "/dtree/")
+                : home && *home    ? join(home, "/.local/share/dtree/")
+                                   : NULL;
+    char *path = dir ? join(dir, name) : NULL;
+    free(dir);
     if (path && create_dir)
         make_dirs(path);
     return path;
@@ -66,13 +103,21 @@ static int fail_open(const char *what, dt_error *err, const char *hint)
     if (hint)
         rd_eprintf("%s", hint);
     dt_error_free(err);
-    return DT_EXIT_IO;
+    return EXIT_IO;
 }
 
 static const char HINT[] = "use --db PATH to record elsewhere, or --no-record to go on without "
                            "recording";
 
-static int open_for_writing(const char *db_opt, rh_recording **out)
+/* Another process holds the database: say so at once rather than freeze for the busy timeout. */
+static void say_waiting(void *user, const char *path)
+{
+    (void)user;
+    rd_eprintf("recording: waiting for the database %s: another program is using it (up to 10 s)",
+               path);
+}
+
+static int open_for_writing(const char *db_opt, int offline_ok, rh_recording **out)
 {
     dt_error *err = dt_error_new();
     rh_recording *r = calloc(1, sizeof *r);
@@ -82,14 +127,25 @@ static int open_for_writing(const char *db_opt, rh_recording **out)
                                                         "--db PATH" : "out of memory");
         free(r);
         dt_error_free(err);
-        return r ? DT_EXIT_IO : DT_EXIT_INTERNAL;
+        return r ? EXIT_IO : EXIT_INTERNAL;
     }
-    if (dt_recorder_open(r->path, 0, &r->rec, err) != DT_OK) {
+    dt_rec_store_mask(r->path, r->shown, sizeof r->shown);
+    dt_status st = dt_recorder_open(r->path, 0, &r->rec, err);
+    if (st != DT_OK && offline_ok && dt_rec_store_is_pg(r->path)) {
+        /* the call must not wait for the network: say why once, then keep it here */
+        rd_eprintf("cannot record into %s: %s", r->shown, dt_error_text(err));
+        if (rs_open_offline(r->shown, &r->rec, &r->spool) == 0)
+            st = DT_OK;
+    } else if (st == DT_OK && dt_rec_store_is_pg(r->path)) {
+        rs_attach(r->rec, r->shown);
+    }
+    if (st != DT_OK) {
         free(r->path);
         free(r);
         return fail_open("cannot record the session", err, HINT);
     }
     dt_error_free(err);
+    dt_recorder_set_wait_fn(r->rec, say_waiting, NULL);
     *out = r;
     return 0;
 }
@@ -100,6 +156,7 @@ static void free_rec(rh_recording *r)
         return;
     dt_recorder_close(r->rec);
     free(r->path);
+    free(r->spool);
     free(r);
 }
 
@@ -107,15 +164,25 @@ int rh_begin(const char *db_opt, dt_session *s, const dt_tree *t, const char *ag
              const char *mode, rh_recording **out)
 {
     rh_recording *r = NULL;
-    int rc = open_for_writing(db_opt, &r);
+    int rc = open_for_writing(db_opt, 1, &r);
     if (rc != 0)
         return rc;
     char host[256] = "";
     gethostname(host, sizeof host - 1);
-    dt_record_meta m = {agent, mode, host};
+    dt_record_meta m = {.agent = agent, .mode = mode, .host = host, .take_over = 0};
     dt_error *err = dt_error_new();
     char id[37];
-    if (dt_recorder_begin(r->rec, s, t, &m, id, err) != DT_OK) {
+    dt_status st = dt_recorder_begin(r->rec, s, t, &m, id, err);
+    if (st != DT_OK && !r->spool && dt_rec_store_is_pg(r->path)) {
+        /* the server took the login but refuses the session (no right to insert, ...) */
+        rd_eprintf("cannot record into %s: %s", r->shown, dt_error_text(err));
+        dt_recorder_close(r->rec);
+        r->rec = NULL;
+        dt_error_clear(err);
+        if (rs_open_offline(r->shown, &r->rec, &r->spool) == 0)
+            st = dt_recorder_begin(r->rec, s, t, &m, id, err);
+    }
+    if (st != DT_OK) {
         free_rec(r);
         return fail_open("cannot record the session", err, HINT);
     }
@@ -131,6 +198,9 @@ static void say_resumed(const dt_rec_resume *info, const char *id)
     rd_eprintf("resuming session %.8s (left by %s): %zu answer%s replayed", id,
                info->previous_agent[0] ? info->previous_agent : "nobody named",
                info->replayed, info->replayed == 1 ? "" : "s");
+    if (info->took_over)
+        rd_eprintf("note: taken over from a live claim (--take-over): if the previous agent is still "
+                   "on the call, their recording now stops");
     if (info->tree_changed)
         rd_eprintf("note: the tree file changed since this session was recorded; every recorded "
                    "step still exists and the answers lead to the same steps");
@@ -142,17 +212,17 @@ static void say_resumed(const dt_rec_resume *info, const char *id)
 }
 
 int rh_resume(const char *db_opt, const char *id_prefix, const dt_tree *t, const char *agent,
-              dt_session **s, rh_recording **out)
+              int take_over, dt_session **s, rh_recording **out)
 {
     rh_recording *r = NULL;
-    int rc = open_for_writing(db_opt, &r);
+    int rc = open_for_writing(db_opt, 0, &r);
     if (rc != 0)
         return rc;
     dt_error *err = dt_error_new();
     char id[37];
     char host[256] = "";
     gethostname(host, sizeof host - 1);
-    dt_record_meta m = {agent, "agent", host};
+    dt_record_meta m = {.agent = agent, .mode = "agent", .host = host, .take_over = take_over};
     dt_rec_resume info;
     dt_status st = dt_recorder_lookup(r->rec, id_prefix, id, err);
     if (st == DT_OK)
@@ -161,7 +231,8 @@ int rh_resume(const char *db_opt, const char *id_prefix, const dt_tree *t, const
         free_rec(r);
         rd_eprintf("%s", dt_error_count(err) ? dt_error_get(err, 0)->message : dt_status_str(st));
         dt_error_free(err);
-        return st == DT_ENOMEM ? DT_EXIT_INTERNAL : st == DT_EIO ? DT_EXIT_IO : DT_EXIT_FAIL;
+        return st == DT_ENOMEM ? EXIT_INTERNAL : st == DT_EIO ? EXIT_IO
+                                                              : EXIT_FAIL;
     }
     dt_error_free(err);
     say_resumed(&info, id);
@@ -180,11 +251,19 @@ int rh_check(rh_recording *r)
 {
     if (!r)
         return 0;
+    rs_check(r->rec, r->shown, &r->spooled);
     int failed = dt_recorder_failed(r->rec);
-    if (failed && !r->warned)
+    if (failed && !r->warned && dt_recorder_claim_lost(r->rec))
+        rd_eprintf("WARNING: %s (%s). Someone else now has this session: agree with them who "
+                   "carries on.",
+                   dt_recorder_message(r->rec), r->shown);
+    else if (failed && !r->warned && dt_recorder_stopped(r->rec))
+        rd_eprintf("WARNING: %s. The conversation can go on, but it is no longer recorded: take "
+                   "notes and tell your supervisor.", dt_recorder_message(r->rec));
+    else if (failed && !r->warned)
         rd_eprintf("WARNING: %s (%s). The conversation can go on: every event is kept in memory "
                    "and saved as soon as the database accepts it. Do not close this session.",
-                   dt_recorder_message(r->rec), r->path);
+                   dt_recorder_message(r->rec), r->shown);
     else if (!failed && r->warned)
         rd_eprintf("recording works again: every event so far is saved");
     r->warned = failed;
@@ -203,6 +282,23 @@ const char *rh_id(const rh_recording *r)
     return r ? dt_recorder_session_id(r->rec) : "";
 }
 
+static int take_start(void *user, const dt_rec_session *row)
+{
+    *(int64_t *)user = row->started_ms;
+    return 0;
+}
+
+int64_t rh_started_ms(rh_recording *r, int64_t fallback)
+{
+    int64_t ms = 0;
+    dt_error *err = dt_error_new();
+    const char *id = rh_id(r);
+    if (r && err && *id && !r->spool)
+        (void)dt_recorder_get(r->rec, id, take_start, &ms, err);
+    dt_error_free(err);
+    return ms > 0 ? ms : fallback;
+}
+
 int rh_end_status(rh_recording *r, dt_rec_status status, int rc)
 {
     if (!r)
@@ -218,10 +314,14 @@ int rh_end_status(rh_recording *r, dt_rec_status status, int rc)
         rd_eprintf("the session record could not be completed: %s; %zu event%s not saved",
                    dt_error_count(err) ? dt_error_get(err, 0)->message : dt_status_str(st),
                    dt_recorder_pending(r->rec), dt_recorder_pending(r->rec) == 1 ? " is" : "s are");
-        if (rc == DT_EXIT_OK || rc == DT_EXIT_UNFINISHED)
-            rc = DT_EXIT_IO;
+        if (rc == EXIT_OK || rc == EXIT_UNFINISHED)
+            rc = EXIT_IO;
     }
     dt_error_free(err);
+    if (st == DT_OK && r->spool) /* kept offline from the start: the store may be back now */
+        rs_upload_after(r->path, r->shown, r->spool);
+    else if (st == DT_OK && dt_recorder_spooling(r->rec))
+        rs_upload_after(r->path, r->shown, dt_recorder_spool_path(r->rec));
     free_rec(r);
     return rc;
 }
@@ -243,7 +343,7 @@ int rh_open_query(const char *db_opt, dt_recorder **out)
         free(path);
         dt_error_free(err);
         rd_eprintf("no recording database: HOME is not set; use --db PATH");
-        return DT_EXIT_IO;
+        return EXIT_IO;
     }
     dt_status st = dt_recorder_open(path, DT_REC_READONLY, out, err);
     free(path);

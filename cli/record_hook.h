@@ -16,6 +16,10 @@ typedef struct rh_recording rh_recording;
 /* The database path to use (malloc), from `opt` (--db, may be NULL), $DTREE_DB or the default;
  * NULL when out of memory or no home directory.  create_dir: make the default's directory. */
 char *rh_db_path(const char *opt, int create_dir);
+/* The path of dtree's own file `name` (malloc): $XDG_DATA_HOME/dtree/NAME, else
+ * ~/.local/share/dtree/NAME; NULL when out of memory or no home directory.  create_dir: make
+ * its directories (0700). */
+char *rh_data_file(const char *name, int create_dir);
 
 /* Open the database for recording and begin recording `s` (created, not yet started) on `t`.
  * mode: "agent", "kiosk" or "scripted".  On failure prints why (naming the file and the way
@@ -24,9 +28,10 @@ int rh_begin(const char *db_opt, dt_session *s, const dt_tree *t, const char *ag
              const char *mode, rh_recording **out);
 
 /* Like rh_begin for `dtree resume`: replay recorded session `id_prefix` on `t` into a new session
- * (*s, owned by the caller, freed after rh_end), say what the replay did, record the hand-off. */
+ * (*s, owned by the caller, freed after rh_end), say what the replay did, record the hand-off.
+ * Refused while another agent holds the session, unless take_over (--take-over). */
 int rh_resume(const char *db_opt, const char *id_prefix, const dt_tree *t, const char *agent,
-              dt_session **s, rh_recording **out);
+              int take_over, dt_session **s, rh_recording **out);
 
 /* Events are passed on to fn (the JSON writer) after they are recorded. */
 void rh_chain(rh_recording *r, dt_observer_fn fn, void *user);
@@ -42,8 +47,13 @@ int rh_feedback(rh_recording *r, const char *text);
 /* The session id ("" when none). */
 const char *rh_id(const rh_recording *r);
 
+/* When the session started as its record says (the case summary must show the same time as
+ * `dtree show`, even when opening the database took a while); `fallback` when it cannot be read
+ * (NULL r, a call kept offline). */
+int64_t rh_started_ms(rh_recording *r, int64_t fallback);
+
 /* Finish: write what is buffered, set the status from the command's exit code (0: completed,
- * any other: abandoned — still resumable), close, free.  Returns `rc`, or DT_EXIT_IO when the
+ * any other: abandoned — still resumable), close, free.  Returns `rc`, or EXIT_IO when the
  * record could not be saved (the message says what is missing).  NULL r: returns rc. */
 int rh_end(rh_recording *r, int rc);
 /* The same with an explicit status (kiosk: timed_out, transferred). */

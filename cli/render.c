@@ -8,6 +8,8 @@
 
 #include "utf8.h"
 
+#include "dtree.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@ void rd_screen_init(rd_screen *sc, FILE *out, int allow_color)
     sc->tty = isatty(fileno(out));
     sc->color = allow_color && sc->tty && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);
     sc->cap = 100;
+    sc->copy = NULL;
 }
 
 unsigned rd_width(const rd_screen *sc)
@@ -35,19 +38,10 @@ unsigned rd_width(const rd_screen *sc)
     return w < 20 ? 20 : w;
 }
 
-/* The allow-list: printable ASCII, and non-ASCII except C1 controls and invisible format
- * characters that can reorder or hide text (bidi controls, zero-width space, BOM, tags, ...).
- * ZWJ/ZWNJ stay: emoji sequences and several scripts need them. */
+/* The allow-list is the engine's (dt_char_printable), shared with the graph writer. */
 static int allowed(uint32_t c)
 {
-    if (c < 0x80) return c >= 0x20 && c < 0x7F;
-    if (c < 0xA0) return 0;
-    if (c == 0x061C || c == 0x180E || c == 0x200B || c == 0x200E || c == 0x200F) return 0;
-    if (c >= 0x2028 && c <= 0x202E) return 0;
-    if (c >= 0x2060 && c <= 0x206F) return 0;
-    if (c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB) || c == 0xFFFE || c == 0xFFFF) return 0;
-    if (c >= 0xE0000 && c <= 0xE007F) return 0;
-    return 1;
+    return dt_char_printable(c);
 }
 
 char *rd_sanitize(const char *s, int keep_newlines)
@@ -103,7 +97,7 @@ static void put_clean(const rd_screen *sc, rd_style st, const char *clean, size_
     if (on) fputs("\033[0m", sc->out);
 }
 
-void rd_text(const rd_screen *sc, rd_style st, const char *s)
+static void text_on(const rd_screen *sc, rd_style st, const char *s)
 {
     char *c = rd_sanitize(s, 1);
     char *line, *nl;
@@ -115,6 +109,12 @@ void rd_text(const rd_screen *sc, rd_style st, const char *s)
     }
     put_clean(sc, st, line, strlen(line));
     free(c);
+}
+
+void rd_text(const rd_screen *sc, rd_style st, const char *s)
+{
+    text_on(sc, st, s);
+    if (sc->copy) text_on(sc->copy, st, s);
 }
 
 __attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
@@ -154,7 +154,7 @@ void rd_eprintf(const char *fmt, ...)
     va_start(ap, fmt);
     buf = vformat(fmt, ap);
     va_end(ap);
-    clean = buf ? rd_sanitize(buf, 1) : NULL;
+    clean = buf ? rd_sanitize(buf, 0) : NULL;   /* one line (render.h) */
     fprintf(stderr, "dtree: %s\n", clean ? clean : "out of memory");
     free(clean);
     free(buf);
@@ -210,7 +210,8 @@ static void wrap_para(const rd_screen *sc, rd_style st, char *para, unsigned ind
     fputc('\n', sc->out);
 }
 
-void rd_wrap(const rd_screen *sc, rd_style st, const char *prefix, unsigned indent, const char *s)
+static void wrap_on(const rd_screen *sc, rd_style st, const char *prefix, unsigned indent,
+                    const char *s)
 {
     char *p = rd_sanitize(prefix ? prefix : "", 0), *c = rd_sanitize(s, 1);
     unsigned width = rd_width(sc), col;
@@ -231,4 +232,10 @@ void rd_wrap(const rd_screen *sc, rd_style st, const char *prefix, unsigned inde
 out:
     free(p);
     free(c);
+}
+
+void rd_wrap(const rd_screen *sc, rd_style st, const char *prefix, unsigned indent, const char *s)
+{
+    wrap_on(sc, st, prefix, indent, s);
+    if (sc->copy) wrap_on(sc->copy, st, prefix, indent, s);
 }

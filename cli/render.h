@@ -27,6 +27,8 @@ typedef struct rd_screen {
     int tty;          /* out is a terminal: width from the terminal, else 80 */
     int color;        /* SGR sequences allowed (tty, NO_COLOR unset or empty, TERM not dumb) */
     unsigned cap;     /* widest line used even on a wider terminal (default 100) */
+    const struct rd_screen *copy; /* NULL, or a second screen that gets the same text (a plain
+                                       transcript on a redirected stdout); never chained further */
 } rd_screen;
 
 /* Set up a screen on `out`; colour only when allow_color and the conditions above hold. */
@@ -53,7 +55,8 @@ void rd_printf(const rd_screen *sc, rd_style st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* An error or warning line on stderr: "dtree: " + the message sanitised + newline (no colour:
- * stderr is often a log). */
+ * stderr is often a log).  Always exactly one line: a '\n' in the message (a file name, a
+ * tree's text) is shown as \x0a, so it can never forge a second "dtree:" line. */
 void rd_eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -17,7 +17,9 @@ typedef struct run_ctx {
     dt_tree *tree;
     dt_session *s;
     dt_error *err;
-    rd_screen scr;        /* the human screen: stdout, or stderr with --json on a terminal */
+    rd_screen scr;        /* the human screen: stdout, or stderr with --json on a terminal, or
+                             the terminal itself when stdout is redirected from one */
+    rd_screen transcript; /* that redirected stdout: a plain copy of the screen (scr.copy) */
     int show;             /* 0: no human screen (--json with piped input) */
     int tty;              /* input from a person on a terminal */
     js_writer *json;      /* NULL without --json */
@@ -30,6 +32,10 @@ typedef struct run_ctx {
     char **labels;        /* sanitised labels, as shown: what a person sees is what they type */
     const char **ids;
     sm_baseline base;     /* variables before the call: `vars` and the summary show changes */
+    const char *session_id;    /* the recorded id (borrowed), NULL when not recording */
+    const char *db_opt;        /* --db as given (NULL: the default), for the resume hint */
+    const sm_history *history; /* resume: the call before this process took it; else NULL */
+    size_t steps_shown;        /* interactive steps shown by this process */
 } run_ctx;
 
 typedef enum run_next {
@@ -65,7 +71,7 @@ int run_finish(run_ctx *c, int rc, const char *summary_path);
 /* After run_finish on a terminal: how to resume an unfinished, recorded call. */
 void run_tell_resume(const run_ctx *c, const rh_recording *rec, int rc);
 
-/* run_pick.c: choose a tree from the library directory; *path (malloc) on DT_EXIT_OK. */
+/* run_pick.c: choose a tree from the library directory; *path (malloc) on EXIT_OK. */
 int run_pick(const rd_screen *sc, const char *dir, char **path);
 
 #endif

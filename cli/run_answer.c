@@ -6,7 +6,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include "input.h"
-#include "match.h"
 #include "run.h"
 #include "summary.h"
 #include "utf8.h"
@@ -20,12 +19,12 @@ static const char help_text[] =
     "  Answer with a choice's number, or type part of its label: a unique start, or a\n"
     "  word.  Tab completes labels and commands.  Commands, at every step:\n"
     "    back        undo the last answer\n"
-    "    restart     start again from the first step (variables reset)\n"
+    "    restart     start again from the first step (variables reset; asks first)\n"
     "    note TEXT   keep a note with this step (it goes into the case summary)\n"
     "    history     the steps so far with the answers given\n"
     "    vars        the variables and their values (sensitive ones masked)\n"
     "    help        this text\n"
-    "    quit        leave the call unfinished (asks first)\n"
+    "    quit        leave the call, saved as abandoned to resume later (asks first)\n"
     "  To answer with a word that is also a command, start it with a backslash: \\back\n"
     "  Ctrl-C clears the line; Ctrl-D on an empty line offers to quit.\n";
 
@@ -79,34 +78,43 @@ static run_next after(run_ctx *c, dt_status st, const char *input, const char *d
     }
 }
 
+#define LIST_MAX 8     /* candidates named in an ambiguity message; the rest are counted */
+#define LIST_CHARS 60  /* characters of a label (or of what was typed) quoted in it */
+
+/* One bounded line whatever the tree: 200,000 labels that fit still give a short message. */
 static void list_candidates(run_ctx *c, const char *typed, const size_t *cands, size_t n)
 {
     char msg[1024];
-    size_t i, o;
+    size_t i, o, shown = n < LIST_MAX ? n : LIST_MAX, tl = u8_offset(typed, strlen(typed), LIST_CHARS);
 
-    o = (size_t)snprintf(msg, sizeof msg, "'%s' fits several answers:", typed);
-    for (i = 0; i < n && o < sizeof msg; i++)
-        o += (size_t)snprintf(msg + o, sizeof msg - o, " %zu) %s%s", cands[i] + 1,
-                              c->labels[cands[i]], i + 1 < n ? ";" : ".");
+    o = (size_t)snprintf(msg, sizeof msg, "'%.*s%s' fits several answers:", (int)tl, typed,
+                         typed[tl] ? "..." : "");
+    for (i = 0; i < shown && o < sizeof msg; i++) {
+        const char *l = c->labels[cands[i]];
+        size_t ll = u8_offset(l, strlen(l), LIST_CHARS);
+        o += (size_t)snprintf(msg + o, sizeof msg - o, " %zu) %.*s%s%s", cands[i] + 1, (int)ll, l,
+                              l[ll] ? "..." : "", i + 1 < shown ? ";" : n > shown ? ";" : ".");
+    }
+    if (n > shown && o < sizeof msg) snprintf(msg + o, sizeof msg - o, " and %zu more.", n - shown);
     run_error(c, "answer", typed, "%s Type more of the label, or its number.", msg);
 }
 
 static run_next answer_choice(run_ctx *c, const char *typed)
 {
     size_t idx, nc, *cands = calloc(c->nshown ? c->nshown : 1, sizeof *cands);
-    mt_result r;
+    dt_match_result r;
     run_next rn = RN_PROMPT;
 
     if (!cands) return RN_FATAL;
-    r = mt_match(typed, (const char *const *)c->labels, c->ids, c->nshown, &idx, cands, &nc);
-    if (r == MT_ONE) {
+    r = dt_match_answer(typed, (const char *const *)c->labels, c->ids, c->nshown, &idx, cands, &nc);
+    if (r == DT_MATCH_ONE) {
         char *label = strdup(c->labels[idx]);
         dt_error_clear(c->err);
         rn = after(c, dt_session_choose(c->s, c->map[idx], c->err), typed, label ? label : "");
         free(label);
-    } else if (r == MT_MANY) {
+    } else if (r == DT_MATCH_MANY) {
         list_candidates(c, typed, cands, nc);
-    } else if (r == MT_RANGE) {
+    } else if (r == DT_MATCH_RANGE) {
         run_error(c, "answer", typed, "There is no choice %s: choose 1-%zu.", typed, c->nshown);
     } else if (*typed) {
         run_error(c, "answer", typed, "No answer matches '%s': type a number 1-%zu, part of a "
@@ -118,54 +126,86 @@ static run_next answer_choice(run_ctx *c, const char *typed)
     return rn;
 }
 
-static int var_sensitive(const dt_session *s, const char *name)
-{
-    size_t i, n = dt_session_var_count(s);
-    const dt_var_view *v;
-    for (i = 0; i < n; i++)
-        if ((v = dt_session_var(s, i)) && strcmp(v->name, name) == 0) return v->sensitive;
-    return 0;
-}
-
 /* A choice-typed input also takes an option's number or a unique part of it, as questions do;
  * anything else goes to the engine as typed, which refuses it with the author's message. */
 static const char *pick_option(run_ctx *c, const dt_view *v, const char *typed, int *stop)
 {
     size_t idx, nc, *cands;
-    mt_result r;
+    dt_match_result r;
 
     *stop = 0;
     if (v->input_type != DT_VAR_CHOICE || v->option_count == 0) return typed;
     if (!(cands = calloc(v->option_count, sizeof *cands))) return typed;
-    r = mt_match(typed, v->options, NULL, v->option_count, &idx, cands, &nc);
-    if (r == MT_MANY) {
+    r = dt_match_answer(typed, v->options, NULL, v->option_count, &idx, cands, &nc);
+    if (r == DT_MATCH_MANY) {
         run_error(c, "answer", typed, "'%s' fits several options: type more of it, or its number.",
                   typed);
         *stop = 1;
     }
     free(cands);
-    return r == MT_ONE ? v->options[idx] : typed;
+    return r == DT_MATCH_ONE ? v->options[idx] : typed;
+}
+
+/* Day of the week (0 = Sunday) of a Gregorian date: Sakamoto's method, no time zone involved. */
+static int weekday(int y, int m, int d)
+{
+    static const int t[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
+    if (m < 3) y--;
+    return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
+}
+
+/* A date read back in words, so the agent can read it to the caller before going on ("back" undoes
+ * it): "Saturday 21 July 1984 (1984-07-21)", month first for en-US trees. */
+static void read_back_date(const char *iso, int month_first, char *buf, size_t size)
+{
+    static const char *const days[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday",
+                                       "Friday", "Saturday"};
+    static const char *const months[] = {"January", "February", "March", "April", "May", "June",
+                                         "July", "August", "September", "October", "November",
+                                         "December"};
+    int y, m, d;
+    if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1) {
+        snprintf(buf, size, "%s", iso ? iso : "");
+        return;
+    }
+    if (month_first)
+        snprintf(buf, size, "%s, %s %d, %d (%s)", days[weekday(y, m, d)], months[m - 1], d, y, iso);
+    else
+        snprintf(buf, size, "%s %d %s %d (%s)", days[weekday(y, m, d)], d, months[m - 1], y, iso);
 }
 
 static run_next answer_input(run_ctx *c, const char *typed)
 {
     const dt_view *v = dt_session_view(c->s);
-    int secret = var_sensitive(c->s, v->var), stop;
+    int secret = dt_tree_var_sensitive(c->tree, v->var), stop;
     const char *value = pick_option(c, v, typed, &stop);
     char *shown, *val;
     run_next rn;
 
     if (stop) return RN_PROMPT;
     val = strdup(value);   /* the view (and the option) is gone after the answer */
-    shown = strdup(secret ? "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"
-                   : (*value ? value : "(left empty)"));
+    shown = strdup(secret ? "[redacted]" /* the engine's one mask, docs/recording.md */
+                          : (*value ? value : "(left empty)"));
     if (!shown || !val) {
         free(shown);
         free(val);
         return RN_FATAL;
     }
     dt_error_clear(c->err);
-    rn = after(c, dt_session_input(c->s, val, c->err), secret ? NULL : typed, shown);
+    if (v->input_type == DT_VAR_DATE && !secret && *value) {
+        int month_first = v->month_first;
+        char *var = strdup(v->var), said[128];
+        dt_status st = var ? dt_session_input(c->s, val, c->err) : DT_ENOMEM;
+        if (st == DT_OK) {
+            read_back_date(dt_session_var_get(c->s, var), month_first, said, sizeof said);
+            free(shown);
+            shown = strdup(said);
+        }
+        free(var);
+        rn = after(c, st, typed, shown ? shown : "");
+    } else {
+        rn = after(c, dt_session_input(c->s, val, c->err), secret ? NULL : typed, shown);
+    }
     free(shown);
     free(val);
     return rn;
@@ -188,8 +228,19 @@ static run_next answer_info(run_ctx *c, const char *typed)
 static run_next cmd_quit(run_ctx *c)
 {
     if (c->tty && !in_confirm("Quit this call? (y/n) ")) return RN_PROMPT;
-    echo(c, "quit: the call is left unfinished");
+    echo(c, c->session_id ? "quit: the call is saved as abandoned (it can be resumed)"
+                          : "quit: the call ends unfinished (it was not recorded)");
     return RN_QUIT;
+}
+
+/* Restart clears every answer and back cannot cross it: ask first, as quit does. */
+static run_next cmd_restart(run_ctx *c)
+{
+    if (c->tty && !in_confirm("Start again from the first step? The answers so far are cleared "
+                              "and back cannot undo this. (y/n) "))
+        return RN_PROMPT;
+    dt_error_clear(c->err);
+    return after(c, dt_session_restart(c->s, c->err), NULL, "restart from the first step");
 }
 
 static run_next cmd_note(run_ctx *c, const char *text)
@@ -241,10 +292,10 @@ static int command(run_ctx *c, const char *t, run_next *rn)
 {
     if (u8_casecmp(t, "quit") == 0) *rn = cmd_quit(c);
     else if (u8_casecmp(t, "back") == 0) *rn = cmd_back(c);
-    else if (u8_casecmp(t, "restart") == 0) {
-        dt_error_clear(c->err);
-        *rn = after(c, dt_session_restart(c->s, c->err), NULL, "restart from the first step");
-    } else if (u8_casecmp(t, "note") == 0 || u8_caseprefix("note ", t)) *rn = cmd_note(c, t + 4);
+    else if (u8_casecmp(t, "restart") == 0)
+        *rn = cmd_restart(c);
+    else if (u8_casecmp(t, "note") == 0 || u8_caseprefix("note ", t))
+        *rn = cmd_note(c, t + 4);
     else if (u8_casecmp(t, "history") == 0) *rn = listing(c, L_HISTORY);
     else if (u8_casecmp(t, "vars") == 0) *rn = listing(c, L_VARS);
     else if (u8_casecmp(t, "help") == 0 || strcmp(t, "?") == 0) *rn = listing(c, L_HELP);

@@ -72,15 +72,46 @@ static void says(const run_ctx *c, const dt_view *v)
     }
 }
 
-static const char *type_hint(dt_var_type t)
+/* A pattern of digits only ("[0-9]+", "\\d{1,4}") means a whole number. */
+static int digits_only(const char *pattern)
 {
-    switch (t) {
-    case DT_VAR_NUMBER: return "a number, such as 3 or 2.5";
-    case DT_VAR_BOOLEAN: return "yes or no";
-    case DT_VAR_DATE: return "a date as YYYY-MM-DD";
-    case DT_VAR_EMAIL: return "an email address";
-    case DT_VAR_PHONE: return "a phone number";
-    default: return "the answer as text";
+    return *pattern && strspn(pattern, "^$[]0-9\\d+*{},") == strlen(pattern);
+}
+
+/* A number hint from the step's constraints: "a whole number from 1 to 100000", "a number of at
+ * least 0", or, with none, the plain "a number, such as 3 or 2.5". */
+static void number_hint(const dt_view *v, char *buf, size_t size)
+{
+    char lo[32], hi[32];
+    int whole = digits_only(v->pattern);
+    const char *what = whole ? "a whole number" : "a number";
+
+    snprintf(lo, sizeof lo, "%.15g", v->min);
+    snprintf(hi, sizeof hi, "%.15g", v->max);
+    if (v->has_min && v->has_max)
+        snprintf(buf, size, "%s from %s to %s", what, lo, hi);
+    else if (v->has_min)
+        snprintf(buf, size, "%s of at least %s", what, lo);
+    else if (v->has_max)
+        snprintf(buf, size, "%s of at most %s", what, hi);
+    else if (whole)
+        snprintf(buf, size, "a whole number, such as 3");
+    else
+        snprintf(buf, size, "a number, such as 3 or 2.5");
+}
+
+/* What to type, from the step's type and constraints (the engine's own rules, dtree.h). */
+static void type_hint(const dt_view *v, char *buf, size_t size)
+{
+    switch (v->input_type) {
+    case DT_VAR_NUMBER: number_hint(v, buf, size); return;
+    case DT_VAR_BOOLEAN: snprintf(buf, size, "yes or no"); return;
+    case DT_VAR_DATE:
+        snprintf(buf, size, "%s", v->month_first ? "a date, such as 07/21/1984 or July 21, 1984" : "a date, such as 21/07/1984 or 21 July 1984");
+        return;
+    case DT_VAR_EMAIL: snprintf(buf, size, "an email address"); return;
+    case DT_VAR_PHONE: snprintf(buf, size, "a phone number"); return;
+    default: snprintf(buf, size, "the answer as text"); return;
     }
 }
 
@@ -102,7 +133,9 @@ static void input_hint(const run_ctx *c, const dt_view *v)
             rd_wrap(&c->scr, RD_PLAIN, num, (unsigned)strlen(num), v->options[i]);
         }
     } else if (has_hint(v)) {
-        rd_printf(&c->scr, RD_DIM, "  Type %s%s.\n", type_hint(v->input_type),
+        char hint[128];
+        type_hint(v, hint, sizeof hint);
+        rd_printf(&c->scr, RD_DIM, "  Type %s%s.\n", hint,
                   v->required ? "" : " (optional: Enter skips)");
     }
 }
@@ -151,6 +184,7 @@ int run_show_step(run_ctx *c)
     char where[48];
 
     if (build_shown(c, v) != 0) return -1;
+    c->steps_shown++;
     if (c->json) js_prompt(c->json, v, DT_AUD_CUSTOMER);
     if (!c->show) return 0;
     snprintf(where, sizeof where, "step %zu", v->step_number);
@@ -166,6 +200,7 @@ int run_show_step(run_ctx *c)
 void run_show_end(run_ctx *c)
 {
     const dt_view *v = dt_session_view(c->s);
+    c->steps_shown++; /* the end is a step of the record too */
     if (!c->show || !v) return;
     header(c, v, "end");
     says(c, v);

@@ -1,0 +1,492 @@
+/*
+ * srv_sessions.c — the session resources of `dtree serve`: start, read, answer, back, restart, note.
+ * Each action runs on the cached engine session under its lock, after checking the client's `seq`
+ * (optimistic concurrency: a stale seq is 409 with the current state, so exactly one of two racing
+ * clients wins).  A session missing from the cache, or cached but moved on by another instance
+ * since, is rebuilt from the store, so any instance continues any unfinished session; a write
+ * from a copy another instance rebuilt since is refused whole and the action run again on a fresh
+ * copy (srv_retry).  Every event is committed by the recorder before the
+ * response is sent; when a write fails the events wait in memory, are retried with the next one,
+ * and the response says so ("recording").
+ */
+#include "srv_cache.h"
+#include "srv_seal.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct row_copy {
+    char tree[128], status[32], outcome[128], mode[16], agent[128];
+    int64_t events;
+} row_copy;
+
+static int copy_row(void *user, const dt_rec_session *s)
+{
+    row_copy *r = user;
+    snprintf(r->tree, sizeof r->tree, "%s", s->tree_id);
+    snprintf(r->status, sizeof r->status, "%s", s->status);
+    snprintf(r->outcome, sizeof r->outcome, "%s", s->outcome);
+    snprintf(r->mode, sizeof r->mode, "%s", s->mode);
+    snprintf(r->agent, sizeof r->agent, "%s", s->agent);
+    r->events = (int64_t)s->events;
+    return 1;
+}
+
+/* 1 for a status the server can load and go on with (a status no dtree records: no). */
+static int resumable(const char *status)
+{
+    dt_rec_status st;
+    return dt_rec_status_from_name(status, &st) == DT_OK &&
+           (st == DT_REC_ACTIVE || st == DT_REC_ABANDONED);
+}
+
+/* 1 when the store refused because another agent holds the session (check "record-claimed"). */
+static int claimed(const dt_error *err)
+{
+    size_t i;
+    for (i = 0; i < dt_error_count(err); i++)
+        if (strcmp(dt_error_get(err, i)->check, "record-claimed") == 0) return 1;
+    return 0;
+}
+
+void srv_count_event(void *user, const dt_event *ev)
+{
+    (void)ev;
+    ((srv_entry *)user)->seq++;
+}
+
+dt_status srv_store_open(srv_ctx *c, const char *id, dt_recorder **rec, dt_error *err)
+{
+    /* Any instance answers any request: our claim on a session lapses at once (srv_cache_recorder
+     * sets it so), so another instance may load it at any time; it then holds the claim, and our
+     * next write is refused whole (dt_recorder_claim_lost) instead of mixing two copies. */
+    return srv_cache_recorder(c->cache, id, rec, err);
+}
+
+static int open_store(srv_ctx *c, const char *id, dt_recorder **rec, srv_resp *r)
+{
+    dt_error *err = dt_error_new();
+    if (!err) {
+        srv_problem(r, SRV_P_INTERNAL, "out of memory", NULL);
+        return -1;
+    }
+    if (srv_store_open(c, id, rec, err) != DT_OK) {
+        srv_problem(r, SRV_P_STORE, dt_error_text(err), NULL);
+        dt_error_free(err);
+        return -1;
+    }
+    dt_error_free(err);
+    return 0;
+}
+
+/* The recording line of a response: saved, or what failed (the events wait and are retried). */
+static json_t *recording_json(const srv_entry *e)
+{
+    json_t *o = json_object();
+    if (!o) return NULL;
+    json_object_set_new(o, "saved", json_boolean(!dt_recorder_failed(e->rec)));
+    if (dt_recorder_failed(e->rec)) {
+        json_object_set_new(o, "pending", json_integer((json_int_t)dt_recorder_pending(e->rec)));
+        json_object_set_new(o, "message", json_string(dt_recorder_message(e->rec)));
+    }
+    return o;
+}
+
+static json_t *state_json(const srv_entry *e)
+{
+    json_t *o = json_object();
+    int ended = dt_session_ended(e->s);
+    if (!o) return NULL;
+    json_object_set_new(o, "id", json_string(e->id));
+    json_object_set_new(o, "tree", json_string(dt_tree_id(e->tree)));
+    json_object_set_new(o, "status", json_string(dt_rec_status_name(ended ? DT_REC_COMPLETED : DT_REC_ACTIVE)));
+    json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
+    json_object_set_new(o, "view", srv_view_json(dt_session_view(e->s)));
+    json_object_set_new(o, "outcome", ended ? json_string(dt_session_outcome(e->s)) : json_null());
+    json_object_set_new(o, "path", srv_path_json(e->s));
+    json_object_set_new(o, "variables", srv_vars_json(e->s));
+    json_object_set_new(o, "recording", recording_json(e));
+    if (!e->kiosk) json_object_set_new(o, "claim", srv_claim_json(e));
+    return o;
+}
+
+json_t *srv_state_json(const srv_entry *e) { return state_json(e); }
+
+/* After a successful action: commit, and close the record of an ended session (a kiosk session
+ * stays open for the customer's feedback: srv_kiosk.c closes it). */
+void srv_settle(srv_entry *e)
+{
+    dt_recorder_flush(e->rec, NULL);
+    if (dt_session_ended(e->s) && !e->kiosk &&
+        dt_recorder_finish(e->rec, DT_REC_COMPLETED, NULL) == DT_OK)
+        e->dead = 1;
+}
+
+static int set_vars(dt_session *s, json_t *vars, srv_resp *r)
+{
+    const char *name;
+    json_t *v;
+    dt_error *err;
+    if (!vars) return 0;
+    if (!json_is_object(vars)) {
+        srv_problem(r, SRV_P_INVALID_FIELD, "vars must be an object of strings", "vars");
+        return -1;
+    }
+    if (!(err = dt_error_new())) return -1;
+    json_object_foreach(vars, name, v) {
+        if (!json_is_string(v)) {
+            srv_problem(r, SRV_P_INVALID_FIELD, "each variable's value must be a string", name);
+            break;
+        }
+        if (dt_session_set_var(s, name, json_string_value(v), err) != DT_OK) {
+            srv_problem(r, SRV_P_INVALID_FIELD, dt_error_text(err), name);
+            break;
+        }
+    }
+    dt_error_free(err);
+    return r->json ? -1 : 0;
+}
+
+/* With a seal key, the recorder keeps each sensitive value sealed with the event that records it,
+ * so that any instance can replay past it (srv_seal.c).  NULL box: the answer was refused. */
+static int seal_value(dt_recorder *rec, const dt_tree *t, const char *sid, const char *var,
+                      const char *value)
+{
+    char box[SRV_SEAL_BOX_MAX];
+    if (!var || !srv_seal_enabled() || !dt_tree_var_sensitive(t, var)) return 0;
+    return srv_seal(sid, var, value, box) == 0 &&
+           dt_recorder_seal_next(rec, var, box, NULL) == DT_OK;
+}
+
+dt_status srv_input(srv_entry *e, const char *value, dt_error *err)
+{
+    const dt_view *v = dt_session_view(e->s);
+    const char *var = v ? v->var : NULL;
+    int sealed = seal_value(e->rec, e->tree, e->id, var, value);
+    dt_status st = dt_session_input(e->s, value, err);
+    if (st != DT_OK && sealed) dt_recorder_seal_next(e->rec, var, NULL, NULL);
+    return st;
+}
+
+static void seal_vars(dt_recorder *rec, const dt_tree *t, const char *sid, json_t *vars)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach(vars, name, v)
+    {
+        seal_value(rec, t, sid, name, json_string_value(v));
+    }
+}
+
+int srv_begin(srv_ctx *c, const dt_tree *t, json_t *vars, const char *agent, srv_entry **out,
+              srv_resp *r)
+{
+    char id[37];
+    int kiosk = agent == NULL;
+    /* the id is ours, chosen first, so that the initial values are sealed to this session */
+    dt_record_meta m = {.agent = kiosk ? "kiosk" : agent, .mode = kiosk ? "kiosk" : "agent", .host = c->host, .new_id = id};
+    dt_session *s = NULL;
+    dt_recorder *rec = NULL;
+    srv_entry *e;
+    dt_error *err = dt_error_new();
+    srv_lock *mu;
+    int rc = -1;
+
+    srv_seal_new_id(id);
+    mu = srv_cache_lock_of(c->cache, id);
+    srv_lock_take(mu);
+    if (!err || dt_session_new(t, &s, err) != DT_OK) {
+        srv_problem(r, SRV_P_INTERNAL, "out of memory", NULL);
+    } else if (set_vars(s, vars, r) == 0 && open_store(c, id, &rec, r) == 0) {
+        if (vars) seal_vars(rec, t, id, vars);
+        if (dt_recorder_begin(rec, s, t, &m, id, err) != DT_OK)
+            srv_problem(r, SRV_P_STORE, dt_error_text(err), NULL);
+        else if (!(e = srv_entry_new(c->cache, id)))
+            srv_problem(r, SRV_P_INTERNAL, "out of memory", NULL);
+        else {
+            row_copy row = {"", "", "", "", "", 0};
+            e->s = s, e->rec = rec, e->tree = t, e->kiosk = kiosk;
+            /* begin wrote the initial values already: seq counts from the store's count */
+            if (dt_recorder_get(rec, id, copy_row, &row, NULL) == DT_OK) e->seq = row.events;
+            srv_claim_init(e, agent);
+            dt_recorder_chain(rec, srv_count_event, e);
+            if (dt_session_start(s, err) != DT_OK) {
+                srv_problem(r, SRV_P_RUNTIME, dt_error_text(err), NULL);
+                srv_entry_discard(e);
+            } else {
+                *out = e;
+                rc = 0;
+            }
+            s = NULL, rec = NULL;
+        }
+    }
+    dt_recorder_close(rec);
+    if (rc != 0) srv_lock_give(mu);
+    dt_session_free(s);
+    dt_error_free(err);
+    return rc;
+}
+
+void srv_sessions_create(srv_ctx *c, const srv_req *q, srv_resp *r)
+{
+    static const char *const allowed[] = {"tree", "vars", NULL};
+    json_t *body, *tree;
+    const dt_tree *t;
+    srv_entry *e = NULL;
+
+    if (srv_parse_body(q, allowed, &body, r) != 0) return;
+    tree = json_object_get(body, "tree");
+    if (!json_is_string(tree)) {
+        srv_problem(r, SRV_P_INVALID_FIELD, "tree must be the id of a tree, as a string", "tree");
+    } else if (!(t = srv_lib_find(c->lib, json_string_value(tree)))) {
+        srv_problem(r, SRV_P_NOT_FOUND, "no tree with this id; GET /v1/trees lists them", "tree");
+    } else if (srv_begin(c, t, json_object_get(body, "vars"), q->agent, &e, r) == 0) {
+        srv_settle(e);
+        srv_created(c, e, r, state_json(e));
+    }
+    json_decref(body);
+}
+
+void srv_created(srv_ctx *c, srv_entry *e, srv_resp *r, json_t *state)
+{
+    snprintf(r->session, sizeof r->session, "%s", e->id);
+    snprintf(r->location, sizeof r->location, "/v1/sessions/%s", e->id);
+    r->created = 1;
+    srv_ok(r, 201, state);
+    srv_lock_give(e->mu); /* srv_begin's; the cache takes it again (never held across) */
+    if (e->dead || srv_cache_insert(c->cache, e) != 0) srv_entry_discard(e);
+    else srv_cache_release(c->cache, e);
+}
+
+/* Bring session id into the cache from the store (a restart of the server, or another instance
+ * started it).  0 and *out locked; -1 with r filled. */
+static int load(srv_ctx *c, const char *id, const char *agent, srv_entry **out, srv_resp *r)
+{
+    /* Rebuilt under the agent recorded last: loading it here is no hand-off (srv_claim.c records
+     * one when another agent acts), and the same part of the call goes on. */
+    dt_record_meta m = {.mode = agent && agent[0] ? "agent" : "kiosk",
+                        .host = c->host,
+                        .unseal = srv_seal_enabled() ? srv_unseal : NULL,
+                        .same_part = 1};
+    dt_recorder *rec = NULL;
+    dt_error *err = dt_error_new();
+    row_copy row = {"", "", "", "", "", 0};
+    const dt_tree *t;
+    srv_entry *e = NULL;
+    int rc = -1;
+    char sid[40];
+    srv_lock *mu = srv_cache_lock_of(c->cache, id);
+
+    /* a box opens only for the session it was sealed for (srv_seal.c) */
+    snprintf(sid, sizeof sid, "%s", id);
+    m.unseal_user = sid;
+    srv_lock_take(mu); /* the store work on its connection; never held into the cache */
+    if (!err || open_store(c, id, &rec, r) != 0) goto done;
+    if (dt_recorder_get(rec, id, copy_row, &row, err) != DT_OK) {
+        srv_problem(r, SRV_P_NOT_FOUND, "no session with this id", NULL);
+    } else if (!resumable(row.status)) {
+        srv_problem(r, SRV_P_WRONG_STATE, "the session has ended; dtree show prints its record",
+                    NULL);
+    } else if (!(t = srv_lib_find(c->lib, row.tree))) {
+        srv_problem(r, SRV_P_NOT_FOUND, "the session's tree is not served here", NULL);
+    } else if (!(e = srv_entry_new(c->cache, id))) {
+        srv_problem(r, SRV_P_INTERNAL, "out of memory", NULL);
+    } else if ((m.agent = row.agent[0] ? row.agent : agent && agent[0] ? agent
+                                                                       : "kiosk"),
+               dt_recorder_resume(rec, id, t, &m, &e->s, NULL, err) != DT_OK) {
+        srv_problem(r, claimed(err) ? SRV_P_CLAIMED : SRV_P_WRONG_STATE, dt_error_text(err), NULL);
+    } else {
+        e->rec = rec, e->tree = t, e->kiosk = strcmp(row.mode, "kiosk") == 0;
+        srv_claim_init(e, m.agent);
+        rec = NULL;
+        dt_recorder_flush(e->rec, NULL);
+        if (dt_recorder_get(e->rec, id, copy_row, &row, err) == DT_OK) e->seq = row.events;
+        dt_recorder_chain(e->rec, srv_count_event, e);
+        srv_lock_give(mu);
+        mu = NULL;
+        rc = srv_cache_insert(c->cache, e);
+        if (rc == 1) {             /* loaded twice at once: keep the one already cached */
+            srv_entry_discard(e);
+            e = srv_cache_acquire(c->cache, id);
+            rc = e ? 0 : -1;
+        }
+        if (rc != 0) srv_problem(r, SRV_P_BUSY, "too many live sessions; try again later", NULL);
+        else *out = e, e = NULL;
+    }
+done:
+    if (e) srv_entry_discard(e);
+    dt_recorder_close(rec);
+    if (mu) srv_lock_give(mu);
+    dt_error_free(err);
+    return rc;
+}
+
+/* The store is the truth: a cached entry is used only while nothing was recorded for its session
+ * elsewhere since (the store's event count is still its seq) and its recorder still writes. */
+static int fresh(srv_entry *e)
+{
+    row_copy row = {"", "", "", "", "", -1};
+    if (e->dead || dt_recorder_stopped(e->rec)) return 0;
+    if (dt_recorder_pending(e->rec) > 0) dt_recorder_flush(e->rec, NULL);
+    if (dt_recorder_pending(e->rec) > 0) return 1; /* the store fails: what waits here is newer */
+    return dt_recorder_get(e->rec, e->id, copy_row, &row, NULL) == DT_OK && row.events == e->seq;
+}
+
+srv_entry *srv_entry_get(srv_ctx *c, const srv_req *q, const char *id, int kiosk, srv_resp *r)
+{
+    srv_entry *e = srv_cache_acquire(c->cache, id);
+    if (e && !fresh(e)) { /* another instance moved it on, or it ended: load it again */
+        srv_cache_drop(c->cache, e);
+        srv_cache_release(c->cache, e);
+        e = NULL;
+    }
+    if (!e && load(c, id, q ? q->agent : NULL, &e, r) != 0) return NULL;
+    if (e->kiosk != kiosk) {   /* kiosk clients never reach agent sessions, nor agents kiosk ones */
+        srv_cache_release(c->cache, e);
+        srv_problem(r, SRV_P_NOT_FOUND, "no session with this id", NULL);
+        return NULL;
+    }
+    snprintf(r->session, sizeof r->session, "%s", id);
+    return e;
+}
+
+void srv_sessions_get(srv_ctx *c, const srv_req *q, const char *id, srv_resp *r)
+{
+    srv_entry *e = srv_entry_get(c, q, id, 0, r);
+    if (!e) return;
+    srv_ok(r, 200, state_json(e));
+    srv_cache_release(c->cache, e);
+}
+
+/* Apply one action to e's session; the engine status. */
+static dt_status apply(srv_entry *e, const char *action, json_t *body, dt_error *err, srv_resp *r)
+{
+    json_t *choice = json_object_get(body, "choice"), *value = json_object_get(body, "value");
+    json_t *cont = json_object_get(body, "continue"), *text = json_object_get(body, "text");
+
+    if (strcmp(action, "back") == 0) return dt_session_back(e->s, err);
+    if (strcmp(action, "restart") == 0) return dt_session_restart(e->s, err);
+    if (strcmp(action, "note") == 0) {
+        if (!json_is_string(text) || !json_string_value(text)[0]) {
+            srv_problem(r, SRV_P_INVALID_FIELD, "text must be a non-empty string", "text");
+            return DT_EARG;
+        }
+        return dt_session_note(e->s, json_string_value(text), err);
+    }
+    if ((choice != NULL) + (value != NULL) + (cont != NULL) != 1) {
+        srv_problem(r, SRV_P_BAD_REQUEST, "give exactly one of choice, value or continue", NULL);
+        return DT_EARG;
+    }
+    if (choice && json_is_string(choice)) return dt_session_choose_label(e->s, json_string_value(choice), err);
+    if (value && json_is_string(value)) return srv_input(e, json_string_value(value), err);
+    if (cont && json_is_true(cont)) return dt_session_continue(e->s, err);
+    srv_problem(r, SRV_P_INVALID_FIELD, "choice and value are strings; continue is true",
+                choice ? "choice" : value ? "value" : "continue");
+    return DT_EARG;
+}
+
+static void respond(srv_entry *e, dt_status st, dt_error *err, srv_resp *r)
+{
+    if (st == DT_OK) {
+        srv_settle(e);
+        srv_ok(r, 200, state_json(e));
+        return;
+    }
+    srv_refused(st, err, r);
+}
+
+void srv_refused(dt_status st, dt_error *err, srv_resp *r)
+{
+    if (r->json) return;   /* the request itself was refused */
+    if (st == DT_EANSWER) srv_problem(r, SRV_P_ANSWER_REFUSED, dt_error_text(err), NULL);
+    else if (st == DT_ESTATE) srv_problem(r, SRV_P_WRONG_STATE, dt_error_text(err), NULL);
+    else if (st == DT_ERUNTIME) srv_problem(r, SRV_P_RUNTIME, dt_error_text(err), NULL);
+    else srv_problem(r, SRV_P_INTERNAL, dt_status_str(st), NULL);
+}
+
+int srv_stale(const srv_entry *e, json_t *seq, json_t *(*state)(const srv_entry *), srv_resp *r)
+{
+    json_t *cur;
+    if (json_integer_value(seq) == e->seq) return 0;
+    srv_problem(r, SRV_P_STALE_SEQ, "the session moved on; here is where it is now", "seq");
+    if ((cur = state(e)) && r->json) json_object_set_new(r->json, "current", cur);
+    else json_decref(cur);
+    return 1;
+}
+
+void srv_act(srv_ctx *c, const char *id, const char *action, const srv_req *q,
+             const srv_act_ops *ops, srv_resp *r)
+{
+    json_t *body, *seq;
+    srv_entry *e;
+    dt_error *err;
+    int tries = 0, again = 1;
+
+    if (srv_parse_body(q, ops->allowed, &body, r) != 0) return;
+    seq = json_object_get(body, "seq");
+    if (!json_is_integer(seq)) {
+        srv_problem(r, SRV_P_INVALID_FIELD, "seq (the session's seq you last saw) is required",
+                    "seq");
+        again = 0;
+    }
+    while (again && (e = srv_entry_get(c, ops->kiosk ? NULL : q, id, ops->kiosk, r)) != NULL) {
+        again = 0;
+        if ((ops->may && ops->may(c, e, q, r)) || srv_stale(e, seq, ops->state, r) ||
+            (ops->take && ops->take(c, e, q, r))) {
+        } else if ((err = dt_error_new()) != NULL) {
+            dt_status st = ops->apply(e, action, body, err, r);
+            if (!(again = st == DT_OK && srv_retry(c, e, &tries, r)) && !r->json)
+                ops->respond(e, st, err, r);
+            dt_error_free(err);
+        } else {
+            srv_problem(r, SRV_P_INTERNAL, "out of memory", NULL);
+        }
+        srv_cache_release(c->cache, e);
+    }
+    json_decref(body);
+}
+
+/* An agent acts only on a session nobody else holds, and takes it (srv_claim.c). */
+static int agent_may(srv_ctx *c, srv_entry *e, const srv_req *q, srv_resp *r)
+{
+    (void)c;
+    return srv_claim_held(e, q, r);
+}
+
+static int agent_take(srv_ctx *c, srv_entry *e, const srv_req *q, srv_resp *r)
+{
+    return srv_claim_take(c, e, q, 0, r) != 0;
+}
+
+void srv_sessions_act(srv_ctx *c, const char *id, const char *action, const srv_req *q,
+                      srv_resp *r)
+{
+    static const char *const allowed_answer[] = {"seq", "choice", "value", "continue", NULL};
+    static const char *const allowed_note[] = {"seq", "text", NULL};
+    static const char *const allowed_plain[] = {"seq", NULL};
+    srv_act_ops ops = {allowed_plain, 0, state_json, agent_may, agent_take, apply, respond};
+    if (strcmp(action, "answer") == 0)
+        ops.allowed = allowed_answer;
+    else if (strcmp(action, "note") == 0)
+        ops.allowed = allowed_note;
+    srv_act(c, id, action, q, &ops, r);
+}
+
+int srv_retry(srv_ctx *c, srv_entry *e, int *tries, srv_resp *r)
+{
+    if (!dt_recorder_claim_lost(e->rec)) return 0;
+    srv_cache_drop(c->cache, e); /* nothing of the action was written: run it on a fresh copy */
+    if (++*tries < 6) {
+        /* Two instances rebuilding the same session take its claim from each other in turn; a
+         * random pause, longer at each try, lets one of them finish, so the other sees the
+         * moved seq (409) instead of giving up (503). */
+        struct timespec pause = {0, (long)(1 + randombytes_uniform(10u * (uint32_t)*tries)) * 1000000L};
+        nanosleep(&pause, NULL);
+        return 1;
+    }
+    srv_problem(r, SRV_P_BUSY, "the session is being answered on another server; try again",
+                NULL);
+    return 0;
+}
