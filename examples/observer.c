@@ -8,13 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const kinds[] = {"start", "step", "answer", "set", "back", "restart",
-                                    "jump", "note", "end"};
-
 static void on_event(void *user, const dt_event *ev)
 {
     (void)user; /* strings are borrowed for the call only: copy what you keep */
-    printf("%-7s %s/%s", kinds[ev->kind], ev->tree_id ? ev->tree_id : "",
+    printf("%-7s %s/%s", dt_event_kind_name(ev->kind), ev->tree_id ? ev->tree_id : "",
            ev->step_id ? ev->step_id : "");
     if (ev->kind == DT_EV_STEP)
         printf(" (%s)", dt_step_kind_name(ev->step_kind));

@@ -13,7 +13,7 @@ for f in $(find tests/cases/check -name '*.xml' | sort); do
     if diff -u "$exp" "$tmp/out"; then ok; else bad "golden $f"; fi
 done
 
-# A directory: both files of the call cycle, each diagnostic once.
+# A directory: both files of the call cycle, each diagnostic once, each file counted once.
 run check tests/cases/check/calls >"$tmp/out" 2>&1
 n=$(grep -c '\[call-cycle\]' "$tmp/out")
 if [ "$n" -eq 2 ] && grep -q '^0 errors, 2 warnings in 2 files$' "$tmp/out"; then ok; else bad "directory dedupe ($n)"; cat "$tmp/out"; fi
@@ -33,6 +33,34 @@ if [ "$e" -eq 3 ]; then ok; else bad "missing directory exit $e"; fi
 
 # The bundled trees: clean, not even a warning.
 if run check -Werror trees >"$tmp/out" 2>&1; then ok; else bad "bundled trees not clean"; cat "$tmp/out"; fi
+
+# A chain of calls 20 files deep always fails at run time (the limit is 16): check says so.
+mkdir -p "$tmp/deep"
+i=0
+while [ $i -lt 20 ]; do
+    if [ $i -lt 19 ]; then body="<call id=\"c$i\" tree=\"f$((i + 1)).xml\" next=\"done\"/>"; else body=""; fi
+    printf '<?xml version="1.0" encoding="UTF-8"?>\n<tree id="f%d" version="1" title="F%d">\n  %s\n  <end id="done" outcome="resolved"/>\n</tree>\n' \
+        $i $i "$body" >"$tmp/deep/f$i.xml"
+    i=$((i + 1))
+done
+(cd "$tmp/deep" && "$DTREE" check f0.xml) >"$tmp/out" 2>&1; rc=$?
+if [ $rc -eq 1 ] && grep -q "^f16.xml:3:3: error: call 'c16' would be call number 17 in a row (f0.xml calls f1.xml calls ... calls f14.xml calls f15.xml calls f16.xml, which calls f17.xml).*\[call-depth\]$" "$tmp/out" &&
+   grep -q '^1 error, 0 warnings in 20 files$' "$tmp/out"; then ok; else bad "call depth ($rc)"; cat "$tmp/out"; fi
+rm "$tmp/deep/f17.xml" "$tmp/deep/f18.xml" "$tmp/deep/f19.xml"
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<tree id="f16" version="1" title="F16">\n  <end id="done" outcome="resolved"/>\n</tree>\n' >"$tmp/deep/f16.xml"
+(cd "$tmp/deep" && "$DTREE" check f0.xml) >"$tmp/out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && ! grep -q call-depth "$tmp/out"; then ok; else bad "16 calls deep is fine ($rc)"; cat "$tmp/out"; fi
+
+# A called tree that is a symbolic link to /dev/stdin: one message, whatever stdin is, in check and run.
+mkdir -p "$tmp/sym"
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<tree id="a" version="1" title="A">\n  <call id="c" tree="b.xml" next="done"/>\n  <end id="done" outcome="resolved"/>\n</tree>\n' >"$tmp/sym/a.xml"
+ln -s /dev/stdin "$tmp/sym/b.xml"
+(cd "$tmp/sym" && "$DTREE" check a.xml </dev/null) 2>&1 | head -1 >"$tmp/m1"
+(cd "$tmp/sym" && echo | "$DTREE" check a.xml) 2>&1 | head -1 >"$tmp/m2"
+(cd "$tmp/sym" && "$DTREE" run --no-record a.xml </dev/null) 2>&1 | sed 's/^dtree: //' | head -1 >"$tmp/m3"
+(cd "$tmp/sym" && echo | "$DTREE" run --no-record a.xml) 2>&1 | sed 's/^dtree: //' | head -1 >"$tmp/m4"
+if grep -q 'leads outside the tree library through a symbolic link' "$tmp/m1" && cmp -s "$tmp/m1" "$tmp/m2" &&
+   cmp -s "$tmp/m1" "$tmp/m3" && cmp -s "$tmp/m1" "$tmp/m4"; then ok; else bad "symlink to /dev/stdin"; cat "$tmp/m1" "$tmp/m2" "$tmp/m3" "$tmp/m4"; fi
 
 # 1,000,000 steps in a chain, then in a loop with no end: linear, iterative, no stack overflow.
 N=1000000

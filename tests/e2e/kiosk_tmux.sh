@@ -4,25 +4,20 @@
 # prompt, and show nothing of the previous customer (scrollback included: capture-pane -S -).
 # Then idle reset, end-of-session reset, SIGTERM (terminal restored: stty -g equal before/after),
 # and the refusals (non-kiosk tree, non-terminal input).  Ends with "N passed, N failed".
-B=${B:-build}
-DTREE=${DTREE:-$PWD/$B/dtree}
+. tests/lib/e2e.sh
 CASES=$PWD/tests/cases/kiosk
 T="tmux -L kiosktest-$$ -f /dev/null"   # one server per run: parallel runs must not meet
-pass=0
-fail=0
 WAIT=${KIOSK_WAIT:-6}               # seconds to wait for a screen; more under valgrind
 [ -n "${DTREE_WRAP:-}" ] && WAIT=30
-tmp=$(mktemp -d)
 DTREE_DB=$tmp/default.db      # recording is on by default: never touch the home directory
 export DTREE_DB
-cleanup() { $T kill-server 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+e2e_on_exit() { $T kill-server 2>/dev/null; }
 
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 ko() { fail=$((fail + 1)); echo "FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
 
-if ! command -v tmux >/dev/null 2>&1; then echo "tmux is missing (make deps)"; echo "0 passed, 1 failed"; exit 1; fi
+need tmux
 if [ ! -x "$DTREE" ]; then echo "missing $DTREE"; echo "0 passed, 1 failed"; exit 1; fi
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -50,6 +45,8 @@ no_match() { out=$(everything "$1") || return 1; ! printf '%s\n' "$out" | grep -
 not_shown() { out=$(screen "$1") || return 1; ! printf '%s\n' "$out" | grep -qF -- "$2"; }
 keys() { s=$1; shift; $T send-keys -t "$s" "$@"; }
 paste() { $T load-buffer -b kb "$2" && $T paste-buffer -d -b kb -t "$1"; }
+# the same as a terminal pastes when the program asked for bracketed paste (CSI ? 2004 h)
+bpaste() { $T load-buffer -b kb "$2" && $T paste-buffer -p -d -b kb -t "$1"; }
 
 # start NAME ARGS...: a kiosk in a new 80x24 window, inside a shell that saves stty before/after
 start() {
@@ -91,8 +88,9 @@ check "welcome shows the tree title" "shows k 'Printer help'"
 keys k Enter
 check "first step shown" "wait_for k '$Q'"
 check "no agent-only text" "no_match k 'AGENT-ONLY|AGENT-NOTE|INTERNAL-TITLE|hello'"
-check "numbered choices and the two extras" \
-    "shows k '1   Yes, it is on' && shows k '3   Something else' && shows k '4   Start over' && shows k '5   Talk to a person'"
+check "numbered choices and talk to a person" \
+    "shows k '1   Yes, it is on' && shows k '3   Something else' && shows k '4   Talk to a person'"
+check "the first step offers no Start over (nothing to start over from)" "not_shown k 'Start over'"
 keys k 1 Enter
 check "typed-answer step" "wait_for k 'What is your first name?'"
 check "typed step offers start/help words" "shows k 'start   Start over' && shows k 'help   Talk to a person'"
@@ -154,6 +152,34 @@ check "title not set" "! $T display -p -t k '#{pane_title}' | grep -q PWNED"
 check "escape payloads not shown" "no_match k '52;c|PWNED|\\[2J|\\[31m'"
 check "only printable text kept" "[ \"\$(prompt_line k | sed 's/ *\$//')\" = '  > REDx' ]"
 keys k C-u
+# A paste longer than one read (4 KiB) that tries to answer three pages: Ctrl-U padding, then
+# "1" and Enter, three times (12 KiB).  Bracketed, it is text: no page is answered.  Unbracketed
+# (a terminal without bracketed paste), it answers one page at most: the rest of it arrived before
+# the next page was drawn.
+awk 'BEGIN { for (r = 0; r < 3; r++) { for (i = 0; i < 4000; i++) printf "\025"; printf "1\r"; } }' >"$tmp/pages"
+bpaste k "$tmp/pages"
+sleep 0.5
+intact k "12 KiB bracketed paste" "$Q"
+check "bracketed paste answered no page" "not_shown k 'What is your first name?' && not_shown k 'Please type'"
+check "bracketed paste: its Enters became spaces" "[ \"\$(prompt_line k | sed 's/ *\$//')\" = '  > 1 1 1' ]"
+keys k C-u
+paste k "$tmp/pages"
+check "unbracketed 12 KiB paste: one page at most" "wait_for k 'What is your first name?'"
+sleep 0.5
+check "unbracketed paste: the next page is not answered" "not_shown k 'Please type at least two letters.' && not_shown k 'Thanks,'"
+check "unbracketed paste: nothing of it typed on the next page" "empty_prompt k"
+keys k -l start
+keys k Enter
+check "back to the first page after the paste" "wait_for k '$Q'"
+# Stray signals (everything catchable but TERM and HUP, and crash signals sent with kill): the
+# kiosk neither dies nor leaves its page.  34, 40 and 64 are real-time signals, 16 SIGSTKFLT,
+# 30 SIGPWR.
+for sig in USR1 USR2 ALRM VTALRM PROF INT QUIT TSTP TTIN TTOU PIPE TRAP SYS XCPU XFSZ URG IO \
+    SEGV BUS FPE ILL ABRT 16 30 34 40 64; do
+    kill -"$sig" "$(cat "$tmp/k.pid")" 2>/dev/null || ko "kill -$sig could not be sent"
+    sleep 0.1
+    intact k "signal $sig" "$Q"
+done
 # invalid UTF-8, overlongs, surrogates, C1 controls
 keys k -H ff fe c0 af ed a0 80 f4 90 80 80 c2 9b 32 4a 80 bf
 sleep 0.3
@@ -167,12 +193,13 @@ check "tiny terminal: prompt at the bottom" "at_prompt k"
 $T resize-window -t k -x 80 -y 24
 sleep 0.5
 intact k "resized back" "$Q"
-check "the page is redrawn whole" "shows k '5   Talk to a person'"
+check "the page is redrawn whole" "shows k '4   Talk to a person'"
 # a wrong number, then the hand-off without a target
 keys k 9 Enter
 check "unknown number explained" "wait_for k 'Please type one of the numbers shown'"
-keys k 5 Enter
+keys k 4 Enter
 check "talk to a person: the tree's hand-off text" "wait_for k 'Please wait by the counter'"
+check "without --notify nobody is said to have been told" "not_shown k 'has been told'"
 keys k Enter
 check "hand-off: back to welcome" "wait_for k 'Press Enter to start.'"
 # an engine run-time error (a call cycle) is a calm notice, never a crash
@@ -196,6 +223,33 @@ if command -v sqlite3 >/dev/null 2>&1; then
     check "recorded: kiosk mode sessions" "[ \$(sqlite3 $tmp/k.db \"select count(*) from sessions where mode='kiosk'\") -ge 4 ]"
     check "recorded: feedback" "[ \$(sqlite3 $tmp/k.db \"select count(*) from events where kind='feedback'\") -ge 1 ]"
     check "recorded: talk to a person as transferred, outcome escalated" "[ \$(sqlite3 $tmp/k.db \"select count(*) from sessions where status='transferred' and outcome='escalated'\") -ge 1 ]"
+fi
+
+# ---- a sensitive answer is masked while typed, and shown nowhere after -------------------------
+start p "--no-record $CASES/kiosk-secret.xml"
+wait_for p 'Press Enter to start.' >/dev/null
+keys p Enter
+check "sensitive step shown" "wait_for p 'Type your 4-digit PIN.'"
+keys p -l 8642
+sleep 0.3
+check "sensitive answer masked while typed" "[ \"\$(prompt_line p | sed 's/ *\$//')\" = '  > ••••' ]"
+check "sensitive answer not on the screen" "no_trace p 8642"
+keys p Enter
+check "sensitive answer taken" "wait_for p 'PIN accepted.'"
+check "sensitive answer nowhere after" "no_trace p 8642"
+
+# ---- SIGHUP ends it cleanly too: terminal restored, the customer's session closed -------------
+start u "--db $tmp/u.db $CASES/kiosk-demo.xml"
+wait_for u 'Press Enter to start.' >/dev/null
+keys u Enter
+wait_for u "$Q" >/dev/null
+kill -HUP "$(cat "$tmp/u.pid")"
+n=0; while [ ! -s "$tmp/u.after" ] && [ $n -lt $((WAIT * 10)) ]; do sleep 0.1; n=$((n + 1)); done
+check "SIGHUP: exit status 0" "[ \"\$(cat $tmp/u.rc 2>/dev/null)\" = 0 ]"
+check "SIGHUP: stty -g before = after" "[ -s $tmp/u.after ] && cmp -s $tmp/u.before $tmp/u.after"
+if command -v sqlite3 >/dev/null 2>&1; then
+    check "SIGHUP: the session is recorded closed, none left active" \
+        "[ \$(sqlite3 $tmp/u.db \"select count(*) from sessions where status='active'\") = 0 ] && [ \$(sqlite3 $tmp/u.db 'select count(*) from sessions') -ge 1 ]"
 fi
 
 # ---- idle reset and end-of-session reset with --idle 3 ---------------------------------------
@@ -237,11 +291,53 @@ start h "$CASES/kiosk-handoff.xml"
 wait_for h 'Press Enter to start.' >/dev/null
 keys h Enter
 wait_for h 'Do you have your receipt?' >/dev/null
-keys h 4 Enter
+keys h 3 Enter
 check "hand-off to=step: that step is shown" "wait_for h 'STAFF-STEP'"
 check "escalated end: no feedback question" "not_shown h 'Did this solve'"
 keys h Enter
 check "escalated end: back to welcome" "wait_for h 'Press Enter to start.'"
+
+# ---- --notify: run on each request for a person, ids only; "help" typed is confirmed first -------
+printf '#!/bin/sh\nenv | grep "^DTREE_" | sort >"%s"\necho NOTIFY-STDOUT; echo NOTIFY-STDERR >&2\n' \
+    "$tmp/notify.env" >"$tmp/notify.sh"
+printf '#!/bin/sh\necho NOTIFY-BOOM >&2\nexit 3\n' >"$tmp/notify-fail.sh"
+chmod +x "$tmp/notify.sh" "$tmp/notify-fail.sh"
+start n "--db $tmp/n.db --notify $tmp/notify.sh $CASES/kiosk-demo.xml"
+wait_for n 'Press Enter to start.' >/dev/null
+keys n Enter
+wait_for n "$Q" >/dev/null
+keys n 1 Enter
+wait_for n 'What is your first name?' >/dev/null
+keys n -l help
+keys n Enter
+check "help typed at a typed step asks first" "wait_for n 'Do you want to talk to a member of staff?'"
+check "nobody told before the answer" "[ ! -e $tmp/notify.env ]"
+keys n 2 Enter
+check "No goes back to the question" "wait_for n 'What is your first name?'"
+keys n -l Quuxsecret
+keys n Enter
+wait_for n 'Thanks, Quuxsecret.' >/dev/null
+keys n 3 Enter
+check "--notify: the screen says staff were told" "wait_for n 'A member of staff has been told.'"
+n=0; while [ ! -s "$tmp/notify.env" ] && [ $n -lt $((WAIT * 10)) ]; do sleep 0.1; n=$((n + 1)); done
+check "--notify: the command ran with the tree and step" \
+    "grep -qx 'DTREE_TREE=kiosk-demo' $tmp/notify.env && grep -qx 'DTREE_STEP=thanks' $tmp/notify.env"
+if command -v sqlite3 >/dev/null 2>&1; then
+    sid=$(sqlite3 "$tmp/n.db" 'select uuid from sessions limit 1')
+    check "--notify: the session id is the recorded one" "[ -n '$sid' ] && grep -qx 'DTREE_SESSION=$sid' $tmp/notify.env"
+fi
+check "--notify: no answer in its environment" "! grep -q Quuxsecret $tmp/notify.env"
+check "--notify: its output never reaches the screen" "no_trace n NOTIFY-STD"
+start f "--no-record --notify $tmp/notify-fail.sh $CASES/kiosk-demo.xml"
+wait_for f 'Press Enter to start.' >/dev/null
+keys f Enter
+wait_for f "$Q" >/dev/null
+keys f 4 Enter
+check "a failing --notify: the hand-off still shown" "wait_for f 'Please wait by the counter'"
+sleep 0.3
+check "a failing --notify: nothing of it on the screen" "no_trace f NOTIFY-BOOM && alive f"
+keys f Enter
+check "a failing --notify: the kiosk goes on" "wait_for f 'Press Enter to start.'"
 
 # ---- refusals, without tmux --------------------------------------------------------------------
 out=$("$DTREE" kiosk "$CASES/agent-only.xml" 2>&1 </dev/null); rc=$?

@@ -4,16 +4,13 @@
 # file), NAME.in (stdin, optional), and the expected NAME.out, NAME.err, NAME.rc, and NAME.sum (the
 # --summary file, optional).  Clock times are normalised.  UPDATE=1 rewrites the golden files
 # (review the diff before committing).  Run from the repository root; $DTREE is the CLI.
-DTREE=${DTREE:-$PWD/${B:-build}/dtree}
+. tests/lib/e2e.sh
 dir=tests/cases/run
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 norm() {
     sed -e 's/"time_ms":[0-9]*/"time_ms":0/g' \
-        -e 's/^\(  Started: *\).*/\1TIME/' -e 's/^\(  Duration: *\).*/\1DURATION/' "$1"
+        -e 's/^\(  Started: *\).*/\1TIME/' -e 's/^\(  Duration: *\).*/\1DURATION/' \
+        -e 's/^\(  Session: *\).*/\1ID/' "$1"
 }
 
 check() { # $1 = case, $2 = what, $3 = expected file, $4 = actual file

@@ -6,19 +6,13 @@
 # Run from the repo root: sh tests/e2e/schema.sh.  Last line: "N passed, N failed".
 SCHEMA=trees/dtree.rng
 BAD=tests/cases/schema-bad
-pass=0
-fail=0
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+. tests/lib/e2e.sh
+out=$tmp/out
 
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 ko() { fail=$((fail + 1)); echo "FAIL $1"; sed 's/^/     /' "$out" | head -n 5; }
 
-if ! command -v xmllint >/dev/null 2>&1; then
-    echo "xmllint not found (Debian package libxml2-utils)"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
+need xmllint
 
 ntrees=0
 for f in trees/*.xml; do
@@ -37,8 +31,8 @@ fi
 
 # Complete examples in the authors' guide: blocks from a ```xml line whose next line is <?xml, to ```.
 DOC=docs/tree-format.md
-tmpd=$(mktemp -d)
-trap 'rm -f "$out"; rm -rf "$tmpd"' EXIT
+tmpd=$tmp/d
+mkdir "$tmpd"
 if [ -f "$DOC" ]; then
     awk -v dir="$tmpd" '
         /^```xml$/ { pending = 1; next }

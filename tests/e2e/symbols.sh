@@ -1,7 +1,6 @@
 #!/bin/sh
 # The shared library exports only the public API: every defined dynamic symbol starts with dt_.
-B=${B:-build}
-pass=0; fail=0
+. tests/lib/e2e.sh
 lib="$B/libdtree.so"
 if [ ! -f "$lib" ]; then echo "missing $lib"; echo "0 passed, 1 failed"; exit 1; fi
 bad=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | grep -v '^dt_' | grep -v '^_')

@@ -1,20 +1,16 @@
 #!/bin/sh
 # tmux_run.sh — `dtree run` on a real terminal (tmux): Tab completion of a label prefix and of a
-# command, back, restart, Ctrl-C on a half-typed line, a resize (text re-wrapped to the new width),
-# Ctrl-D asking before quitting, a hostile tree whose escape sequences must show as text, NO_COLOR.
+# command, back, restart (asked first), Ctrl-C on a half-typed line and at the quit question, a resize (text re-wrapped to the new width),
+# Ctrl-D asking before quitting, a hostile tree whose escape sequences must show as text, NO_COLOR,
+# stdout redirected to a file (screen on the terminal, plain transcript in the file).
 # Needs tmux; each check prints "ok" or "FAIL", then the closing "N passed, N failed".
-DTREE=${DTREE:-$PWD/${B:-build}/dtree}
+. tests/lib/e2e.sh
 T=tests/cases/run/trees
 SOCK="dtree-run-test-$$"
-pass=0
-fail=0
-if ! command -v tmux >/dev/null 2>&1; then
-    echo "tmux not installed"; echo "0 passed, 1 failed"; exit 1
-fi
+need tmux
 tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-tmp=$(mktemp -d)
 DB="$tmp/sessions.db"
-trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+e2e_on_exit() { tm kill-server 2>/dev/null; }
 
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; echo "----- screen:"; screen; echo "-----"; }
@@ -69,12 +65,22 @@ wait_for "Age > " && ok "input step prompt" || bad "no input prompt"
 
 # 3. Tab completes commands; restart; resize then the text is wrapped to the new width.
 keys "resta" Tab Enter
+expect "restart asks first" "Start again from the first step?"
+keys "n" Enter
+sleep 0.3
+[ "$(count '→ restart from the first step')" -eq 0 ] && ok "restart answered n: nothing restarted" ||
+    bad "restart went ahead after n"
+keys "resta" Tab Enter
+wait_for "Start again from the first step?"
+keys "y" Enter
 expect "Tab completes a command; restart" "→ restart from the first step"
 tm resize-window -t t -x 40 -y 30
 sleep 0.3
 keys "hist" Tab Enter
 expect "history after restart" "Path so far"
 keys "restart" Enter
+wait_for "back cannot undo this. (y/n)"
+keys "y" Enter
 sleep 0.5
 if screen | grep -qxF "  Hello friend, what seems to be the"; then ok "text re-wrapped to 40 columns after a resize"
 else bad "not wrapped to 40 columns"; fi
@@ -92,8 +98,22 @@ expect "after n the session goes on" "→ note kept with this step"
 keys C-d
 sleep 0.3
 keys "y" Enter
-expect "quitting leaves the session unfinished (exit 5)" "EXIT=5"
-expect "the summary is printed on quit" "Status:   unfinished (no outcome)"
+expect "quitting leaves the session abandoned (exit 5)" "EXIT=5"
+expect "the summary is printed on quit" "Status:   abandoned (no outcome)"
+
+# 4b. Ctrl-C at "Quit this call? (y/n)" cancels: the step's prompt comes back, no second question.
+start run $T/tiny.xml
+keys "quit" Enter
+expect "quit asks first" "Quit this call? (y/n)"
+keys C-c
+sleep 0.3
+last=$(screen | grep -v '^ *$' | tail -1)
+case "$last" in "Choose 1-3 >"*) ok "Ctrl-C cancels the quit question";;
+    *) bad "Ctrl-C at the quit question did not cancel (last line: $last)";; esac
+[ "$(count 'Quit this call? (y/n)')" -eq 1 ] && ok "the quit question is not asked again" ||
+    bad "the quit question was asked again"
+keys "1" Enter
+expect "the call goes on after the cancelled quit" "→ Router lights are off"
 
 # 5. Hostile text: escapes shown as text, nothing interpreted (title unchanged, screen not cleared).
 start run $T/hostile.xml --var "'v=esc$(printf '\033')]0;pwned$(printf '\007')'"
@@ -125,6 +145,81 @@ start run --trees $T
 expect "picker lists the trees" "Tiny support call"
 keys "tiny" Enter
 expect "picker by part of a title" "Tiny support call › Greeting (step 1)"
+
+# 8. A sensitive input: typed without echo, Ctrl-C clears it, never in the history (Up at the
+#    next prompt brings back nothing of it), never on the screen.
+start run $T/tiny.xml
+keys "1" Enter
+wait_for "Enter when done >" || bad "no info step"
+keys Enter
+expect "a sensitive input says it is hidden" "Account (hidden) > "
+keys "12"
+sleep 0.3
+if screen | grep -qE "> 12 *$"; then bad "the secret is echoed while typed"; else ok "the secret is not echoed while typed"; fi
+keys Enter
+expect "a refused secret is asked again" "That is not 4 digits."
+keys "99" C-c
+expect "Ctrl-C on a hidden line" "^C"
+keys "4321" Enter
+expect "the hidden answer is taken (Ctrl-C dropped the 99)" "Which plan are you on?"
+keys Up
+sleep 0.3
+if screen | grep -qF "4321"; then bad "the secret is on the screen or in the history (Up)"; else ok "Up recalls nothing of the secret"; fi
+keys C-u "vars" Enter
+expect "vars lists the secret masked" "account = "
+if screen | grep -qF "4321"; then bad "the secret is shown by vars"; else ok "vars does not show the secret"; fi
+
+# 9. The picker's Tab completion inserts titles as shown: bidi and zero-width characters escaped,
+#    never raw (a raw U+202E would reorder the agent's line).
+mkdir -p "$tmp/lib"
+cat >"$tmp/lib/bidi.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<tree id="bidi" version="1" title="Pay&#x202e;ment&#x200b;s help" start="e">
+  <end id="e" outcome="resolved"><say>Done.</say></end>
+</tree>
+XML
+start run --trees "$tmp/lib" --no-record
+wait_for "Tree (number or part of a title) >" || bad "no picker prompt"
+keys "Pay" Tab
+expect "Tab completes the title as shown (escaped)" 'Tree (number or part of a title) > Pay\u202ement\u200bs help'
+if screen | grep -q "$(printf '\342\200\256')\|$(printf '\342\200\213')"; then bad "raw bidi or zero-width character on the screen"
+else ok "no raw bidi or zero-width character on the screen"; fi
+keys Enter
+expect "the completed title picks the tree" "Done."
+
+# 10. stdout redirected from a terminal: the screen stays on the terminal, the file gets a plain
+#     transcript (no escape sequences, no prompts or readline codes).
+start run $T/tiny.xml --no-record ">$tmp/call.log"
+expect "redirected stdout: the step is on the terminal" "Tiny support call › Greeting (step 1)"
+expect "redirected stdout: the prompt is on the terminal" "Choose 1-3 >"
+keys "1" Enter
+expect "redirected stdout: the answer is echoed on the terminal" "→ Router lights are off"
+keys "quit" Enter
+wait_for "Quit this call? (y/n)"
+keys "y" Enter
+expect "redirected stdout: the summary is on the terminal" "Case summary"
+if grep -q "$(printf '\033')" "$tmp/call.log"; then bad "redirected stdout: escape codes in the file"
+else ok "redirected stdout: no escape codes in the file"; fi
+grep -qF "→ Router lights are off" "$tmp/call.log" && grep -qF "Case summary" "$tmp/call.log" &&
+    grep -qF "Tiny support call › Router check (step 2)" "$tmp/call.log" &&
+    ok "redirected stdout: the file holds the transcript" || bad "redirected stdout: transcript missing"
+grep -qF "Choose 1-3 >" "$tmp/call.log" && bad "redirected stdout: prompts in the file" ||
+    ok "redirected stdout: no prompts in the file"
+
+# 11. A colleague resumes: "Path so far" shows the first agent's notes.
+printf '2\nnote caller is on a hotel line\n' | env DTREE_DB="$DB" TZ=UTC "$DTREE" run $T/tiny.xml --agent alice >"$tmp/alice.out" 2>&1
+rid=$(sed -n 's/^  Session:  \([0-9a-f-]*\) .*/\1/p' "$tmp/alice.out")
+start resume "$rid" --agent bob
+expect "resume: Path so far" "Path so far"
+expect "resume: the first agent's note in Path so far" "Note: caller is on a hotel line"
+
+# 12. The resume hint after a quit works as printed: with --db when the call used one (make demo
+# records into a throw-away database; the hint without --db looked in the default one).
+start run $T/tiny.xml --db "$tmp/other.db"
+keys "quit" Enter
+expect "quit asks first (--db)" "Quit this call? (y/n)"
+keys "y" Enter
+expect "the resume hint names the database" "--db $tmp/other.db"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -77,7 +77,7 @@ static void evaluate(void *comp, unsigned flags)
         return;
     if (flags & 2)
         dt_cond_env_set_op_limit(env, 50);
-    char msg[DT_COND_MSG];
+    char msg[COND_MSG];
     int r1 = 0, r2 = 0;
     int rc1 = dt_cond_eval_bool(env, comp, &r1, msg);
     FZ_CHECK(rc1 == 0 || *msg);
@@ -91,6 +91,7 @@ static void evaluate(void *comp, unsigned flags)
             dt_free(out);
         }
     }
+    dt_cond_env_begin_action(env); /* the same budget as the first evaluation had */
     int rc2 = dt_cond_eval_bool(env, comp, &r2, msg);
     FZ_CHECK(rc1 == rc2 && r1 == r2);
     dt_cond_env_free(env);
@@ -99,7 +100,7 @@ static void evaluate(void *comp, unsigned flags)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1 || size > DT_COND_MAX_LEN + 64)
+    if (size < 1 || size > COND_MAX_LEN + 64)
         return 0;
     if (!big[0])
         memset(big, 'x', sizeof big - 1);
@@ -110,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     src[size - 1] = 0;
     void *comp = NULL;
     size_t off = 0;
-    char msg[DT_COND_MSG];
+    char msg[COND_MSG];
     int rc = dt_cond_compile(src, (flags & 1) ? NULL : known, NULL, &comp, &off, msg);
     if (rc != 0) {
         FZ_CHECK(comp == NULL && *msg);

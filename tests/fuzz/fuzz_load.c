@@ -178,27 +178,18 @@ static void load_and_walk(const uint8_t *data, size_t size, const char *name, un
 
 /* Calls: the input is also written as DIR/fuzz.xml, so a tree that calls or jumps to "fuzz.xml"
  * calls itself (cycles, the depth limit, returns with results). */
-static char dir[64], self[96];
-
-static void cleanup(void)
-{
-    unlink(self);
-    rmdir(dir);
-}
+static const char *dir, *self;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     load_and_walk(data, size, "fuzz.xml", DT_LOAD_NO_CALLS, NULL);
     if (size > 6 && memmem(data, size, "tree=", 5)) {
-        if (!dir[0]) {
-            snprintf(dir, sizeof dir, "/tmp/dtfuzz-load.XXXXXX");
-            FZ_CHECK(mkdtemp(dir) != NULL);
-            snprintf(self, sizeof self, "%s/fuzz.xml", dir);
-            atexit(cleanup);
+        if (!dir) {
+            dir = fz_scratch_dir("load");
+            self = fz_scratch_path("fuzz.xml");
         }
-        FILE *f = fopen(self, "wb");
-        FZ_CHECK(f && fwrite(data, 1, size, f) == size && fclose(f) == 0);
+        fz_write_file(self, data, size);
         load_and_walk(data, size, self, 0, dir);
     }
     return 0;

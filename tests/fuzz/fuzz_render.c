@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     FZ_CHECK(f != NULL);
-    rd_screen sc = {f, 0, 0, 20u + (data[0] & 0x3F)};
+    rd_screen sc = {.out = f, .cap = 20u + (data[0] & 0x3F)};
     unsigned indent = (data[0] >> 6) * 3;
     const char *prefix = (data[0] & 0x40) ? "\x1b]0;x\x07 > " : "> ";
     rd_wrap(&sc, RD_BOLD, prefix, indent, text);

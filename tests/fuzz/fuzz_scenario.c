@@ -15,35 +15,15 @@
 #error "build with -DDT_FUZZ_TREES=\"/abs/path/to/trees\""
 #endif
 
-static char dir[64], file[128];
-
-static void cleanup(void)
-{
-    char p[160];
-    unlink(file);
-    snprintf(p, sizeof p, "%s/trees", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/a/b", dir);
-    rmdir(p);
-    snprintf(p, sizeof p, "%s/a", dir);
-    rmdir(p);
-    rmdir(dir);
-}
+static const char *file;
 
 static void setup(void)
 {
-    char p[160];
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/dtfuzz-scn.XXXXXX", tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-    FZ_CHECK(mkdtemp(dir) != NULL);
-    snprintf(p, sizeof p, "%s/trees", dir);
-    FZ_CHECK(symlink(DT_FUZZ_TREES, p) == 0);
-    snprintf(p, sizeof p, "%s/a", dir);
-    FZ_CHECK(mkdir(p, 0700) == 0);
-    snprintf(p, sizeof p, "%s/a/b", dir);
-    FZ_CHECK(mkdir(p, 0700) == 0);
-    snprintf(file, sizeof file, "%s/a/b/s.xml", dir);
-    atexit(cleanup);
+    fz_scratch_dir("scn");
+    FZ_CHECK(symlink(DT_FUZZ_TREES, fz_scratch_path("trees")) == 0);
+    fz_scratch_mkdir("a");
+    fz_scratch_mkdir("a/b");
+    file = fz_scratch_path("a/b/s.xml");
 }
 
 static void check_coverage(const dt_coverage *cov)
@@ -64,10 +44,9 @@ static void check_coverage(const dt_coverage *cov)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!dir[0])
+    if (!file)
         setup();
-    FILE *f = fopen(file, "wb");
-    FZ_CHECK(f && fwrite(data, 1, size, f) == size && fclose(f) == 0);
+    fz_write_file(file, data, size);
     dt_load_options o;
     dt_load_options_init(&o);
     o.max_bytes = 64 * 1024;

@@ -1,0 +1,162 @@
+#!/bin/sh
+# pg_spool.sh — what a network failure and the moving of recordings do on PostgreSQL (issue 12
+# points 4, 5, 6), on a throw-away cluster started here (tests/lib/pg.sh):
+#   1. the server stopped (`pg_ctl stop -m immediate`) mid-call and started again: the call never
+#      stops, the agent sees one calm line (no warning), the spool is uploaded, answers == answer
+#      events, every seq once, the spool empty;
+#   2. a call killed while spooling: `dtree sync --from SPOOL --to PG` uploads it, run again adds
+#      nothing, `dtree resume` goes on from there;
+#   3. a server that cannot be used at the start (unreachable, wrong password, a newer schema, a
+#      role without the right to insert): one clear message each (no password in it), the call
+#      goes on, every event is in the spool; the next call that reaches the server uploads it;
+#   4. sync of a SQLite store into PostgreSQL, killed mid-way and run again: every session and
+#      event exactly once; the live board (tests/e2e/follow.sh) with LISTEN/NOTIFY.
+# Under valgrind the loops are scaled down.  Ends with "N passed, N failed".
+. tests/lib/e2e.sh
+. tests/lib/pg.sh
+. tests/lib/sync_kill.sh
+need psql
+need sqlite3
+e2e_on_exit() { pg_stop; }
+if ! pg_start; then echo "0 passed, 1 failed"; exit 1; fi
+export PG_DIR PG_USER PG_URI PG_PORT
+T=$tmp
+unset DTREE_DB
+BULK_N=3000
+WAIT=100           # polls of 0.1 s
+if [ -n "${DTREE_WRAP:-}" ]; then BULK_N=600; WAIT=600; fi
+check() { # $1 = description, $2 = shell condition
+    if eval "$2"; then ok; else bad "$1"; fi
+}
+q() { pg_sql -d "$1" "$2"; }
+until_has() { # $1 = file, $2 = pattern: bounded wait for a line
+    i=0
+    while [ $i -lt $WAIT ]; do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; i=$((i + 1)); done
+    return 1
+}
+until_rows() { # $1 = sqlite file, $2 = SQL, $3 = value: bounded wait
+    i=0
+    while [ $i -lt $WAIT ]; do [ "$(sqlite3 "$1" "$2" 2>/dev/null)" = "$3" ] && return 0; sleep 0.1; i=$((i + 1)); done
+    return 1
+}
+cat >"$T/long.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<tree id="long" version="1" title="Long">
+  <question id="q1"><say>1?</say><choice id="a" to="q2">A</choice></question>
+  <question id="q2"><say>2?</say><choice id="a" to="q3">A</choice></question>
+  <question id="q3"><say>3?</say><choice id="a" to="q4">A</choice></question>
+  <question id="q4"><say>4?</say><choice id="a" to="q5">A</choice></question>
+  <question id="q5"><say>5?</say><choice id="a" to="q6">A</choice></question>
+  <question id="q6"><say>6?</say><choice id="a" to="done">A</choice></question>
+  <end id="done" outcome="resolved"><say>Bye</say></end>
+</tree>
+XML
+mkfifo "$T/in"
+export DTREE_SPOOL="$T/spool.db"
+answers() { q "$1" "SELECT count(*) FILTER (WHERE kind = 'answer') || ' ' || count(*) || ' ' || count(DISTINCT seq) || ' ' || max(seq) FROM events"; }
+
+# -- 1. stopped mid-call, started again ------------------------------------------------------------
+U=$(pg_db mid)
+$DTREE_WRAP "$DTREE" run "$T/long.xml" --db "$U" --agent al <"$T/in" >"$T/out1" 2>"$T/err1" &
+rp=$!
+exec 3>"$T/in"
+echo 1 >&3; echo 1 >&3
+i=0; while [ $i -lt $WAIT ] && [ "$(q "$U" "SELECT count(*) FROM events WHERE kind = 'answer'" 2>/dev/null)" != 2 ]; do sleep 0.1; i=$((i + 1)); done
+pg_stop immediate
+echo 1 >&3; echo 1 >&3
+check "the calm line comes once the server is gone ($(cat "$T/err1"))" 'until_has "$T/err1" "cannot be reached; the call goes on"'
+check "the answers given meanwhile are in the spool" \
+    'until_rows "$T/spool.db" "SELECT count(*) FROM events WHERE kind = '"'answer'"'" 2'
+pg_restart
+sleep 6   # libpq asks an unreachable server again after 5 s: the next answer finds it back
+echo 1 >&3; echo 1 >&3
+exec 3>&-
+wait $rp; rc=$?
+check "the call went on to its end ($rc)" '[ "$rc" -eq 0 ] && grep -q "Outcome: resolved" "$T/out1"'
+n=$(grep -c "cannot be reached" "$T/err1")
+check "one calm line, no warning ($(cat "$T/err1"))" '[ "$n" -eq 1 ] && ! grep -qi "warning\|failed" "$T/err1"'
+a=$(answers "$U")
+check "answers == answer events, every seq once ($a)" '[ "$a" = "6 15 15 15" ]'
+st=$(q "$U" "SELECT status || ' ' || steps || ' ' || events FROM sessions")
+check "the session row is whole ($st)" '[ "$st" = "completed 7 15" ]'
+check "the spool kept nothing" '[ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events")" = 0 ]'
+
+# -- 2. killed while spooling --------------------------------------------------------------------
+U=$(pg_db killed)
+$DTREE_WRAP "$DTREE" run "$T/long.xml" --db "$U" --agent bo <"$T/in" >/dev/null 2>"$T/err2" &
+rp=$!
+exec 3>"$T/in"
+echo 1 >&3; echo 1 >&3
+i=0; while [ $i -lt $WAIT ] && [ "$(q "$U" "SELECT count(*) FROM events WHERE kind = 'answer'" 2>/dev/null)" != 2 ]; do sleep 0.1; i=$((i + 1)); done
+pg_stop immediate
+echo 1 >&3; echo 1 >&3
+check "spooling" 'until_rows "$T/spool.db" "SELECT count(*) FROM events WHERE kind = '"'answer'"'" 2'
+kill -9 $rp; wait $rp 2>/dev/null
+exec 3>&-
+pg_restart
+out=$(run sync --from "$T/spool.db" --to "$U" 2>&1); rc=$?
+check "sync uploads what the killed call spooled ($rc: $out)" '[ "$rc" -eq 0 ] && echo "$out" | grep -q "1 updated"'
+a=$(answers "$U")
+check "every answer once ($a)" '[ "$a" = "4 10 10 10" ]'
+out=$(run sync --from "$T/spool.db" --to "$U" 2>&1)
+check "run again: nothing to add ($out)" 'echo "$out" | grep -q "0 events written"'
+check "no event twice" '[ "$(answers "$U")" = "4 10 10 10" ]'
+id=$(q "$U" "SELECT substr(uuid, 1, 8) FROM sessions")
+printf '1\n1\n' | run resume "$id" --db "$U" --agent cy --tree "$T/long.xml" >"$T/out2b" 2>&1
+check "resume goes on from the spooled answers ($(tail -n 3 "$T/out2b"))" 'grep -q "Outcome: resolved" "$T/out2b"'
+rm -f "$T/spool.db"*
+
+# -- 3. a server that cannot be used at the start --------------------------------------------------
+offline() { # $1 = name, $2 = the --db value; the call must end and be all in the spool
+    name=$1
+    printf '1\n1\n1\n1\n1\n1\n' | run run "$T/long.xml" --db "$2" --agent off >"$T/o_$1" 2>"$T/e_$1"
+    rc=$?
+    check "$name: the call goes on to its end ($rc; $(cat "$T/e_$name"))" '[ "$rc" -eq 0 ]'
+    check "$name: one clear message, then the calm line ($(cat "$T/e_$name"))" \
+        'grep -q "cannot record into" "$T/e_$name" && grep -q "kept on this machine" "$T/e_$name"'
+    check "$name: no password in any message" '! grep -q "s3cret" "$T/e_$name" "$T/o_$name"'
+    sp=$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events WHERE sid = (SELECT max(sid) FROM sessions)")
+    check "$name: every event in the spool ($sp)" '[ "$sp" = 15 ]'
+}
+U=$(pg_db later)
+offline unreachable "postgresql://postgres@/later?host=$T/nowhere&port=$PG_PORT"
+q "$PG_URI" "CREATE ROLE dtree_pw LOGIN PASSWORD 'right'" >/dev/null
+offline password "postgresql://dtree_pw:s3cret@/later?host=$PG_DIR&port=$PG_PORT"
+N=$(pg_db newer)
+echo 1 | run run "$T/long.xml" --db "$N" >/dev/null 2>&1   # dtree makes the schema
+q "$N" "UPDATE dtree_schema SET version = version + 1" >/dev/null
+offline newer "$N"
+q "$PG_URI" "CREATE ROLE noins LOGIN" >/dev/null
+echo 1 | run run "$T/long.xml" --db "$U" >/dev/null 2>&1   # the schema, by a role that may
+q "$U" "GRANT SELECT ON ALL TABLES IN SCHEMA public TO noins" >/dev/null
+offline no-insert "postgresql://noins@/later?host=$PG_DIR&port=$PG_PORT"
+kept=$(sqlite3 "$T/spool.db" "SELECT count(*) FROM sessions")
+before=$(q "$U" "SELECT count(*) FROM sessions")
+printf '1\n1\n1\n1\n1\n1\n' | run run "$T/long.xml" --db "$U" --agent back >/dev/null 2>"$T/e_back"
+after=$(q "$U" "SELECT count(*) FROM sessions")
+check "the next call that reaches the server uploads the spool ($kept kept, $before -> $after; $(cat "$T/e_back"))" \
+    '[ "$after" -eq $((before + kept + 1)) ] && grep -q "now saved there" "$T/e_back"'
+check "and the spool forgets them" '[ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM sessions")" = 0 ]'
+
+# -- 4. sync into PostgreSQL killed mid-way; the live board ------------------------------------------
+S="$T/bulk.db"
+printf '1\n1\n1\n1\n1\n1\n' | run run "$T/long.xml" --db "$S" --agent seed >/dev/null 2>&1
+sync_bulk "$S" "$BULK_N" long
+total_s=$(sqlite3 "$S" "SELECT count(*) FROM sessions"); total_e=$(sqlite3 "$S" "SELECT count(*) FROM events")
+B2=$(pg_db bulk)
+sync_kill "$S" "$B2" 400
+check "the copy into PostgreSQL was killed mid-way ($have of $total_s)" '[ "$have" -gt 0 ] && [ "$have" -lt "$total_s" ]'
+out=$(run sync --from "$S" --to "$B2" 2>&1); rc=$?
+check "run again it finishes ($rc: $out)" '[ "$rc" -eq 0 ]'
+got=$(q "$B2" "SELECT count(*) || ' ' || count(DISTINCT uuid) || ' ' || (SELECT count(*) FROM events) FROM sessions")
+check "every session and event exactly once ($got)" '[ "$got" = "$total_s $total_s $total_e" ]'
+run export --db "$S" --format jsonl | sort >"$T/s.dump"; run export --db "$B2" --format jsonl | sort >"$T/p.dump"
+check "the same sessions and events as the SQLite store" 'cmp -s "$T/s.dump" "$T/p.dump"'
+
+DT_STORE=pg DT_STORE_PREFIX=follow sh tests/e2e/follow.sh >"$T/follow.log" 2>&1 </dev/null
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$T/follow.log" | tail -n 1)
+fp=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p'); ff=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+pass=$((pass + ${fp:-0})); fail=$((fail + ${ff:-1}))
+[ "${ff:-1}" -eq 0 ] || cat "$T/follow.log"
+echo "follow on PostgreSQL (LISTEN/NOTIFY): ${fp:-0} passed, ${ff:-1} failed"
+e2e_done
