@@ -14,7 +14,7 @@ CC=${CC:-cc}
 
 # ---- load ----------------------------------------------------------------------------------------
 $CC -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iengine bench/bench_load.c "$B/libdtree.a" \
-    $(pkg-config --libs libxml-2.0 sqlite3) -lm -pthread -o "$OUT/bench_load"
+    $(pkg-config --libs libxml-2.0 libpcre2-8 sqlite3) -lm -pthread -o "$OUT/bench_load"
 TREE="$OUT/tree-$STEPS.xml"
 [ -s "$TREE" ] || python3 bench/gen_tree.py "$STEPS" > "$TREE"
 
@@ -42,4 +42,7 @@ printf '  dt_tree_load_file         %.3f s   ratio %.2fx (target <= 1.5x)\n' "$l
 printf '  peak RSS                  %d KiB  ratio %.2fx file size (target <= 2x)\n' "$rss" "$rss_ratio"
 B="$B" sh bench/check_bench.sh  # dtree check on 10^6 steps vs xmllint (authors' toolkit)
 B="$B" sh bench/prompt_bench.sh    # dtree run: time to the first prompt vs xmllint --noout (issue 3)
-DTREE="$B/dtree" sh bench/record_bench.sh  # recording: report vs raw SQL, per-step overhead (issue 4)
+DTREE="$B/dtree" sh bench/record_bench.sh sqlite  # recording: report vs raw SQL, per-step overhead (issue 4)
+DTREE="$B/dtree" B="$B" sh bench/record_bench.sh pg  # PostgreSQL: 32 writers vs pgbench, report vs psql (issue 12)
+B="$B" sh bench/work_bench.sh     # one answer's CPU on pathological trees, SIGTERM (issue 9)
+DTREE="$B/dtree" sh bench/serve_bench.sh  # dtree serve under wrk: answers/s, p50/p99 vs /healthz and raw inserts (issue 13)

@@ -1,0 +1,106 @@
+#!/bin/sh
+# serve_bench.sh — `dtree serve` under load (issue 13, "Performance"), with wrk on loopback at 1, 16
+# and 64 connections: answers per second and p50/p99 latency, each as a ratio to GET /healthz at
+# the same concurrency in the same run (the HTTP floor) and to the store's raw single-insert rate
+# (sqlite3 inserting one row per committed transaction into a WAL file with synchronous=FULL, on
+# the same file system).  An answer is POST /v1/sessions/{id}/answer with the seq last seen, on a
+# pool of sessions of a two-question loop (bench/serve_answer.lua keeps each seq and never sends
+# two answers to one session at once).  Memory per live session: the server's RSS before and after
+# starting SERVE_BENCH_SESSIONS (default 1000) sessions, divided.  Never part of make check.
+# Usage: sh bench/serve_bench.sh   (DTREE = the CLI, default $B/dtree; SERVE_BENCH_SECONDS per run;
+# SERVE_BENCH_ARGS: more options for the server, e.g. "--threads 16"; SERVE_BENCH_PG=1: the store
+# is a throw-away PostgreSQL cluster with fsync on (tests/lib/pg.sh), the raw rate psql's)
+set -eu
+DTREE=${DTREE:-${B:-build}/dtree}
+SECS=${SERVE_BENCH_SECONDS:-5}
+NSESS=${SERVE_BENCH_SESSIONS:-1000}
+[ "$NSESS" -ge 768 ] || NSESS=768   # the three pools of the answer runs come from them
+command -v wrk >/dev/null || { echo "serve_bench: wrk is needed (make deps installs it)"; exit 1; }
+command -v sqlite3 >/dev/null || { echo "serve_bench: sqlite3 (the CLI) is needed"; exit 1; }
+T=$(mktemp -d "${TMPDIR:-/var/tmp}/dtree-serve-bench.XXXXXX")
+pid=""
+here=$(cd "$(dirname "$0")" && pwd)
+DB="$T/s.db" store="sqlite3, WAL, synchronous=FULL"
+if [ -n "${SERVE_BENCH_PG:-}" ]; then
+    . "$here/../tests/lib/pg.sh"
+    PG_FSYNC=on pg_start >/dev/null || { echo "serve_bench: no PostgreSQL cluster"; exit 1; }
+    DB=$(pg_db bench) store="PostgreSQL, psql, fsync on"
+fi
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -z "${SERVE_BENCH_PG:-}" ] || pg_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+
+# The store's raw single-insert rate: one row per transaction, as the recorder commits.
+N=400
+{ [ -n "${SERVE_BENCH_PG:-}" ] || echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+  echo "CREATE TABLE t(a INTEGER, b TEXT);"
+  i=0; while [ $i -lt $N ]; do echo "INSERT INTO t VALUES ($i, 'an event row of about this size');"; i=$((i + 1)); done
+} >"$T/ins.sql"
+s=$(date +%s.%N)
+if [ -n "${SERVE_BENCH_PG:-}" ]; then psql -X -q -d "$PG_URI" -f "$T/ins.sql" >/dev/null  # autocommit: one transaction a row
+else sqlite3 "$T/raw.db" <"$T/ins.sql" >/dev/null; fi
+e=$(date +%s.%N)
+raw=$(echo "$N / ($e - $s)" | bc -l)
+
+mkdir "$T/trees"
+cat >"$T/trees/loop.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<tree id="loop" version="1" title="Two questions in a loop" start="q1">
+  <question id="q1"><say>First?</say><choice id="a" to="q2">On</choice></question>
+  <question id="q2"><say>Second?</say><choice id="b" to="q1">Back</choice></question>
+</tree>
+XML
+TOKEN=$("$DTREE" token add bench --role agent --db "$DB")
+# no rate limit: the load is the point (the default 6000 a minute per token would refuse it)
+"$DTREE" serve --listen 127.0.0.1:0 --db "$DB" --trees "$T/trees" --rate-token 0 ${SERVE_BENCH_ARGS:-} 2>"$T/log" &
+pid=$!
+port=""
+for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\)\/.*/\1/p' "$T/log")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || { echo "serve_bench: the server did not start"; cat "$T/log"; exit 1; }
+rss() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$pid/status"; }
+
+# Memory per live session; the pool of sessions the answers go to (printed as "id seq" lines).
+rss0=$(rss)
+python3 - "$port" "$TOKEN" "$NSESS" >"$T/pool" <<'PY'
+import http.client, json, sys
+port, token, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+for i in range(n):
+    c.request("POST", "/v1/sessions", body=json.dumps({"tree": "loop"}),
+              headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    s = json.loads(c.getresponse().read())
+    if i < 768:
+        print(s["id"], s["seq"])
+PY
+# three pools of 256, one per run: a run starts from the seqs its sessions have
+sed -n '1,256p' "$T/pool" >"$T/pool.1"; sed -n '257,512p' "$T/pool" >"$T/pool.16"
+sed -n '513,768p' "$T/pool" >"$T/pool.64"
+rss1=$(rss)
+per=$(( (rss1 - rss0) * 1024 / NSESS ))
+
+# wrk's figures: requests/s, p50 and p99 in ms (its --latency table gives ms, us or s).
+ms() { case $1 in *us) echo "${1%us} / 1000" | bc -l ;; *ms) echo "${1%ms}" ;; *s) echo "${1%s} * 1000" | bc -l ;; esac; }
+measure() { # $1 = connections, then wrk's other arguments; prints "rps p50 p99 non2xx"
+    conns=$1
+    shift
+    out=$(wrk -t1 -c"$conns" -d"${SECS}s" --latency "$@" 2>&1)
+    rps=$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+    p50=$(ms "$(echo "$out" | sed -n 's/^ *50% *\([0-9.]*[mu]*s\).*/\1/p')")
+    p99=$(ms "$(echo "$out" | sed -n 's/^ *99% *\([0-9.]*[mu]*s\).*/\1/p')")
+    bad=$(echo "$out" | sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
+    echo "$rps $p50 $p99 ${bad:-0}"
+}
+printf 'serve: %d s per run, wrk -t1 on loopback; store raw single-insert rate %.0f/s (%s)\n' "$SECS" "$raw" "$store"
+printf '  memory per live session: %d bytes (RSS %d -> %d KiB for %d sessions)\n' "$per" "$rss0" "$rss1" "$NSESS"
+printf '  %-4s %10s %9s %9s | %10s %9s %9s | %8s %8s %8s %8s\n' conns healthz/s p50ms p99ms answers/s p50ms p99ms "x floor" "x insert" "p99 x" refused
+for c in 1 16 64; do
+    set -- $(measure "$c" "http://127.0.0.1:$port/healthz"); h_rps=$1 h50=$2 h99=$3
+    set -- $(POOL="$T/pool.$c" TOKEN="$TOKEN" measure "$c" -s "$here/serve_answer.lua" "http://127.0.0.1:$port/"); a_rps=$1 a50=$2 a99=$3 bad=$4
+    printf '  %-4s %10.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %8.3f %8.2f %8.1f %8s\n' "$c" "$h_rps" "$h50" "$h99" \
+        "$a_rps" "$a50" "$a99" "$(echo "$a_rps / $h_rps" | bc -l)" "$(echo "$a_rps / $raw" | bc -l)" \
+        "$(echo "$a99 / $h99" | bc -l)" "$bad"
+done
+echo "  (x floor: answers/s over healthz/s; x insert: answers/s over the raw insert rate, goal >= 0.5;"
+echo "   p99 x: answer p99 over healthz p99; refused: non-2xx answers, expected 0)"
