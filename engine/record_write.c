@@ -233,6 +233,10 @@ static int drop_written(dt_recorder *rec)
     rdb_finalize(st);
     if (rc != RDB_OK)
         return rc == RDB_DONE ? RDB_OK : rc;
+    /* A store holding more than we ever queued has another writer's events, not our lost COMMIT:
+     * nothing is dropped, and the write is refused as out of order (and so reported). */
+    if (rec->npend > 0 && max > rec->pend[rec->npend - 1].ev.seq)
+        return RDB_OK;
     size_t k = 0;
     while (k < rec->npend && rec->pend[k].ev.seq <= max)
         k++;
@@ -271,6 +275,14 @@ static int write_all(dt_recorder *rec)
     return rc;
 }
 
+/* Whether a failed write's COMMIT may have reached the store after all: only when the connection
+ * or the disk failed under it.  A refusal (out of order, claim lost, constraint, busy, full) rolled
+ * back for certain, so its events must not be taken for written at the next try. */
+static int may_have_committed(int rc)
+{
+    return rc == RDB_ECONN || rc == RDB_EIO || rc == RDB_EOTHER;
+}
+
 int dt_rec_write_pending(dt_recorder *rec)
 {
     if (rec->npend == 0)
@@ -298,7 +310,8 @@ int dt_rec_write_pending(dt_recorder *rec)
         rec->msg[0] = '\0';
         return 0;
     }
-    rec->failed = rec->retry = 1;
+    rec->failed = 1;
+    rec->retry = may_have_committed(rc);
     if (rc != REC_CLAIM_LOST) { /* the message before ROLLBACK, which resets the store's */
         char what[96];
         snprintf(what, sizeof what, "recording failed, %zu event%s kept in memory", rec->npend,
