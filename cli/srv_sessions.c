@@ -397,10 +397,18 @@ static void respond(srv_entry *e, dt_status st, dt_error *err, srv_resp *r)
     srv_refused(st, err, r);
 }
 
+/* A refused answer's reason as the person answering should read it: the author's retry text or
+ * why nothing matched, without the tree file's position (that is for authors, in `dtree check`). */
+static const char *answer_reason(dt_error *err)
+{
+    const dt_diag *d = dt_error_count(err) > 0 ? dt_error_get(err, 0) : NULL;
+    return d && d->message[0] ? d->message : dt_error_text(err);
+}
+
 void srv_refused(dt_status st, dt_error *err, srv_resp *r)
 {
     if (r->json) return;   /* the request itself was refused */
-    if (st == DT_EANSWER) srv_problem(r, SRV_P_ANSWER_REFUSED, dt_error_text(err), NULL);
+    if (st == DT_EANSWER) srv_problem(r, SRV_P_ANSWER_REFUSED, answer_reason(err), NULL);
     else if (st == DT_ESTATE) srv_problem(r, SRV_P_WRONG_STATE, dt_error_text(err), NULL);
     else if (st == DT_ERUNTIME) srv_problem(r, SRV_P_RUNTIME, dt_error_text(err), NULL);
     else srv_problem(r, SRV_P_INTERNAL, dt_status_str(st), NULL);

@@ -123,6 +123,8 @@ def contract():
     st, hd, doc = answer(sid, seq, choice="nonsense-label")
     check(st == 422 and doc["type"].endswith(":answer-refused") and doc.get("detail"),
           "refused answer: 422 with the reason")
+    check(".xml:" not in doc.get("detail", ".xml:"),
+          "the reason is the author's words, not a tree file position: %s" % doc.get("detail"))
     st, hd, doc = answer(sid, seq, choice="all", value="x")
     check(st == 400, "two kinds of answer at once: 400")
     st, hd, doc = call("POST", "/v1/sessions/%s/answer" % sid, {"seq": seq, "choise": "all"})
