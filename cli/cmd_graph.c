@@ -134,11 +134,12 @@ static int on_event(void *user, const dt_rec_session *s, const dt_rec_event *ev)
 {
     heat_ctx *h = user;
     (void)s;
-    if (!strcmp(ev->kind, "step"))
+    dt_rec_kind k = dt_rec_kind_from_name(ev->kind);
+    if (k == DT_RK_STEP)
         dt_graph_heat_add(h->heat, ev->tree_id, ev->step_id, NULL, 1);
-    if (!strcmp(ev->kind, "step") && ev->choice_id[0]) /* a decide's step names its branch */
+    if (k == DT_RK_STEP && ev->choice_id[0]) /* a decide's step names its branch */
         dt_graph_heat_add(h->heat, ev->tree_id, ev->step_id, ev->choice_id, 1);
-    else if (!strcmp(ev->kind, "answer") && ev->choice_id[0])
+    else if (k == DT_RK_ANSWER && ev->choice_id[0])
         dt_graph_heat_add(h->heat, ev->tree_id, ev->step_id, ev->choice_id, 1);
     return 0;
 }

@@ -400,22 +400,22 @@ static void header(show_ctx *c, const dt_rec_session *s)
 /* One event as a line of the transcript; decisions on the path also feed the why section. */
 static void event_line(show_ctx *c, const dt_rec_event *e, char *buf, size_t size)
 {
-    const char *k = e->kind;
-    if (!strcmp(k, "step"))
+    dt_rec_kind k = dt_rec_kind_from_name(e->kind);
+    if (k == DT_RK_STEP)
         snprintf(buf, size, "%s (%s)%s%s", e->step_id, e->step_kind, e->why[0] ? "  because " : "",
                  e->why);
-    else if (!strcmp(k, "answer") && e->choice_id[0])
+    else if (k == DT_RK_ANSWER && e->choice_id[0])
         snprintf(buf, size, "%s: %s [%s]", e->step_id, e->label, e->choice_id);
-    else if (!strcmp(k, "answer"))
+    else if (k == DT_RK_ANSWER)
         snprintf(buf, size, "%s: %s", e->step_id, e->var[0] ? e->value : e->label);
-    else if (!strcmp(k, "set"))
+    else if (k == DT_RK_SET)
         snprintf(buf, size, "%s = %s%s", e->var, e->value, e->sensitive ? " (sensitive)" : "");
-    else if (!strcmp(k, "end"))
+    else if (k == DT_RK_END)
         snprintf(buf, size, "%s: outcome %s", e->step_id, e->outcome);
-    else if (!strcmp(k, "handoff"))
+    else if (k == DT_RK_HANDOFF)
         snprintf(buf, size, "from %s to %s at %s", e->label[0] ? e->label : "?", e->text,
                  e->step_id);
-    else if (!strcmp(k, "note") || !strcmp(k, "feedback"))
+    else if (k == DT_RK_NOTE || k == DT_RK_FEEDBACK)
         snprintf(buf, size, "%s: %s", e->step_id, e->text);
     else
         snprintf(buf, size, "%s", e->step_id);
@@ -426,20 +426,21 @@ static void why_from(show_ctx *c, const dt_rec_event *e)
 {
     if (!e->on_path)
         return;
-    if (c->last_decide[0] && !strcmp(e->kind, "step")) {
+    dt_rec_kind k = dt_rec_kind_from_name(e->kind);
+    if (c->last_decide[0] && k == DT_RK_STEP) {
         why_add(c, "  %s: %s -> %s", c->last_decide,
                 c->last_decide_why[0] ? c->last_decide_why : "(condition: tree file unavailable "
                                                             "or changed)", e->step_id);
         c->last_decide[0] = '\0';
     }
-    if (!strcmp(e->kind, "step") && !strcmp(e->step_kind, "decide")) {
+    if (k == DT_RK_STEP && !strcmp(e->step_kind, dt_step_kind_name(DT_STEP_DECIDE))) {
         snprintf(c->last_decide, sizeof c->last_decide, "%s decided", e->step_id);
         snprintf(c->last_decide_why, sizeof c->last_decide_why, "%s", e->why);
-    } else if (!strcmp(e->kind, "answer") && e->choice_id[0]) {
+    } else if (k == DT_RK_ANSWER && e->choice_id[0]) {
         why_add(c, "  %s: answered \"%s\"", e->step_id, e->label);
-    } else if (!strcmp(e->kind, "answer") && e->var[0]) {
+    } else if (k == DT_RK_ANSWER && e->var[0]) {
         why_add(c, "  %s: %s = %s", e->step_id, e->var, e->value);
-    } else if (!strcmp(e->kind, "end")) {
+    } else if (k == DT_RK_END) {
         why_add(c, "  => outcome %s at %s", e->outcome, e->step_id);
     }
 }

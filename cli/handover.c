@@ -69,11 +69,12 @@ static int on_event(void *user, const dt_rec_session *s, const dt_rec_event *ev)
         l->h->started_ms = s->started_ms;
         if (!(l->holder = strdup(s->agent))) rc = -1;
     }
-    if (!strcmp(ev->kind, "step") && interactive(ev->step_kind))
+    dt_rec_kind k = dt_rec_kind_from_name(ev->kind);
+    if (k == DT_RK_STEP && interactive(ev->step_kind))
         l->steps++;
-    else if (!strcmp(ev->kind, "handoff"))
+    else if (k == DT_RK_HANDOFF)
         rc = add_part(l, ev->label);
-    else if (!strcmp(ev->kind, "note"))
+    else if (k == DT_RK_NOTE)
         rc = add_note(l, ev);
     if (rc != 0) l->failed = 1;
     return rc == 0 ? 0 : 1; /* nonzero stops the walk */

@@ -408,10 +408,14 @@ static const char *answer_reason(dt_error *err)
 void srv_refused(dt_status st, dt_error *err, srv_resp *r)
 {
     if (r->json) return;   /* the request itself was refused */
-    if (st == DT_EANSWER) srv_problem(r, SRV_P_ANSWER_REFUSED, answer_reason(err), NULL);
-    else if (st == DT_ESTATE) srv_problem(r, SRV_P_WRONG_STATE, dt_error_text(err), NULL);
-    else if (st == DT_ERUNTIME) srv_problem(r, SRV_P_RUNTIME, dt_error_text(err), NULL);
-    else srv_problem(r, SRV_P_INTERNAL, dt_status_str(st), NULL);
+    if (st == DT_EANSWER)
+        srv_problem(r, SRV_P_ANSWER_REFUSED, answer_reason(err), NULL);
+    else if (st == DT_ESTATE)
+        srv_problem(r, SRV_P_WRONG_STATE, dt_error_text(err), NULL);
+    else if (st == DT_ERUNTIME)
+        srv_problem(r, SRV_P_RUNTIME, dt_error_text(err), NULL);
+    else
+        srv_problem(r, SRV_P_INTERNAL, dt_status_str(st), NULL);
 }
 
 int srv_stale(const srv_entry *e, json_t *seq, json_t *(*state)(const srv_entry *), srv_resp *r)

@@ -834,11 +834,30 @@ typedef struct dt_rec_session {
                                       dt_recorder_events); docs/recording.md "Talk time" */
 } dt_rec_session;
 
+/* The recorder's own event kinds, beside the engine's (DT_EVENT_KIND_LIST), each once:
+ * X(NAME, "name in recordings").  The engine never emits them. */
+#define DT_REC_EVENT_KIND_LIST(X) \
+    X(HANDOFF, "handoff")         \
+    X(FEEDBACK, "feedback")
+
+/* Every kind a recording holds: the engine's, in DT_EVENT_KIND_LIST's order (DT_RK_START ...
+ * DT_RK_END), then the recorder's own (DT_RK_HANDOFF, DT_RK_FEEDBACK).  Readers switch on
+ * dt_rec_kind_from_name(ev->kind) instead of comparing the words. */
+#define DT_RK_ENUM_(e, name) DT_RK_##e,
+typedef enum dt_rec_kind {
+    DT_EVENT_KIND_LIST(DT_RK_ENUM_) DT_REC_EVENT_KIND_LIST(DT_RK_ENUM_) DT_RK_UNKNOWN
+} dt_rec_kind;
+#undef DT_RK_ENUM_
+/* "start", ..., "handoff", "feedback" (static; "unknown" for DT_RK_UNKNOWN or out of range). */
+DT_API const char *dt_rec_kind_name(dt_rec_kind k);
+/* The kind called `name` (dt_rec_event.kind); DT_RK_UNKNOWN for NULL or a name no dtree records. */
+DT_API dt_rec_kind dt_rec_kind_from_name(const char *name);
+
 typedef struct dt_rec_event {
     int64_t seq;                   /* 1, 2, ... in order within the session */
     int64_t time_ms;
-    const char *kind;              /* start step answer set back restart jump note end handoff
-                                      feedback */
+    const char *kind;                          /* a dt_rec_kind's name: start step answer set back restart
+                                      jump note end handoff feedback */
     const char *tree_id, *step_id, *step_kind; /* "" when not applicable */
     const char *choice_id, *label, *var, *value, *text, *outcome; /* "" when not applicable */
     const char *extra;             /* "initial" for a SET given before the start; else "" */

@@ -334,12 +334,26 @@ const char *dt_rec_status_name(dt_rec_status st)
     return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : names[DT_REC_ACTIVE];
 }
 
+#define KIND_NAME(e, name) name,
+static const char *const rec_kinds[] = {DT_EVENT_KIND_LIST(KIND_NAME)
+                                            DT_REC_EVENT_KIND_LIST(KIND_NAME)};
+#undef KIND_NAME
+
+/* a recorded engine kind is the engine event of the same number */
+_Static_assert((int)DT_RK_END == (int)DT_EV_END && (int)DT_RK_START == (int)DT_EV_START,
+               "DT_RK_* follows DT_EVENT_KIND_LIST");
+
 const char *dt_rec_kind_name(dt_rec_kind k)
 {
-#define KIND_NAME(e, name) name,
-    static const char *const names[] = {REC_EVENT_KIND_LIST(KIND_NAME)};
-#undef KIND_NAME
-    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : names[REC_EV_HANDOFF];
+    return (unsigned)k < sizeof rec_kinds / sizeof rec_kinds[0] ? rec_kinds[k] : "unknown";
+}
+
+dt_rec_kind dt_rec_kind_from_name(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof rec_kinds / sizeof rec_kinds[0]; i++)
+        if (strcmp(name, rec_kinds[i]) == 0)
+            return (dt_rec_kind)i;
+    return DT_RK_UNKNOWN;
 }
 
 dt_status dt_rec_status_from_name(const char *name, dt_rec_status *out)
@@ -565,7 +579,7 @@ dt_status dt_recorder_feedback(dt_recorder *rec, const char *text, dt_error *err
     if (!rec || !rec->session || !text)
         return dt_err_error(err, DT_ESTATE, NULL, 0, 0, "record", "no session is being recorded");
     const dt_view *v = dt_session_view(rec->session);
-    if (dt_rec_queue(rec, dt_rec_kind_name(REC_EV_FEEDBACK), v ? v->tree_id : "", v ? v->step_id : "", text, NULL,
+    if (dt_rec_queue(rec, dt_rec_kind_name(DT_RK_FEEDBACK), v ? v->tree_id : "", v ? v->step_id : "", text, NULL,
                      NULL) != 0)
         return dt_err_error(err, DT_ENOMEM, NULL, 0, 0, "record", "out of memory");
     return dt_recorder_flush(rec, err);

@@ -55,18 +55,6 @@
     X(steps, steps, SIZE, 0)               \
     X(events, events, SIZE, 0)
 
-/* The recorder's own event kinds, beside the engine's (DT_EVENT_KIND_LIST), each once:
- * X(NAME, "name in recordings") generates REC_EV_HANDOFF ... and dt_rec_kind_name.  The engine
- * never emits them; docs/recording.md lists both (tests/e2e/doc_lists.sh checks it). */
-#define REC_EVENT_KIND_LIST(X) \
-    X(HANDOFF, "handoff")      \
-    X(FEEDBACK, "feedback")
-#define REC_EV_ENUM_(e, name) REC_EV_##e,
-typedef enum dt_rec_kind { REC_EVENT_KIND_LIST(REC_EV_ENUM_) } dt_rec_kind;
-#undef REC_EV_ENUM_
-/* "handoff", "feedback" (static, never NULL). */
-const char *dt_rec_kind_name(dt_rec_kind k);
-
 typedef enum dt_rec_ctype { REC_C_TEXT,
                             REC_C_I64,
                             REC_C_FLAG,

@@ -192,26 +192,27 @@ static void path_apply(dt_rec_log *log, size_t i, unsigned char *mark)
 {
     dt_rec_event *e = &log->ev[i];
     size_t *n = &log->npath;
-    if (!strcmp(e->kind, "restart")) {
+    dt_rec_kind k = dt_rec_kind_from_name(e->kind);
+    if (k == DT_RK_RESTART) {
         *mark = REC_MARK_RESTART;
-    } else if (!strcmp(e->kind, "step")) {
+    } else if (k == DT_RK_STEP) {
         /* path, answer and mark have one slot per event (dt_rec_log_load allocates them
          * before build_path); the analyzer does not follow that across the calls. */
         log->path[*n] = i;          // NOLINT(clang-analyzer-core.NullDereference)
         log->answer[*n] = -1;       // NOLINT(clang-analyzer-core.NullDereference)
         log->mark[(*n)++] = *mark;  // NOLINT(clang-analyzer-core.NullDereference)
         *mark = 0;
-    } else if (!strcmp(e->kind, "answer")) {
-        for (size_t k = *n; k-- > 0;)
-            if (log->answer[k] == -1 && same_step(&log->ev[log->path[k]], e)) {
-                log->answer[k] = (long)i;
+    } else if (k == DT_RK_ANSWER) {
+        for (size_t j = *n; j-- > 0;)
+            if (log->answer[j] == -1 && same_step(&log->ev[log->path[j]], e)) {
+                log->answer[j] = (long)i;
                 break;
             }
-    } else if (!strcmp(e->kind, "jump")) {
+    } else if (k == DT_RK_JUMP) {
         if (*n)
             log->answer[*n - 1] = REC_JUMPED;
         *mark = REC_MARK_JUMP;
-    } else if (!strcmp(e->kind, "back") || !strcmp(e->kind, dt_rec_kind_name(REC_EV_HANDOFF))) {
+    } else if (k == DT_RK_BACK || k == DT_RK_HANDOFF) {
         if (e->path_length >= 1 && e->path_length <= *n)
             *n = e->path_length;
         if (*n)
@@ -302,7 +303,7 @@ static void annotate(dt_rec_log *log, const dt_tree *tree)
         }
     }
     for (size_t i = 0; i < log->n; i++)
-        if (strcmp(log->ev[i].kind, "end") == 0 && i == log->n - 1)
+        if (i == log->n - 1 && dt_rec_kind_from_name(log->ev[i].kind) == DT_RK_END)
             log->ev[i].on_path = 1;
 }
 
@@ -540,14 +541,14 @@ static int part_rename(parts *ps, const char *agent)
 static int part_event(parts *ps, rdb_stmt *st, int64_t *prev_ms)
 {
     int64_t t = rdb_col_i64(st, 0);
-    const char *kind = rdb_col_str(st, 1), *skind = rdb_col_str(st, 2), *value = rdb_col_str(st, 5);
+    dt_rec_kind kind = dt_rec_kind_from_name(rdb_col_str(st, 1));
+    const char *skind = rdb_col_str(st, 2), *value = rdb_col_str(st, 5);
     dt_rec_part *cur = &ps->v[ps->n - 1];
-    if (strcmp(kind, dt_rec_kind_name(REC_EV_HANDOFF)) == 0) {
+    if (kind == DT_RK_HANDOFF) {
         cur->to_ms = *value >= '0' && *value <= '9' ? strtoll(value, NULL, 10) : *prev_ms;
         if (part_rename(ps, rdb_col_str(st, 3)) != 0 || part_open(ps, rdb_col_str(st, 4), t) != 0)
             return -1;
-    } else if (strcmp(kind, "end") == 0 ||
-               (strcmp(kind, "step") == 0 && dt_rec_interactive_kind(skind))) {
+    } else if (kind == DT_RK_END || (kind == DT_RK_STEP && dt_rec_interactive_kind(skind))) {
         cur->steps++;
     }
     *prev_ms = t;

@@ -86,7 +86,7 @@ static dt_status replay_notes(replay *r, size_t k, dt_error *err)
     size_t to = k + 1 < r->log.npath ? r->log.path[k + 1] : r->log.n;
     for (size_t i = from; i < to; i++) {
         const dt_rec_event *e = &r->log.ev[i];
-        if (strcmp(e->kind, "note") != 0 || e->path_length != k + 1)
+        if (dt_rec_kind_from_name(e->kind) != DT_RK_NOTE || e->path_length != k + 1)
             continue;
         dt_status st = dt_session_note(r->s, e->text, err);
         if (st != DT_OK)
@@ -324,7 +324,7 @@ static dt_status attach_resumed(replay *r, const row *w, const char *id, const c
      * ended, so that the wait until this resume is not counted as time on the call. */
     char left[24];
     snprintf(left, sizeof left, "%lld", (long long)w->left_ms);
-    int bad = dt_rec_queue(rec, dt_rec_kind_name(REC_EV_HANDOFF), v->tree_id, v->step_id, agent, w->agent,
+    int bad = dt_rec_queue(rec, dt_rec_kind_name(DT_RK_HANDOFF), v->tree_id, v->step_id, agent, w->agent,
                            took_over ? "take-over" : NULL) != 0;
     dt_rec_pending *p = bad ? NULL : &rec->pend[rec->npend - 1];
     char *val = p ? dt_strdup(left) : NULL;

@@ -154,19 +154,19 @@ static folded fold(const dt_rec_pending *pend, size_t n)
     folded f = {0, 0, 0, 0, "", "", "", "", ""};
     for (size_t i = 0; i < n; i++) {
         const dt_rec_event *e = &pend[i].ev;
-        const char *kind = e->kind;
+        dt_rec_kind kind = dt_rec_kind_from_name(e->kind);
         f.newest = e->time_ms > f.newest || i == 0 ? e->time_ms : f.newest;
         if (pend[i].counts) {
             f.steps++;
             f.tree = e->tree_id;
             f.step = e->step_id;
         }
-        if (strcmp(kind, "handoff") == 0)
+        if (kind == DT_RK_HANDOFF)
             f.handoff = 1, f.agent = e->text;
-        if (strcmp(kind, "end") == 0)
+        if (kind == DT_RK_END)
             f.state = "end", f.end_ms = e->time_ms, f.outcome = e->outcome;
-        else if (strcmp(kind, "back") == 0 || strcmp(kind, "restart") == 0 ||
-                 strcmp(kind, "jump") == 0 || strcmp(kind, "handoff") == 0)
+        else if (kind == DT_RK_BACK || kind == DT_RK_RESTART || kind == DT_RK_JUMP ||
+                 kind == DT_RK_HANDOFF)
             f.state = "reopen";
     }
     return f;
@@ -263,7 +263,7 @@ static int write_all(dt_recorder *rec)
         if (rc == RDB_OK && rec->pend[i].box)
             rc = dt_rec_seal_write(rec, rec->pend[i].ev.seq, rec->pend[i].box);
         /* the session ended: its sealed values are no longer needed by anyone */
-        if (rc == RDB_OK && strcmp(rec->pend[i].ev.kind, "end") == 0)
+        if (rc == RDB_OK && dt_rec_kind_from_name(rec->pend[i].ev.kind) == DT_RK_END)
             rc = dt_rec_seal_erase(rec);
     }
     if (rc == RDB_OK)

@@ -1,13 +1,12 @@
 #!/bin/sh
 # doc_lists.sh — the lists of kinds the docs write out by hand (statuses, event kinds, step kinds,
 # outcomes, variable types, token roles) against the one list of each in the code: the X-macro
-# lists of engine/dtree.h (and the recorder's own event kinds in engine/record.h), read here as
-# text.  A doc that lists one more, one fewer or in another order fails, naming the doc and line.
-# It also shows it can fail: a status added to a copy of the header is caught in every doc that
-# lists statuses.  No build needed; under a second.  Ends "N passed, N failed".
+# lists of engine/dtree.h, read here as text.  A doc that lists one more, one fewer or in another
+# order fails, naming the doc and line.  It also shows it can fail: a status added to a copy of
+# the header is caught in every doc that lists statuses.  No build needed; under a second.
+# Ends "N passed, N failed".
 . tests/lib/e2e.sh
 H=${DOC_LISTS_HEADER:-engine/dtree.h}
-R=${DOC_LISTS_RECORD_H:-engine/record.h}
 
 # xlist FILE NAME: the quoted names of the X-macro list NAME, one a line, in order
 xlist() {
@@ -48,7 +47,7 @@ steps=$(xlist "$H" DT_STEP_KIND_LIST)
 outcomes=$(xlist "$H" DT_OUTCOME_LIST)
 types=$(xlist "$H" DT_VAR_TYPE_LIST)
 roles=$(xlist "$H" DT_TOKEN_ROLE_LIST)
-recorded=$(printf '%s\n%s' "$events" "$(xlist "$R" REC_EVENT_KIND_LIST)")
+recorded=$(printf '%s\n%s' "$events" "$(xlist "$H" DT_REC_EVENT_KIND_LIST)")
 for l in status events steps outcomes types roles; do
     eval "v=\$$l"
     [ -n "$v" ] && ok || bad "no $l list found in $H"

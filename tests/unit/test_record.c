@@ -1115,6 +1115,22 @@ static int count_change(void *user, dt_rec_change c, const dt_rec_session *s)
     return 0;
 }
 
+/* Recorded event kinds: the engine's with the same numbers, then the recorder's; every name
+ * reads back as its kind, anything else (case, spaces, NULL) as DT_RK_UNKNOWN. */
+static void test_event_kinds(void **state)
+{
+    (void)state;
+    for (int i = 0; i <= (int)DT_EV_END; i++)
+        assert_string_equal(dt_rec_kind_name((dt_rec_kind)i), dt_event_kind_name((dt_event_kind)i));
+    for (int i = 0; i < (int)DT_RK_UNKNOWN; i++)
+        assert_int_equal(dt_rec_kind_from_name(dt_rec_kind_name((dt_rec_kind)i)), i);
+    assert_string_equal(dt_rec_kind_name(DT_RK_HANDOFF), "handoff");
+    assert_string_equal(dt_rec_kind_name(DT_RK_UNKNOWN), "unknown");
+    const char *bad[] = {"Step", "step ", "", "unknown", "hand", NULL};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(dt_rec_kind_from_name(bad[i]), DT_RK_UNKNOWN);
+}
+
 static void test_status_kinds(void **state)
 {
     (void)state;
@@ -1607,6 +1623,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resume_calls_back_restart_notes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_column_table, setup, teardown),
         cmocka_unit_test(test_store_names),
+        cmocka_unit_test(test_event_kinds),
         cmocka_unit_test_setup_teardown(test_out_of_order_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_refuses_second_agent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_holder_gone_and_lost, setup, teardown),
