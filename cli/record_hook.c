@@ -17,13 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
+enum rh_told { RH_SAVED,
+               RH_SPOOLED,
+               RH_WARNED };
+
 struct rh_recording {
     dt_recorder *rec;
     dt_session *s;
-    int warned;
+    enum rh_told told; /* what rh_check last told the agent: one line at each change only */
     char *path;
     char shown[1024]; /* path as messages name it: any password masked */
-    int spooled;      /* the last rs_check saw the recorder spooling */
     char *spool;      /* set when the whole call is kept offline (record_spool.c) */
 };
 
@@ -117,6 +120,21 @@ static void say_waiting(void *user, const char *path)
                path);
 }
 
+static const char *why(const dt_error *err, dt_status st)
+{
+    return dt_error_count(err) ? dt_error_get(err, 0)->message : dt_status_str(st);
+}
+
+/* The store cannot be used for this call: keep it in the spool (one line), else fail here with
+ * the way out (rs_open_offline said why).  0, or an exit code. */
+static int go_offline(rh_recording *r, const dt_error *err, dt_status st)
+{
+    if (rs_open_offline(r->shown, why(err, st), &r->rec, &r->spool) == 0)
+        return 0;
+    rd_eprintf("%s", HINT);
+    return EXIT_IO;
+}
+
 static int open_for_writing(const char *db_opt, int offline_ok, rh_recording **out)
 {
     dt_error *err = dt_error_new();
@@ -131,18 +149,21 @@ static int open_for_writing(const char *db_opt, int offline_ok, rh_recording **o
     }
     dt_rec_store_mask(r->path, r->shown, sizeof r->shown);
     dt_status st = dt_recorder_open(r->path, 0, &r->rec, err);
+    int rc = 0;
     if (st != DT_OK && offline_ok && dt_rec_store_is_pg(r->path)) {
-        /* the call must not wait for the network: say why once, then keep it here */
-        rd_eprintf("cannot record into %s: %s", r->shown, dt_error_text(err));
-        if (rs_open_offline(r->shown, &r->rec, &r->spool) == 0)
-            st = DT_OK;
+        /* the call must not wait for the network: keep it here */
+        rc = go_offline(r, err, st);
     } else if (st == DT_OK && dt_rec_store_is_pg(r->path)) {
         rs_attach(r->rec, r->shown);
+    } else if (st != DT_OK) {
+        rc = fail_open("cannot record the session", err, HINT);
+        err = NULL;
     }
-    if (st != DT_OK) {
+    if (rc != 0) {
+        dt_error_free(err);
         free(r->path);
         free(r);
-        return fail_open("cannot record the session", err, HINT);
+        return rc;
     }
     dt_error_free(err);
     dt_recorder_set_wait_fn(r->rec, say_waiting, NULL);
@@ -175,12 +196,15 @@ int rh_begin(const char *db_opt, dt_session *s, const dt_tree *t, const char *ag
     dt_status st = dt_recorder_begin(r->rec, s, t, &m, id, err);
     if (st != DT_OK && !r->spool && dt_rec_store_is_pg(r->path)) {
         /* the server took the login but refuses the session (no right to insert, ...) */
-        rd_eprintf("cannot record into %s: %s", r->shown, dt_error_text(err));
         dt_recorder_close(r->rec);
         r->rec = NULL;
+        if (go_offline(r, err, st) != 0) {
+            free_rec(r);
+            dt_error_free(err);
+            return EXIT_IO;
+        }
         dt_error_clear(err);
-        if (rs_open_offline(r->shown, &r->rec, &r->spool) == 0)
-            st = dt_recorder_begin(r->rec, s, t, &m, id, err);
+        st = dt_recorder_begin(r->rec, s, t, &m, id, err);
     }
     if (st != DT_OK) {
         free_rec(r);
@@ -247,26 +271,41 @@ void rh_chain(rh_recording *r, dt_observer_fn fn, void *user)
         dt_recorder_chain(r->rec, fn, user);
 }
 
+/* The one line for a change of what the agent must know: the events are in the store again, in
+ * the spool, or only in memory (or no longer recorded at all). */
+static void tell(const rh_recording *r, enum rh_told now)
+{
+    if (now == RH_SPOOLED)
+        rs_say_spooling(r->rec, r->shown);
+    else if (now == RH_SAVED && r->told == RH_SPOOLED)
+        rs_say_back(r->shown);
+    else if (now == RH_SAVED)
+        rd_eprintf("recording works again: every event so far is saved");
+    else if (dt_recorder_claim_lost(r->rec))
+        rd_eprintf("WARNING: %s (%s). Someone else now has this session: agree with them who "
+                   "carries on.",
+                   dt_recorder_message(r->rec), r->shown);
+    else if (dt_recorder_stopped(r->rec))
+        rd_eprintf("WARNING: %s. The conversation can go on, but it is no longer recorded: take "
+                   "notes and tell your supervisor.", dt_recorder_message(r->rec));
+    else
+        rd_eprintf("WARNING: %s (%s). The conversation can go on: every event is kept in memory "
+                   "and saved as soon as the database accepts it. Do not close this session.",
+                   dt_recorder_message(r->rec), r->shown);
+}
+
 int rh_check(rh_recording *r)
 {
     if (!r)
         return 0;
-    rs_check(r->rec, r->shown, &r->spooled);
     int failed = dt_recorder_failed(r->rec);
-    if (failed && !r->warned && dt_recorder_claim_lost(r->rec))
-        rd_eprintf("WARNING: %s (%s). Someone else now has this session: agree with them who "
-                   "carries on.",
-                   dt_recorder_message(r->rec), r->shown);
-    else if (failed && !r->warned && dt_recorder_stopped(r->rec))
-        rd_eprintf("WARNING: %s. The conversation can go on, but it is no longer recorded: take "
-                   "notes and tell your supervisor.", dt_recorder_message(r->rec));
-    else if (failed && !r->warned)
-        rd_eprintf("WARNING: %s (%s). The conversation can go on: every event is kept in memory "
-                   "and saved as soon as the database accepts it. Do not close this session.",
-                   dt_recorder_message(r->rec), r->shown);
-    else if (!failed && r->warned)
-        rd_eprintf("recording works again: every event so far is saved");
-    r->warned = failed;
+    /* a failure wins over spooling: then the events are in memory, not in the spool */
+    enum rh_told now = failed                         ? RH_WARNED
+                       : dt_recorder_spooling(r->rec) ? RH_SPOOLED
+                                                      : RH_SAVED;
+    if (now != r->told)
+        tell(r, now);
+    r->told = now;
     return failed;
 }
 

@@ -39,18 +39,20 @@ void rs_attach(dt_recorder *rec, const char *shown)
     free(spool);
 }
 
-int rs_open_offline(const char *shown, dt_recorder **out, char **spool)
+int rs_open_offline(const char *shown, const char *why, dt_recorder **out, char **spool)
 {
     *out = NULL;
     *spool = rs_path();
     dt_error *err = dt_error_new();
     int ok = *spool && err && dt_recorder_open(*spool, 0, out, err) == DT_OK;
-    if (ok)
-        rd_eprintf("recording: this call goes on and is kept on this machine (%s) until %s can "
-                   "be used again; it is saved there then (or by 'dtree sync --from %s --to ...')",
-                   *spool, shown, *spool);
+    if (ok) /* the reason and the way on in one line: the agent has a customer to talk to */
+        rd_eprintf("recording: cannot record into %s: %s; the call goes on and is kept on this "
+                   "machine (%s), saved there once it can be used again (or by 'dtree sync "
+                   "--from %s --to ...')",
+                   shown, why, *spool, *spool);
     else
-        rd_eprintf("recording: the spool %s cannot be used either: %s", *spool ? *spool : "(none)",
+        rd_eprintf("cannot record into %s: %s; the spool %s cannot be used either: %s", shown, why,
+                   *spool ? *spool : "(none)",
                    err && dt_error_count(err) ? dt_error_text(err) : "no home directory");
     dt_error_free(err);
     if (!ok) {
@@ -60,16 +62,16 @@ int rs_open_offline(const char *shown, dt_recorder **out, char **spool)
     return ok ? 0 : -1;
 }
 
-void rs_check(dt_recorder *rec, const char *shown, int *state)
+void rs_say_spooling(dt_recorder *rec, const char *shown)
 {
-    int on = dt_recorder_spooling(rec);
-    if (on && !*state)
-        rd_eprintf("recording: %s cannot be reached; the call goes on and every answer is kept "
-                   "on this machine (%s) until it is back",
-                   shown, dt_recorder_spool_path(rec));
-    else if (!on && *state)
-        rd_eprintf("recording: %s is back; the answers kept on this machine are saved there", shown);
-    *state = on;
+    rd_eprintf("recording: %s cannot be reached; the call goes on and every answer is kept on this "
+               "machine (%s) until it is back",
+               shown, dt_recorder_spool_path(rec));
+}
+
+void rs_say_back(const char *shown)
+{
+    rd_eprintf("recording: %s is back; the answers kept on this machine are saved there", shown);
 }
 
 void rs_upload_after(const char *where, const char *shown, const char *spool)

@@ -13,11 +13,13 @@ char *rs_path(void);
 /* A recorder on PostgreSQL just opened: give it the spool, and upload what an earlier call left
  * there (one line when there was something).  `shown`: the store as messages name it. */
 void rs_attach(dt_recorder *rec, const char *shown);
-/* The store `shown` could not be opened (why: the message already printed): open the spool
- * instead for this call, telling the agent in one calm line.  0 and *out, or -1. */
-int rs_open_offline(const char *shown, dt_recorder **out, char **spool);
-/* After each answer: one line when the recorder starts or stops spooling (*state remembers). */
-void rs_check(dt_recorder *rec, const char *shown, int *state);
+/* The store `shown` could not be used for this call (`why`: its error message): open the spool
+ * instead, telling the agent in one calm line that also says why.  0 and *out, or -1 (one line
+ * saying that the spool cannot be used either). */
+int rs_open_offline(const char *shown, const char *why, dt_recorder **out, char **spool);
+/* The one line when a recorder starts spooling mid-call, and the one when the store is back. */
+void rs_say_spooling(dt_recorder *rec, const char *shown);
+void rs_say_back(const char *shown);
 /* A call kept offline has ended: try the store `where` again and upload the spool there. */
 void rs_upload_after(const char *where, const char *shown, const char *spool);
 

@@ -152,11 +152,13 @@ done
 # (docs/recording.md, "the spool"; tests/e2e/pg_spool.sh): exit 5 here only because the piped
 # answers end before the tree does.
 export DTREE_SPOOL="$tmp/spool.db"
+# one line about recording: the piped answers' end and a --db password's warning are said apart
+calm1() { [ "$(grep -v 'end of input at step\|--db holds a password' "$tmp/e" | grep -c .)" -eq 1 ]; }
 spooled() { [ "$(sqlite3 "$DTREE_SPOOL" "SELECT count(*) FROM sessions" 2>/dev/null)" -gt "${1:-0}" ]; }
 printf '1\n' | run run "$T" --db "$RP" --agent rex >/dev/null 2>"$tmp/e"
 rc=$?
 [ "$rc" -eq 5 ] && grep -q 'lacks the right' "$tmp/e" && grep -q 'kept on this machine' "$tmp/e" &&
-    [ "$(grep -c . "$tmp/e")" -le 4 ] && spooled 0 && ok ||
+    calm1 && spooled 0 && ok ||
     { bad "a role without INSERT (exit $rc):"; cat "$tmp/e"; }
 
 # -- one clear message each ---------------------------------------------------------------------------
@@ -166,8 +168,8 @@ W="postgresql://dtree_pw:Wr0ngPw99@/postgres?host=$PG_DIR&port=$PG_PORT"
 n=$(sqlite3 "$DTREE_SPOOL" "SELECT count(*) FROM sessions")
 printf '1\n' | run run "$T" --db "$W" --agent x >/dev/null 2>"$tmp/e"
 rc=$?
-[ "$rc" -eq 5 ] && grep -q 'refused the login' "$tmp/e" && grep -q 'kept on this machine' "$tmp/e" &&
-    spooled "$n" && ok || { bad "wrong password (exit $rc):"; cat "$tmp/e"; }
+[ "$rc" -eq 5 ] && grep 'refused the login' "$tmp/e" | grep -q 'kept on this machine' &&
+    calm1 && spooled "$n" && ok || { bad "wrong password (exit $rc):"; cat "$tmp/e"; }
 hasnt "the password is never shown" 'Wr0ngPw99' "$tmp/e"
 has "the URI is shown masked" 'dtree_pw:\*\*\*@' "$tmp/e"
 has "argv passwords are warned about" 'pgpass' "$tmp/e"
@@ -188,8 +190,8 @@ dbsql "$N" "UPDATE dtree_schema SET version = 99" >/dev/null
 n=$(sqlite3 "$DTREE_SPOOL" "SELECT count(*) FROM sessions")
 printf '1\n' | run run "$T" --db "$N" >/dev/null 2>"$tmp/e"
 rc=$?
-[ "$rc" -eq 5 ] && grep -q 'schema version 99 is newer than this dtree knows' "$tmp/e" &&
-    grep -q 'kept on this machine' "$tmp/e" && spooled "$n" && ok ||
+[ "$rc" -eq 5 ] && grep 'schema version 99 is newer than this dtree knows' "$tmp/e" |
+    grep -q 'kept on this machine' && calm1 && spooled "$n" && ok ||
     { bad "newer schema (exit $rc):"; cat "$tmp/e"; }
 O=$(newdb other)
 dbsql "$O" "CREATE TABLE sessions(x int)" >/dev/null
