@@ -198,4 +198,27 @@ dbsql "$O" "CREATE TABLE sessions(x int)" >/dev/null
 expect "another program's tables" 4 sessions --db "$O"
 has "not ours" 'not a dtree recording database' "$tmp/e"
 
+# -- a password in --db is gone from `ps` while the call waits for an answer ------------------------
+# cli/record_hook.c overwrites it in argv (the kernel's /proc/PID/cmdline is what `ps` reads) and
+# never puts it into the environment.  Under valgrind cmdline is valgrind's own copy: skipped.
+if [ -z "${DTREE_WRAP:-}" ]; then
+    mkfifo "$tmp/ps"
+    "$DTREE" run "$T" --db "postgresql://dtree_pw:Right0ne@/postgres?host=$PG_DIR&port=$PG_PORT" \
+        --agent pat <"$tmp/ps" >"$tmp/ps.out" 2>"$tmp/ps.err" &
+    pp=$!
+    exec 7>"$tmp/ps"
+    k=0   # bounded: until it shows the first question (it then reads the fifo)
+    while { [ ! -s "$tmp/ps.out" ] || ! grep -q 'holds a password' "$tmp/ps.err"; } && [ $k -lt 200 ]; do
+        sleep 0.05; k=$((k + 1))
+    done
+    tr '\0' ' ' <"/proc/$pp/cmdline" >"$tmp/ps.cmd" 2>/dev/null
+    tr '\0' '\n' <"/proc/$pp/environ" >"$tmp/ps.env" 2>/dev/null
+    has "ps shows the waiting call's --db" 'postgresql://dtree_pw:\**@' "$tmp/ps.cmd"
+    hasnt "ps never shows the password" 'Right0ne' "$tmp/ps.cmd"
+    hasnt "nor does its environment" 'Right0ne' "$tmp/ps.env"
+    exec 7>&-
+    wait "$pp"
+    hasnt "the call was recorded there" 'cannot record' "$tmp/ps.err"
+fi
+
 e2e_done
