@@ -47,6 +47,14 @@ ref=$(newdb ref)
 load "$CASES/$DT_STORE-v$LAST.sql" "$ref" || { bad "loading $DT_STORE-v$LAST.sql:"; cat "$tmp/load"; }
 schema "$ref" >"$tmp/want" 2>&1
 grep -q 'CREATE TABLE.*sealed' "$tmp/want" && ok || { bad "the reference schema has no sealed table:"; cat "$tmp/want"; }
+# PostgreSQL's live board needs its NOTIFY triggers (engine/record_schema_pg.c): pg_dump prints
+# them, so every comparison below covers them, as long as the reference has them
+if [ "$DT_STORE" = pg ]; then
+    n=$(grep -c -e 'CREATE TRIGGER sessions_notify .*dtree_notify_session' \
+        -e 'CREATE TRIGGER sessions_notify_new .*dtree_notify_session' "$tmp/want")
+    [ "$n" -eq 2 ] && grep -q 'CREATE FUNCTION public.dtree_notify_session' "$tmp/want" && ok ||
+        bad "the reference schema lacks the NOTIFY function or its triggers ($n triggers)"
+fi
 
 # a new store: the schema the old code made, to the letter (but for SQLite's spaces)
 new=$(newdb new)
