@@ -645,7 +645,7 @@ DT_API void dt_rec_store_scrub(char *db);
 
 /* Open (creating it with mode 0600 unless a flag forbids) the database at `path`, upgrade its
  * schema, and set WAL, synchronous=FULL, a 10 s busy timeout and foreign keys.  A PostgreSQL
- * connection string is connected to instead (10 s connect timeout unless the string or
+ * connection string is connected to instead (5 s connect timeout unless the string or
  * PGCONNECT_TIMEOUT says otherwise), its schema created or upgraded; every message names it with
  * any password replaced by "***".  Refuses, with a
  * message naming the file: a file that is not a dtree database, a corrupt one, a read-only one

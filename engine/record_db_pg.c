@@ -20,6 +20,11 @@
 #define OID_INT8 20
 #define OID_TEXT 25
 #define RETRY_S 5          /* an unreachable server is not asked again at every answer */
+/* Seconds libpq waits for a server that takes the connection and never answers (hung, or behind
+ * a firewall that drops packets), unless the string or PGCONNECT_TIMEOUT says otherwise.  An
+ * agent with a customer on the line waits this long before the call goes on in the spool, at the
+ * start and at each retry: 5 s, not more (docs/recording.md, "Connecting"). */
+#define CONNECT_TIMEOUT_S "5"
 #define CACHE 64           /* statements kept prepared on the server, per connection */
 #define QMAX 128           /* results a batch leaves unread before it reads them (the server's send buffer) */
 #define MISS_STATE "22012" /* an expectation's miss on the server: the division by zero below */
@@ -760,7 +765,8 @@ int rdb_pg_open(const char *conninfo, int ro, int busy_ms, rdb **out, char *msg,
     const char *timeout = getenv("PGCONNECT_TIMEOUT");
     const char *keys[] = {"connect_timeout", "fallback_application_name", "client_encoding",
                           "dbname", NULL};
-    const char *vals[] = {timeout && *timeout ? timeout : "10", "dtree", "UTF8", conninfo, NULL};
+    const char *vals[] = {timeout && *timeout ? timeout : CONNECT_TIMEOUT_S, "dtree", "UTF8",
+                          conninfo, NULL};
     d->conn = PQconnectdbParams(keys, vals, 1);
     *out = &d->base;
     if (!d->conn) {

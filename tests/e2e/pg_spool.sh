@@ -6,9 +6,10 @@
 #      events, every seq once, the spool empty;
 #   2. a call killed while spooling: `dtree sync --from SPOOL --to PG` uploads it, run again adds
 #      nothing, `dtree resume` goes on from there;
-#   3. a server that cannot be used at the start (unreachable, wrong password, a newer schema, a
-#      role without the right to insert): one clear message each (no password in it), the call
-#      goes on, every event is in the spool; the next call that reaches the server uploads it;
+#   3. a server that cannot be used at the start (unreachable, a host that never answers, wrong
+#      password, a newer schema, a role without the right to insert): one calm line each that
+#      says why (no password in it), the call goes on, every event is in the spool; the connect
+#      timeout bounds the wait (the string's, else 5 s); the next reachable call uploads it;
 #   4. sync of a SQLite store into PostgreSQL, killed mid-way and run again: every session and
 #      event exactly once; the live board (tests/e2e/follow.sh) with LISTEN/NOTIFY.
 # Under valgrind the loops are scaled down.  Ends with "N passed, N failed".
@@ -17,14 +18,15 @@
 . tests/lib/sync_kill.sh
 need psql
 need sqlite3
-e2e_on_exit() { pg_stop; }
+e2e_on_exit() { [ -z "${lp:-}" ] || kill "$lp" 2>/dev/null; pg_stop; }
 if ! pg_start; then echo "0 passed, 1 failed"; exit 1; fi
 export PG_DIR PG_USER PG_URI PG_PORT
 T=$tmp
 unset DTREE_DB
 BULK_N=3000
 WAIT=100           # polls of 0.1 s
-if [ -n "${DTREE_WRAP:-}" ]; then BULK_N=600; WAIT=600; fi
+SLACK=3000         # ms a command may take beyond a connect timeout
+if [ -n "${DTREE_WRAP:-}" ]; then BULK_N=600; WAIT=600; SLACK=30000; fi
 check() { # $1 = description, $2 = shell condition
     if eval "$2"; then ok; else bad "$1"; fi
 }
@@ -124,6 +126,41 @@ offline() { # $1 = name, $2 = the --db value; the call must end and be all in th
 }
 U=$(pg_db later)
 offline unreachable "postgresql://postgres@/later?host=$T/nowhere&port=$PG_PORT"
+
+# A host that takes the connection and never answers (a server hung, a firewall that swallows the
+# packets): libpq waits for the server's first reply until the connect timeout, the string's
+# connect_timeout= or else dtree's default, 5 s (docs/recording.md, "Connecting").  Both at once.
+python3 -c '
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$T/silent.port" &
+lp=$!
+until_file() { i=0; while [ $i -lt $WAIT ] && [ ! -s "$1" ]; do sleep 0.1; i=$((i + 1)); done; }
+until_file "$T/silent.port"
+SP=$(cat "$T/silent.port" 2>/dev/null)
+ms() { echo $(($(date +%s%N) / 1000000)); }
+( s=$(ms); env -u PGCONNECT_TIMEOUT $DTREE_WRAP "$DTREE" sessions --db "postgresql://u@127.0.0.1:$SP/db" \
+    >/dev/null 2>"$T/e_default"; echo "$? $(($(ms) - s))" >"$T/t_default" ) &
+dp=$!
+s=$(ms)
+offline silent "postgresql://u@127.0.0.1:$SP/db?connect_timeout=2"
+took=$(($(ms) - s))   # two waits of 2 s: at the start, and the upload tried at the end
+check "silent host, connect_timeout=2: the call went on in ${took} ms" '[ "$took" -lt $((4000 + SLACK)) ]'
+check "silent host: it says it cannot reach the server ($(cat "$T/e_silent"))" \
+    'grep -q "cannot reach the PostgreSQL server" "$T/e_silent"'
+wait "$dp"
+read -r drc dms <"$T/t_default"
+check "silent host, no connect_timeout: gives up after the default 5 s ($drc, ${dms} ms; $(cat "$T/e_default"))" \
+    '[ "$drc" -eq 4 ] && [ "$dms" -ge 4500 ] && [ "$dms" -lt $((5000 + SLACK)) ]'
+kill "$lp"; wait "$lp" 2>/dev/null; lp=
 q "$PG_URI" "CREATE ROLE dtree_pw LOGIN PASSWORD 'right'" >/dev/null
 offline password "postgresql://dtree_pw:s3cret@/later?host=$PG_DIR&port=$PG_PORT"
 N=$(pg_db newer)

@@ -15,7 +15,7 @@
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_WAIT=${PG_WAIT:-60}
 PG_PORT=${PG_PORT:-5432}
-# Under valgrind libpq's own work (SCRAM's 4096 hash rounds) took more than the recorder's 10 s
+# Under valgrind libpq's own work (SCRAM's 4096 hash rounds) took more than the recorder's 5 s
 # connect timeout on a loaded machine, and a wrong password looked like an unreachable server.
 # A URI's own connect_timeout still wins (the unreachable-server checks set one).
 [ -z "${DTREE_WRAP:-}" ] || export PGCONNECT_TIMEOUT="${PGCONNECT_TIMEOUT:-60}"
