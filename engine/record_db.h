@@ -118,6 +118,15 @@ int rdb_sqlite_class(int raw);
  * commit behind the others'.  No-op on SQLite. */
 void rdb_pg_notify(rdb *db, const char *channel, int64_t id);
 
+/* PostgreSQL only: a bulk load, `COPY into FROM STDIN` in text format (the bulk path; SQLite's is
+ * a prepared INSERT in one transaction).  `into` is our own text, "table(col, ...)", never data.
+ * row(user, r, vals) fills vals[0 .. ncols - 1] for row r of nrows (NULL: SQL NULL; borrowed
+ * until the next call) and returns RDB_OK, or a failure that stops the load.  Values are escaped
+ * here (backslash, tab, newline, carriage return; a C string holds no NUL).  Runs inside the
+ * caller's transaction, never in a batch.  RDB_OK, the first failure, RDB_EOTHER on SQLite. */
+typedef int (*rdb_row_fn)(void *user, size_t r, const char **vals);
+int rdb_pg_copy(rdb *db, const char *into, size_t ncols, size_t nrows, rdb_row_fn row, void *user);
+
 /* 1 when `where` names a PostgreSQL database: postgresql://..., postgres://..., service=NAME. */
 int rdb_is_pg(const char *where);
 /* `where` with any password replaced by "***", for every message and echo. */

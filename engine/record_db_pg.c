@@ -821,3 +821,116 @@ int rdb_pg_notified(rdb *db, int timeout_ms, char *ids, size_t size, int *many)
     snprintf(ids + n, size - n, "}");
     return RDB_OK;
 }
+
+/* ---- bulk load (rdb_pg_copy) ----------------------------------------------------------------
+ * The rows are escaped into one buffer and handed to libpq a chunk at a time; the server checks
+ * every row as an INSERT would (types, NOT NULL) and the whole COPY fails or succeeds. */
+#define COPY_CHUNK 65536
+#define COPY_COLS 64
+
+typedef struct copybuf {
+    char *p;
+    size_t n, cap;
+} copybuf;
+
+static int copy_put(copybuf *b, const char *s, size_t len)
+{
+    if (b->n + len > b->cap && dt_grow((void **)&b->p, &b->cap, b->n + len, 1) != 0)
+        return RDB_ENOMEM;
+    memcpy(b->p + b->n, s, len);
+    b->n += len;
+    return RDB_OK;
+}
+
+/* One value in COPY's text format: NULL is \N; a backslash, tab, newline or carriage return in
+ * the text would end the value or the row, so each is written as its backslash escape. */
+static int copy_value(copybuf *b, const char *v)
+{
+    if (!v)
+        return copy_put(b, "\\N", 2);
+    int rc = RDB_OK;
+    for (const char *p = v; rc == RDB_OK && *p;) {
+        size_t plain = strcspn(p, "\\\t\n\r");
+        rc = copy_put(b, p, plain);
+        p += plain;
+        if (rc != RDB_OK || !*p)
+            break;
+        const char esc[2] = {'\\', *p == '\t' ? 't' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : '\\'};
+        rc = copy_put(b, esc, 2);
+        p++;
+    }
+    return rc;
+}
+
+static int copy_send(pdb *d, copybuf *b)
+{
+    if (b->n > 0 && PQputCopyData(d->conn, b->p, (int)b->n) != 1)
+        return refused(d);
+    b->n = 0;
+    return RDB_OK;
+}
+
+static int copy_rows(pdb *d, copybuf *b, size_t ncols, size_t nrows, rdb_row_fn row, void *user)
+{
+    const char *vals[COPY_COLS];
+    int rc = RDB_OK;
+    for (size_t r = 0; rc == RDB_OK && r < nrows; r++) {
+        rc = row(user, r, vals);
+        for (size_t c = 0; rc == RDB_OK && c < ncols; c++) {
+            rc = c ? copy_put(b, "\t", 1) : RDB_OK;
+            rc = rc ? rc : copy_value(b, vals[c]);
+        }
+        rc = rc ? rc : copy_put(b, "\n", 1);
+        if (rc == RDB_OK && b->n >= COPY_CHUNK)
+            rc = copy_send(d, b);
+    }
+    return rc ? rc : copy_send(d, b);
+}
+
+/* End the COPY (aborted when rc says a row failed here) and read its results: rc, or the
+ * server's verdict on the rows. */
+static int copy_end(pdb *d, int rc)
+{
+    if (PQputCopyEnd(d->conn, rc == RDB_OK ? NULL : "dtree stopped the load") != 1 && !rc)
+        rc = refused(d);
+    PGresult *r;
+    while ((r = PQgetResult(d->conn)) != NULL) {
+        ExecStatusType s = PQresultStatus(r);
+        if (rc == RDB_OK && s != PGRES_COMMAND_OK)
+            rc = s == PGRES_COPY_IN ? refused(d) : classify(d, r);
+        PQclear(r);
+        if (s == PGRES_COPY_IN) /* libpq could not end it: the connection is unusable */
+            break;
+    }
+    return rc;
+}
+
+int rdb_pg_copy(rdb *db, const char *into, size_t ncols, size_t nrows, rdb_row_fn row, void *user)
+{
+    if (!db || db->kind != RDB_PG)
+        return RDB_EOTHER;
+    pdb *d = P(db);
+    if (d->batch || ncols == 0 || ncols > COPY_COLS) {
+        snprintf(d->msg, sizeof d->msg, "a bulk load of %zu columns%s", ncols,
+                 d->batch ? " inside a batch" : "");
+        return RDB_EOTHER;
+    }
+    if (!usable(d))
+        return RDB_ECONN;
+    char sql[1024];
+    if ((size_t)snprintf(sql, sizeof sql, "COPY %s FROM STDIN", into) >= sizeof sql) {
+        snprintf(d->msg, sizeof d->msg, "a bulk load's column list is too long");
+        return RDB_EOTHER;
+    }
+    PGresult *r = PQexec(d->conn, sql);
+    if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
+        int rc = classify(d, r);
+        PQclear(r);
+        return rc;
+    }
+    PQclear(r);
+    copybuf b = {NULL, 0, 0};
+    int rc = copy_end(d, copy_rows(d, &b, ncols, nrows, row, user));
+    dt_free(b.p);
+    return rc;
+}

@@ -28,6 +28,17 @@ typedef struct dt_sync_batch {
  * in st->conflicts, a warning in err).  DT_OK, or a failure with nothing of the batch written. */
 dt_status dt_rec_sync_write(dt_recorder *to, const dt_sync_batch *b, dt_rec_sync_stats *st,
                             dt_error *err);
+/* The PostgreSQL bulk path for a batch (record_sync_pg.c): 1 when it can take b (a PostgreSQL
+ * destination, every uuid of the batch distinct); *oom = 1 when memory ran out deciding. */
+int dt_rec_sync_copy_usable(const dt_recorder *to, const dt_sync_batch *b, int *oom);
+/* Write batch b as dt_rec_sync_write does, with COPY into temporary tables and set-wise
+ * statements, in one transaction that it begins and commits: RDB_OK (st counted, a warning per
+ * session not merged) or the failure, the transaction left for the caller to roll back. */
+int dt_rec_sync_copy_batch(dt_recorder *to, const dt_sync_batch *b, dt_rec_sync_stats *st,
+                           dt_error *err);
+/* Count session `uuid` as not merged (event `seq` differs) and warn in err, in one wording. */
+void dt_rec_sync_conflict(dt_recorder *to, dt_rec_sync_stats *st, dt_error *err,
+                          const char *uuid, int64_t seq);
 /* 1 when both recorders are connected to the same store (the same database file). */
 int dt_rec_sync_same_store(dt_recorder *a, dt_recorder *b);
 

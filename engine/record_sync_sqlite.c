@@ -226,13 +226,19 @@ static int put_row(writer *w, const dt_rec_session *r, int64_t update_sid, int64
     return rc;
 }
 
-static void conflict(writer *w, const dt_rec_session *r, int64_t seq)
+void dt_rec_sync_conflict(dt_recorder *to, dt_rec_sync_stats *st, dt_error *err,
+                          const char *uuid, int64_t seq)
 {
-    w->st->conflicts++;
-    dt_err_warn(w->err, w->to->path, 0, 0, "sync-conflict",
+    st->conflicts++;
+    dt_err_warn(err, to->path, 0, 0, "sync-conflict",
                 "session %s: event %lld differs from the one already in the destination; "
                 "the session was left as it is there",
-                r->id, (long long)seq);
+                uuid, (long long)seq);
+}
+
+static void conflict(writer *w, const dt_rec_session *r, int64_t seq)
+{
+    dt_rec_sync_conflict(w->to, w->st, w->err, r->id, seq);
 }
 
 /* One session of the batch, inside its savepoint. */
@@ -299,14 +305,23 @@ dt_status dt_rec_sync_write(dt_recorder *to, const dt_sync_batch *b, dt_rec_sync
                             "the destination was opened read-only");
     writer w = {to, NULL, NULL, NULL, NULL, NULL, st, err};
     dt_rec_sync_stats before = *st;
-    int rc = prepare_all(&w);
-    rc = rc ? rc : write_batch(&w, b);
+    int oom = 0;
+    int copy = dt_rec_sync_copy_usable(to, b, &oom);
+    int rc = oom ? RDB_ENOMEM : prepare_all(&w);
+    rc = rc ? rc : copy ? dt_rec_sync_copy_batch(to, b, st, err) : write_batch(&w, b);
+    if (rc == RDB_EDENIED && copy) {
+        /* no right to make temporary tables here (TEMP revoked): the statement by statement
+         * path needs none, and says what else is denied */
+        rdb_rollback(to->db);
+        copy = 0;
+        rc = write_batch(&w, b);
+    }
     if (rc == RDB_ECONSTRAINT) {
         /* a session created meanwhile by another copy (or by a killed one whose COMMIT landed
          * after our look): it is visible now, so the same batch again merges instead */
         rdb_rollback(to->db);
         *st = before;
-        rc = write_batch(&w, b);
+        rc = copy ? dt_rec_sync_copy_batch(to, b, st, err) : write_batch(&w, b);
     }
     dt_status ret = DT_OK;
     if (rc != RDB_OK) {
