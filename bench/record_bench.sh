@@ -147,7 +147,7 @@ XML
     ;;
 pg)
     P=record_pg RAW=psql
-    WRITERS=${PG_BENCH_WRITERS:-32} SECS=${PG_BENCH_SECONDS:-10}
+    WRITERS=${PG_BENCH_WRITERS:-32} SECS=${PG_BENCH_SECONDS:-10} SYNC_N=${PG_BENCH_SYNC:-5000}
     PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
     for tool in "$PG_BIN/pgbench" psql; do
         command -v "$tool" >/dev/null || { echo "$P: $tool is missing (scripts/deps.sh installs postgresql)"; exit 1; }
@@ -180,6 +180,17 @@ pg)
     rate=$(echo "$answers / $secs" | bc -l)
     printf '%s: %d writers: dtree records %.0f answers/s (%.0f events/s; one committed transaction per answer), pgbench one-INSERT %.0f tps: ratio %.2f (target >= 0.5)\n' \
         "$P" "$WRITERS" "$rate" "$(echo "$events / $secs" | bc -l)" "$tps" "$(echo "$rate / $tps" | bc -l)"
+    # dtree sync of a SQLite store into PostgreSQL (its batches go up by COPY), then run again
+    . tests/lib/sync_kill.sh
+    echo 1 | $DTREE run "$T/long.xml" --db "$T/sync.db" --agent bench >/dev/null 2>&1
+    sync_bulk "$T/sync.db" "$SYNC_N" long
+    SY=$(pg_db sync_bench) || exit 1
+    s=$(now); $DTREE sync -q --from "$T/sync.db" --to "$SY" || { echo "$P: dtree sync failed"; exit 1; }; e=$(now)
+    $DTREE sync -q --from "$T/sync.db" --to "$SY" || { echo "$P: dtree sync failed"; exit 1; }; e2=$(now)
+    n=$(pg_sql -d "$SY" "SELECT count(*) FROM events")
+    printf '%s: dtree sync of %s sessions (%s events) from SQLite: %.2f s (%.0f events/s); run again: %.2f s\n' \
+        "$P" "$(pg_sql -d "$SY" "SELECT count(*) FROM sessions")" "$n" "$(echo "$e - $s" | bc -l)" \
+        "$(echo "$n / ($e - $s)" | bc -l)" "$(echo "$e2 - $e" | bc -l)"
     ;;
 *) echo "usage: sh bench/record_bench.sh [sqlite|pg]" >&2; exit 2 ;;
 esac
