@@ -835,6 +835,8 @@ typedef struct copybuf {
 
 static int copy_put(copybuf *b, const char *s, size_t len)
 {
+    if (len == 0)
+        return RDB_OK;
     if (b->n + len > b->cap && dt_grow((void **)&b->p, &b->cap, b->n + len, 1) != 0)
         return RDB_ENOMEM;
     memcpy(b->p + b->n, s, len);
@@ -855,7 +857,9 @@ static int copy_value(copybuf *b, const char *v)
         p += plain;
         if (rc != RDB_OK || !*p)
             break;
-        const char esc[2] = {'\\', *p == '\t' ? 't' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : '\\'};
+        const char esc[2] = {'\\', *p == '\t' ? 't' : *p == '\n' ? 'n'
+                                                  : *p == '\r'   ? 'r'
+                                                                 : '\\'};
         rc = copy_put(b, esc, 2);
         p++;
     }

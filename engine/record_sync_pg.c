@@ -31,10 +31,10 @@ typedef struct pg_writer {
     dt_recorder *to;
     const dt_sync_batch *b;
     pg_sess *d;
-    size_t cur;                        /* the session of the event row being copied */
-    char num[SYNC_COLS][24];           /* the numbers of the row being copied */
+    size_t cur;                                    /* the session of the event row being copied */
+    char num[SYNC_COLS][24];                       /* the numbers of the row being copied */
     char scols[REC_COLS_MAX], ecols[REC_COLS_MAX]; /* "uuid, tree_id, ...", "seq, time_ms, ..." */
-    char *list;                        /* a set of batch indexes as an array literal, "{1,4}" */
+    char *list;                                    /* a set of batch indexes as an array literal, "{1,4}" */
     dt_rec_sync_stats *st;
     dt_error *err;
 } pg_writer;
@@ -217,8 +217,12 @@ static void compared(const char *x, char *buf, size_t size)
     buf[0] = '\0';
     for (size_t i = 0; i < t->ncols && n < size; i++) {
         dt_rec_ctype k = t->cols[i].type;
-        const char *open = k == REC_C_TEXT ? "coalesce(" : k == REC_C_FLAG ? "(" : k == REC_C_SIZE ? "greatest(" : "";
-        const char *close = k == REC_C_TEXT ? ", '')" : k == REC_C_FLAG ? " <> 0)" : k == REC_C_SIZE ? ", 0)" : "";
+        const char *open = k == REC_C_TEXT ? "coalesce(" : k == REC_C_FLAG ? "("
+                                                       : k == REC_C_SIZE   ? "greatest("
+                                                                           : "";
+        const char *close = k == REC_C_TEXT ? ", '')" : k == REC_C_FLAG ? " <> 0)"
+                                                    : k == REC_C_SIZE   ? ", 0)"
+                                                                        : "";
         n += (size_t)snprintf(buf + n, size - n, "%s%s%s.%s%s", i ? ", " : "", open, x,
                               t->cols[i].name, close);
     }

@@ -308,7 +308,8 @@ dt_status dt_rec_sync_write(dt_recorder *to, const dt_sync_batch *b, dt_rec_sync
     int oom = 0;
     int copy = dt_rec_sync_copy_usable(to, b, &oom);
     int rc = oom ? RDB_ENOMEM : prepare_all(&w);
-    rc = rc ? rc : copy ? dt_rec_sync_copy_batch(to, b, st, err) : write_batch(&w, b);
+    rc = rc ? rc : copy ? dt_rec_sync_copy_batch(to, b, st, err)
+                        : write_batch(&w, b);
     if (rc == RDB_EDENIED && copy) {
         /* no right to make temporary tables here (TEMP revoked): the statement by statement
          * path needs none, and says what else is denied */
