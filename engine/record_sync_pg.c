@@ -31,7 +31,8 @@ typedef struct pg_writer {
     dt_recorder *to;
     const dt_sync_batch *b;
     pg_sess *d;
-    size_t cur;                                    /* the session of the event row being copied */
+    size_t *todo, ntodo;  /* the batch indexes of the sessions staged, in order */
+    size_t cur, next;     /* the event row being copied: its session (in todo), its event there */
     char num[SYNC_COLS][24];                       /* the numbers of the row being copied */
     char scols[REC_COLS_MAX], ecols[REC_COLS_MAX]; /* "uuid, tree_id, ...", "seq, time_ms, ..." */
     char *list;                                    /* a set of batch indexes as an array literal, "{1,4}" */
@@ -66,48 +67,60 @@ static const char *value(const dt_rec_col *c, const void *row, char *num, int nu
     return num;
 }
 
-/* Row r of dtree_sync_s: the batch index (1-based, in the sid column), then every column. */
+/* Row r of dtree_sync_s: the r-th session staged, its batch index (1-based, in the sid column)
+ * first, then every column. */
 static int session_row(void *user, size_t r, const char **vals)
 {
     pg_writer *w = user;
     const dt_rec_tabledef *t = &dt_rec_sessions_def;
-    snprintf(w->num[0], sizeof w->num[0], "%zu", r + 1);
+    size_t i = w->todo[r];
+    snprintf(w->num[0], sizeof w->num[0], "%zu", i + 1);
     vals[0] = w->num[0];
-    for (size_t i = 0; i < t->ncols; i++)
-        vals[i + 1] = value(&t->cols[i], &w->b->sess[r].row, w->num[i + 1], 1);
+    for (size_t c = 0; c < t->ncols; c++)
+        vals[c + 1] = value(&t->cols[c], &w->b->sess[i].row, w->num[c + 1], 1);
     return RDB_OK;
 }
 
-/* Row r of dtree_sync_e: its session's batch index, then every column.  Rows come in order and
- * each session's events are contiguous in b->ev, so a cursor finds the session. */
+/* Row r of dtree_sync_e: the next event of the sessions staged (rows come in order), its
+ * session's batch index first, then every column. */
 static int event_row(void *user, size_t r, const char **vals)
 {
     pg_writer *w = user;
     const dt_rec_tabledef *t = &dt_rec_events_def;
     const dt_sync_batch *b = w->b;
-    while (w->cur < b->nsess && r >= b->sess[w->cur].ev0 + b->sess[w->cur].nev)
-        w->cur++;
-    snprintf(w->num[0], sizeof w->num[0], "%zu", w->cur + 1);
+    (void)r;
+    while (w->cur < w->ntodo && w->next >= b->sess[w->todo[w->cur]].nev)
+        w->cur++, w->next = 0;
+    if (w->cur == w->ntodo)
+        return RDB_EOTHER; /* more rows asked for than counted: not possible */
+    const dt_sync_sess *s = &b->sess[w->todo[w->cur]];
+    snprintf(w->num[0], sizeof w->num[0], "%zu", w->todo[w->cur] + 1);
     vals[0] = w->num[0];
-    for (size_t i = 0; i < t->ncols; i++)
-        vals[i + 1] = value(&t->cols[i], &b->ev[r], w->num[i + 1], 0);
+    for (size_t c = 0; c < t->ncols; c++)
+        vals[c + 1] = value(&t->cols[c], &b->ev[s->ev0 + w->next], w->num[c + 1], 0);
+    w->next++;
     return RDB_OK;
 }
 
-/* The batch into two temporary tables, gone at the end of the transaction. */
+/* The sessions left to do (and their events) into two temporary tables, gone at the end of the
+ * transaction. */
 static int stage(pg_writer *w)
 {
     char into[REC_COLS_MAX + 32];
     int rc = dt_rec_exec(w->to, "CREATE TEMP TABLE dtree_sync_s (LIKE sessions) ON COMMIT DROP");
     rc = rc ? rc : dt_rec_exec(w->to, "CREATE TEMP TABLE dtree_sync_e (LIKE events) ON COMMIT DROP");
+    size_t nev = 0;
+    w->ntodo = 0;
+    for (size_t i = 0; i < w->b->nsess; i++)
+        if (w->d[i].todo)
+            w->todo[w->ntodo++] = i, nev += w->b->sess[i].nev;
     snprintf(into, sizeof into, "dtree_sync_s(sid, %s)", w->scols);
     rc = rc ? rc
-            : rdb_pg_copy(w->to->db, into, dt_rec_sessions_def.ncols + 1, w->b->nsess,
-                          session_row, w);
+            : rdb_pg_copy(w->to->db, into, dt_rec_sessions_def.ncols + 1, w->ntodo, session_row,
+                          w);
     snprintf(into, sizeof into, "dtree_sync_e(sid, %s)", w->ecols);
-    w->cur = 0;
-    rc = rc ? rc
-            : rdb_pg_copy(w->to->db, into, dt_rec_events_def.ncols + 1, w->b->nev, event_row, w);
+    w->cur = w->next = 0;
+    rc = rc ? rc : rdb_pg_copy(w->to->db, into, dt_rec_events_def.ncols + 1, nev, event_row, w);
     return rc ? rc : dt_rec_exec(w->to, "ANALYZE dtree_sync_s, dtree_sync_e");
 }
 
@@ -128,16 +141,52 @@ static int next_row(rdb_stmt *st, int *rc)
     return r == RDB_ROW;
 }
 
-/* What the destination holds of each session of the batch, in one query. */
+/* The batch's uuids as an array literal in w->list: each element quoted, '"' and '\' escaped
+ * (a uuid comes from the source store: any text). */
+static int uuid_list(pg_writer *w)
+{
+    size_t need = 3;
+    for (size_t i = 0; i < w->b->nsess; i++)
+        need += 2 * strlen(w->b->sess[i].row.id) + 3;
+    if (need < 24 * w->b->nsess + 3) /* make_list writes its index sets into the same buffer */
+        need = 24 * w->b->nsess + 3;
+    char *l = dt_malloc(need), *p = l;
+    if (!l)
+        return RDB_ENOMEM;
+    *p++ = '{';
+    for (size_t i = 0; i < w->b->nsess; i++) {
+        *p++ = i ? ',' : '"';
+        if (i)
+            *p++ = '"';
+        for (const char *c = w->b->sess[i].row.id; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                *p++ = '\\';
+            *p++ = *c;
+        }
+        *p++ = '"';
+    }
+    *p++ = '}';
+    *p = '\0';
+    dt_free(w->list);
+    w->list = l;
+    return RDB_OK;
+}
+
+/* What the destination holds of each session of the batch, in one query, before anything is
+ * staged: a batch held in full stages nothing and writes nothing. */
 static int find_all(pg_writer *w)
 {
     rdb_stmt *st = NULL;
-    int rc = rdb_prepare(w->to->db,
-                         "SELECT s.sid, d.sid, d.last_ms, d.status,"
-                         " (SELECT count(*) FROM events e WHERE e.sid = d.sid),"
-                         " (SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.sid = d.sid)"
-                         " FROM dtree_sync_s s JOIN sessions d ON d.uuid = s.uuid",
-                         &st);
+    int rc = uuid_list(w);
+    rc = rc ? rc
+            : rdb_prepare(w->to->db,
+                          "SELECT u.i, d.sid, d.last_ms, d.status,"
+                          " (SELECT count(*) FROM events e WHERE e.sid = d.sid),"
+                          " (SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.sid = d.sid)"
+                          " FROM unnest($1::text[]) WITH ORDINALITY AS u(uuid, i)"
+                          " JOIN sessions d ON d.uuid = u.uuid COLLATE \"C\"",
+                          &st);
+    rc = rc ? rc : rdb_bind_text(st, 1, w->list);
     while (next_row(st, &rc)) {
         size_t i = index_col(st, 0, w->b->nsess);
         if (!i)
@@ -157,7 +206,7 @@ static int find_all(pg_writer *w)
 /* The sessions a batch index set is made of, as "{1,4,9}" in w->list; `pick` chooses. */
 static void make_list(pg_writer *w, int (*pick)(const pg_sess *))
 {
-    size_t n = 0, size = 24 * w->b->nsess + 3;
+    size_t n = 0, size = 24 * w->b->nsess + 3; /* w->list has room for it (uuid_list: more) */
     n += (size_t)snprintf(w->list, size, "{");
     for (size_t i = 0; i < w->b->nsess; i++)
         if (pick(&w->d[i]))
@@ -368,30 +417,53 @@ int dt_rec_sync_copy_usable(const dt_recorder *to, const dt_sync_batch *b, int *
            dt_rec_events_def.ncols + 1 <= SYNC_COLS && distinct_uuids(b, oom);
 }
 
+static int any_todo(const pg_writer *w)
+{
+    for (size_t i = 0; i < w->b->nsess; i++)
+        if (w->d[i].todo)
+            return 1;
+    return 0;
+}
+
+/* Stage what is left to do, compare, insert, update, commit. */
+static int staged_write(pg_writer *w)
+{
+    int rc = stage(w);
+    rc = rc ? rc : compare_all(w);
+    rc = rc ? rc : insert_all(w);
+    rc = rc ? rc : update_all(w);
+    return rc ? rc : dt_rec_exec(w->to, "COMMIT");
+}
+
 int dt_rec_sync_copy_batch(dt_recorder *to, const dt_sync_batch *b, dt_rec_sync_stats *st,
                            dt_error *err)
 {
     pg_writer *w = dt_calloc(1, sizeof *w);
     pg_sess *d = w ? dt_calloc(b->nsess ? b->nsess : 1, sizeof *d) : NULL;
-    char *list = d ? dt_malloc(24 * b->nsess + 3) : NULL;
+    size_t *todo = d ? dt_calloc(b->nsess ? b->nsess : 1, sizeof *todo) : NULL;
+    char *list = todo ? dt_malloc(24 * b->nsess + 3) : NULL;
     int rc = list ? RDB_OK : RDB_ENOMEM;
     if (rc == RDB_OK) {
-        w->to = to, w->b = b, w->d = d, w->list = list, w->st = st, w->err = err;
+        w->to = to, w->b = b, w->d = d, w->todo = todo, w->list = list, w->st = st;
+        w->err = err;
         names(&dt_rec_sessions_def, w->scols, sizeof w->scols);
         names(&dt_rec_events_def, w->ecols, sizeof w->ecols);
         rc = rdb_begin(to->db, 1);
-        rc = rc ? rc : stage(w);
         rc = rc ? rc : find_all(w);
         if (rc == RDB_OK)
             skip_held(w);
-        rc = rc ? rc : compare_all(w);
-        rc = rc ? rc : insert_all(w);
-        rc = rc ? rc : update_all(w);
-        rc = rc ? rc : dt_rec_exec(to, "COMMIT");
+        if (rc == RDB_OK && !any_todo(w)) /* the common case of a copy run again */
+            rc = dt_rec_exec(to, "COMMIT");
+        else
+            rc = rc ? rc : staged_write(w);
         if (rc == RDB_OK)
             account(w);
     }
-    dt_free(list);
+    if (w)
+        dt_free(w->list);
+    else
+        dt_free(list);
+    dt_free(todo);
     dt_free(d);
     dt_free(w);
     return rc;
