@@ -121,6 +121,7 @@ static int stage(pg_writer *w)
     snprintf(into, sizeof into, "dtree_sync_e(sid, %s)", w->ecols);
     w->cur = w->next = 0;
     rc = rc ? rc : rdb_pg_copy(w->to->db, into, dt_rec_events_def.ncols + 1, nev, event_row, w);
+    /* a new table has no statistics: without them the joins below are planned for guesses */
     return rc ? rc : dt_rec_exec(w->to, "ANALYZE dtree_sync_s, dtree_sync_e");
 }
 
