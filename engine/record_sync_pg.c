@@ -31,8 +31,8 @@ typedef struct pg_writer {
     dt_recorder *to;
     const dt_sync_batch *b;
     pg_sess *d;
-    size_t *todo, ntodo;  /* the batch indexes of the sessions staged, in order */
-    size_t cur, next;     /* the event row being copied: its session (in todo), its event there */
+    size_t *todo, ntodo;                           /* the batch indexes of the sessions staged, in order */
+    size_t cur, next;                              /* the event row being copied: its session (in todo), its event there */
     char num[SYNC_COLS][24];                       /* the numbers of the row being copied */
     char scols[REC_COLS_MAX], ecols[REC_COLS_MAX]; /* "uuid, tree_id, ...", "seq, time_ms, ..." */
     char *list;                                    /* a set of batch indexes as an array literal, "{1,4}" */
