@@ -3,6 +3,8 @@
  * One transaction per batch, one savepoint per session: a session whose events differ from the
  * stored ones is rolled back alone and counted, the rest of the batch goes in.  Events are
  * inserted with ON CONFLICT DO NOTHING on (sid, seq); an event already there is compared.
+ * Into PostgreSQL, dt_rec_sync_write takes the bulk path of record_sync_pg.c (COPY) instead, and
+ * this one only where that cannot serve (no right to make temporary tables).
  */
 #include "error.h"
 #include "record_sync.h"
