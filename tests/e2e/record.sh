@@ -19,8 +19,11 @@ PACE=0.02     # seconds between piped answers
 if [ -n "${DTREE_WRAP:-}" ]; then   # under valgrind: the same checks, fewer and slower sessions
     # (valgrind looks for memory errors: a few sessions walk every code path; the crash and
     # concurrency figures are make check's and make sanitize's job, CI's budget is 45 minutes)
+    # one writer: two under valgrind once waited out SQLite's busy timeout while setting up the
+    # connection (a timing of valgrind's, not a lost event); concurrency is make check's
     CRASH_N=${RECORD_CRASH_N:-4}
     CONC_N=${RECORD_CONC_N:-5}
+    WRITERS=${RECORD_WRITERS:-1}
     PACE=0.4
 fi
 T=$tmp
