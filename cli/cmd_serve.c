@@ -366,6 +366,11 @@ static int serve(serve_opts *o, srv_ctx *c)
     wait_for_signals(c, o, &old, &nold);
     rd_eprintf("serve: stopping; letting requests under way finish");
     srv_http_stop(h, 10);
+    {
+        unsigned long long w, k;
+        srv_cache_stats(c->cache, &w, &k);
+        if (w > 0) rd_eprintf("serve: %llu recorded writes in %llu commits", w, k);
+    }
     srv_events_free(c->events); /* after the daemon: its streams are gone */
     c->events = NULL;
     for (i = 0; i < nold; i++) srv_lib_free(old[i]);

@@ -149,6 +149,8 @@ json_t *srv_lib_json(const srv_lib *l);
  * when the store could not be opened). */
 int srv_cache_new(const char *db_path, unsigned nconn, srv_cache **out, dt_error *err);
 void srv_cache_free(srv_cache *c);   /* closes every live session (still resumable) */
+/* Recorded writes and the COMMITs that held them, over the pool (group commit, SQLite). */
+void srv_cache_stats(srv_cache *c, unsigned long long *writes, unsigned long long *commits);
 /* q->agent (from the token) is recorded as the session's agent. */
 void srv_sessions_create(srv_ctx *c, const srv_req *q, srv_resp *r);
 void srv_sessions_get(srv_ctx *c, const srv_req *q, const char *id, srv_resp *r);

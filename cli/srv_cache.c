@@ -10,8 +10,11 @@
  * (srv_sessions.c checks at every request), else it is dropped and loaded again.  Locking: the
  * table lock guards the slots and the use counts and is never held while waiting for a connection
  * lock (an evicted entry is closed after the table lock is let go); a connection lock (taken in
- * turn, recursive) serialises the requests on the sessions of one connection.  Open addressing on
- * the id hash keeps a lookup constant-time.
+ * turn, recursive) serialises the use of one connection.  A request holds its session's own lock
+ * (taken before the connection's) for the whole request, and the connection's lock for all of it
+ * too except while its write waits for a group commit (SQLite, dt_recorder_group_commit): then
+ * the requests queued behind reach their writes, and one COMMIT holds them all.  Open addressing
+ * on the id hash keeps a lookup constant-time.
  */
 #include "srv_cache.h"
 
@@ -22,6 +25,7 @@
 
 #define SRV_CACHE_CAP 4096  /* live sessions per process; a power of two */
 #define SRV_POOL_MAX 64     /* store connections at most */
+#define SRV_GROUP_MAX 64    /* writes in one group commit at most: one per HTTP thread is plenty */
 
 typedef struct srv_conn {
     srv_lock mu;
@@ -109,6 +113,30 @@ void srv_lock_give(srv_lock *l)
     pthread_mutex_unlock(&l->m);
 }
 
+/* For the group commit: let go of the lock entirely (the owner's depth is returned) while this
+ * thread's write waits, then take it again in turn with that depth. */
+static unsigned lock_release(void *user)
+{
+    srv_lock *l = user;
+    unsigned depth;
+    pthread_mutex_lock(&l->m);
+    depth = l->depth;
+    l->depth = 0;
+    l->serving++;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->m);
+    return depth;
+}
+
+static void lock_retake(void *user, unsigned depth)
+{
+    srv_lock *l = user;
+    srv_lock_take(l);
+    pthread_mutex_lock(&l->m);
+    l->depth = depth;
+    pthread_mutex_unlock(&l->m);
+}
+
 static void pool_close(srv_cache *c)
 {
     unsigned i;
@@ -128,6 +156,12 @@ static int pool_open(srv_cache *c, const char *db_path, unsigned nconn, dt_error
         if (lock_init(&k->mu) != 0) {
             rc = -1;
         } else if (dt_recorder_open(db_path, 0, &k->base, err) != DT_OK) {
+            lock_destroy(&k->mu);
+            rc = -1;
+        } else if (!dt_rec_store_is_pg(db_path) &&
+                   dt_recorder_group_commit(k->base, SRV_GROUP_MAX, lock_release, lock_retake,
+                                            &k->mu, err) != DT_OK) {
+            dt_recorder_close(k->base);
             lock_destroy(&k->mu);
             rc = -1;
         } else {
@@ -158,6 +192,20 @@ int srv_cache_new(const char *db_path, unsigned nconn, srv_cache **out, dt_error
     return 0;
 }
 
+void srv_cache_stats(srv_cache *c, unsigned long long *writes, unsigned long long *commits)
+{
+    unsigned i;
+    *writes = *commits = 0;
+    for (i = 0; i < c->nconn; i++) {
+        uint64_t w, k;
+        srv_lock_take(&c->conn[i].mu);
+        dt_recorder_group_stats(c->conn[i].base, &w, &k);
+        srv_lock_give(&c->conn[i].mu);
+        *writes += w;
+        *commits += k;
+    }
+}
+
 srv_lock *srv_cache_lock_of(srv_cache *c, const char *id)
 {
     return &c->conn[hash(id) % c->nconn].mu;
@@ -178,6 +226,7 @@ static void entry_free(srv_entry *e)
     dt_recorder_close(e->rec);   /* flushes; an unfinished session stays active and resumable */
     srv_lock_give(e->mu);
     dt_session_free(e->s);
+    lock_destroy(&e->own);
     free(e);
 }
 
@@ -195,6 +244,10 @@ srv_entry *srv_entry_new(srv_cache *c, const char *id)
 {
     srv_entry *e = calloc(1, sizeof *e);
     if (!e) return NULL;
+    if (lock_init(&e->own) != 0) {
+        free(e);
+        return NULL;
+    }
     snprintf(e->id, sizeof e->id, "%s", id);
     e->mu = srv_cache_lock_of(c, id);
     return e;
@@ -239,6 +292,14 @@ static srv_entry *evict_one(srv_cache *c)
     return e;
 }
 
+/* The session's lock first, then its connection's: a request waiting for its group commit holds
+ * the one and not the other. */
+static void take_both(srv_entry *e)
+{
+    srv_lock_take(&e->own);
+    srv_lock_take(e->mu);
+}
+
 srv_entry *srv_cache_acquire(srv_cache *c, const char *id)
 {
     srv_entry *e = NULL;
@@ -250,7 +311,7 @@ srv_entry *srv_cache_acquire(srv_cache *c, const char *id)
         e->users++;
     }
     pthread_mutex_unlock(&c->mu);
-    if (e) srv_lock_take(e->mu);
+    if (e) take_both(e);
     return e;
 }
 
@@ -271,7 +332,7 @@ int srv_cache_insert(srv_cache *c, srv_entry *e)
     }
     pthread_mutex_unlock(&c->mu);
     entry_free(victim);
-    if (rc == 0) srv_lock_take(e->mu);
+    if (rc == 0) take_both(e);
     return rc;
 }
 
@@ -292,6 +353,7 @@ void srv_cache_release(srv_cache *c, srv_entry *e)
     e->last_used = time(NULL);
     drop = e->dead;
     srv_lock_give(e->mu);
+    srv_lock_give(&e->own);
     pthread_mutex_lock(&c->mu);
     e->users--;
     if (drop && e->users == 0 && unlink_entry(c, e)) {

@@ -22,6 +22,7 @@ void srv_lock_give(srv_lock *l);
 
 typedef struct srv_entry {
     char id[40];
+    srv_lock own;           /* the session's: held by the request using it (srv_cache.c) */
     srv_lock *mu;           /* its store connection's lock (srv_cache_lock_of) */
     dt_session *s;          /* owned */
     dt_recorder *rec;       /* owned; records s */

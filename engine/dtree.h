@@ -661,6 +661,27 @@ DT_API dt_status dt_recorder_open(const char *path, unsigned flags, dt_recorder 
  * lease is the new recorder's own.  *out owns the recorder (dt_recorder_close, which leaves the
  * connection open); DT_EARG for a missing or read-only base. */
 DT_API dt_status dt_recorder_open_shared(dt_recorder *base, dt_recorder **out, dt_error *err);
+/* Group commit on base's SQLite connection, for the recorders sharing it (opened after this
+ * call): when the writes of several sessions wait for the connection at once, the first of them
+ * whose turn comes (the leader) writes them all in one transaction, each under a SAVEPOINT of its
+ * own, and one COMMIT; each write then returns its own result, and only after that COMMIT is
+ * durable (an answer is still committed before the call that made it returns).  A refused write
+ * (out of order, claim lost) is taken back alone; a failed COMMIT fails every write of the group
+ * (their events stay queued, as for any failed write); any other store failure has the group
+ * written again one write at a time.  At most `max` writes (1 to 1024) go in one transaction.
+ * The caller's lock on the connection (one per connection, see dt_recorder_open_shared) must be
+ * taken in turn (first come, first served): a write lets go of it with release(user), which
+ * returns what retake(user, held) needs to take it back, in turn, so that the sessions queued
+ * behind reach their writes meanwhile.  Every recorder call on the connection, the writes
+ * included, is made with that lock held.  DT_EARG on PostgreSQL, a read-only or a shared base,
+ * or a bad max. */
+DT_API dt_status dt_recorder_group_commit(dt_recorder *base, unsigned max,
+                                          unsigned (*release)(void *user),
+                                          void (*retake)(void *user, unsigned held), void *user,
+                                          dt_error *err);
+/* What the group commit on base's connection did so far: writes made and COMMITs they took
+ * (equal when no two writes ever shared one).  Zeros without group commit. */
+DT_API void dt_recorder_group_stats(const dt_recorder *base, uint64_t *writes, uint64_t *commits);
 /* Flush what is buffered (see above), detach from the session being recorded (its status stays as
  * it is: a session never finished stays "active" and can be resumed), close.  Call it before
  * freeing that session.  NULL does nothing. */

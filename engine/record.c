@@ -236,6 +236,7 @@ dt_status dt_recorder_open_shared(dt_recorder *base, dt_recorder **out, dt_error
     rec->flags = base->flags;
     rec->busy_ms = base->busy_ms;
     rec->claim_ms = REC_CLAIM_MS;
+    rec->group = base->group;
     memcpy(rec->ident, base->ident, sizeof rec->ident);
     *out = rec;
     return DT_OK;
@@ -266,8 +267,10 @@ void dt_recorder_close(dt_recorder *rec)
     dt_free(rec->pend);
     rdb_finalize(rec->ins_event);
     rdb_finalize(rec->upd_session);
-    if (!rec->shared_db)
+    if (!rec->shared_db) {
+        dt_rec_group_free(rec->group);
         rdb_close(rec->db);
+    }
     dt_free(rec->path);
     wipe_free(rec->where);
     dt_free(rec->resume_agent);

@@ -155,6 +155,7 @@ struct dt_recorder {
     dt_rec_seal *seal;
     size_t nseal, capseal;
     struct rec_spool *spool; /* where events go while the store cannot be reached (record_spool.c) */
+    struct dt_rec_group *group; /* the connection's group commit (record_group.c), or NULL */
     /* what the last dt_rec_resume handed out points at */
     char *resume_agent;
     char resume_note[512];
@@ -291,6 +292,20 @@ int dt_rec_queue(dt_recorder *rec, const char *kind, const char *tree_id, const 
 int dt_rec_queue_initial_vars(dt_recorder *rec);
 /* Write the queue in one transaction; 0 on success, else -1 with rec->failed/msg set. */
 int dt_rec_write_pending(dt_recorder *rec);
+/* The parts of that write, for record_group.c.  write_alone: the queue (after `back` spooled
+ * events put back in front) in a transaction of its own, then write_end.  write_rows: the
+ * queue's statements inside the caller's write transaction (nothing when what a lost COMMIT
+ * stored after all was all there was); RDB_OK or the failure.  write_end: after the transaction
+ * holding them committed (rc RDB_OK) or failed: the queue emptied, or kept (and spooled) with
+ * rec->msg said; undo(rec) takes the failed part back (NULL: rdb_rollback).  0 or -1. */
+int dt_rec_write_alone(dt_recorder *rec, size_t back);
+int dt_rec_write_rows(dt_recorder *rec);
+int dt_rec_write_end(dt_recorder *rec, int rc, size_t back, void (*undo)(dt_recorder *));
+
+/* record_group.c: the writes of the recorders sharing one connection, several in one COMMIT
+ * when they wait at once.  0 or -1, as dt_rec_write_pending. */
+int dt_rec_group_write(dt_recorder *rec, size_t back);
+void dt_rec_group_free(struct dt_rec_group *g);
 void dt_rec_pending_clear(dt_recorder *rec);
 /* Attach rec to session s as session row `sid`/`uuid` and install the observer. */
 dt_status dt_rec_attach(dt_recorder *rec, dt_session *s, const dt_tree *tree, int64_t sid,

@@ -247,17 +247,21 @@ static int drop_written(dt_recorder *rec)
     return RDB_OK;
 }
 
-static int write_all(dt_recorder *rec)
+/* Ready to write: the statements prepared, and what a lost COMMIT stored after all dropped from
+ * the queue.  RDB_OK with rec->npend == 0 when nothing is left to write. */
+static int ready_rows(dt_recorder *rec)
 {
     int rc = prepare_writes(rec);
     if (rc == RDB_OK && rec->retry)
         rc = drop_written(rec);
-    if (rc == RDB_OK && rec->npend == 0)
-        return RDB_OK;
-    if (rc == RDB_OK) /* one round trip to a server for all of it (record_db.h) */
-        rc = rdb_begin_batch(rec->db);
-    if (rc == RDB_OK) /* first: a session taken over by another agent gets nothing more */
-        rc = dt_rec_claim_renew(rec, dt_rec_now(rec));
+    return rc;
+}
+
+/* The queue's rows, inside the caller's write transaction. */
+static int write_rows(dt_recorder *rec)
+{
+    /* first: a session taken over by another agent gets nothing more */
+    int rc = dt_rec_claim_renew(rec, dt_rec_now(rec));
     for (size_t i = 0; rc == RDB_OK && i < rec->npend; i++) {
         rc = insert_one(rec, &rec->pend[i]);
         if (rc == RDB_OK && rec->pend[i].box)
@@ -268,6 +272,24 @@ static int write_all(dt_recorder *rec)
     }
     if (rc == RDB_OK)
         rc = update_session(rec, rec->upd_session, rec->pend, rec->npend);
+    return rc;
+}
+
+int dt_rec_write_rows(dt_recorder *rec)
+{
+    int rc = ready_rows(rec);
+    return rc == RDB_OK && rec->npend > 0 ? write_rows(rec) : rc;
+}
+
+static int write_all(dt_recorder *rec)
+{
+    int rc = ready_rows(rec);
+    if (rc == RDB_OK && rec->npend == 0)
+        return RDB_OK;
+    if (rc == RDB_OK) /* one round trip to a server for all of it (record_db.h) */
+        rc = rdb_begin_batch(rec->db);
+    if (rc == RDB_OK)
+        rc = write_rows(rec);
     if (rc == RDB_OK) { /* the live board (sessions --follow) is told, after the commit */
         rdb_pg_notify(rec->db, "dtree_sessions", rec->sid);
         rc = rdb_commit(rec->db);
@@ -283,7 +305,8 @@ static int may_have_committed(int rc)
     return rc == RDB_ECONN || rc == RDB_EIO || rc == RDB_EOTHER;
 }
 
-int dt_rec_write_pending(dt_recorder *rec)
+/* Nothing to write (0), a write to make (1), or none possible (-1, rec->msg says why). */
+static int write_wanted(dt_recorder *rec)
 {
     if (rec->npend == 0)
         return 0;
@@ -296,10 +319,11 @@ int dt_rec_write_pending(dt_recorder *rec)
         rec->tampered = rec->failed = 1; /* the first check's message stays */
         return -1;
     }
-    size_t back = dt_rec_spool_take_back(rec); /* spooled events first, in order */
-    int rc = write_all(rec);
-    if (rc == RDB_EFULL && rdb_reclaim(rec->db))
-        rc = write_all(rec); /* space given back: once more at once (the events are all queued) */
+    return 1;
+}
+
+int dt_rec_write_end(dt_recorder *rec, int rc, size_t back, void (*undo)(dt_recorder *))
+{
     rec->last_rc = rc;
     if (rc == RDB_OK) {
         if (!dt_rec_is_pg(rec))
@@ -318,7 +342,10 @@ int dt_rec_write_pending(dt_recorder *rec)
                  rec->npend == 1 ? "" : "s");
         dt_rec_sqlmsg(rec, rc, what, rec->msg, sizeof rec->msg);
     }
-    rdb_rollback(rec->db);
+    if (undo)
+        undo(rec);
+    else
+        rdb_rollback(rec->db);
     if (rc != REC_CLAIM_LOST && dt_rec_spool_store(rec, rc, back) == 0) {
         rec->failed = 0; /* every event is in the spool: the call goes on, nothing is lost */
         rec->msg[0] = '\0';
@@ -330,6 +357,26 @@ int dt_rec_write_pending(dt_recorder *rec)
         dt_rec_claim_lost_msg(rec, rec->msg, sizeof rec->msg);
     }
     return -1;
+}
+
+int dt_rec_write_alone(dt_recorder *rec, size_t back)
+{
+    int rc = write_all(rec);
+    if (rc == RDB_EFULL && rdb_reclaim(rec->db))
+        rc = write_all(rec); /* space given back: once more at once (the events are all queued) */
+    return dt_rec_write_end(rec, rc, back, NULL);
+}
+
+int dt_rec_write_pending(dt_recorder *rec)
+{
+    int want = write_wanted(rec);
+    if (want <= 0)
+        return want;
+    size_t back = dt_rec_spool_take_back(rec); /* spooled events first, in order */
+    /* several sessions on one connection: their writes may share one COMMIT (record_group.c) */
+    if (rec->group && !rdb_in_tx(rec->db))
+        return dt_rec_group_write(rec, back);
+    return dt_rec_write_alone(rec, back);
 }
 
 void dt_rec_observer(void *user, const dt_event *ev)
