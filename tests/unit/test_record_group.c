@@ -1,0 +1,383 @@
+/*
+ * test_record_group.c — one COMMIT per answer, and group commit (record_group.c): the writes of
+ * sessions sharing one SQLite connection that wait at once go in one COMMIT, each still gets its
+ * own result, a refused write loses none of the others' events, and a failed COMMIT keeps every
+ * write of its group queued.  The connection lock is a ticket lock as `dtree serve` has; the tests
+ * that need a group for certain hold it while K writers queue behind, then let them go.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtree.h"
+#include "record.h"
+
+#define RAW(rec) ((sqlite3 *)rdb_sqlite_handle((rec)->db))
+#define K 6 /* writers in the group tests */
+
+static const char TREE[] = "<tree id=\"loop\" version=\"1\" title=\"L\" start=\"q1\">"
+                           "<question id=\"q1\"><say>First?</say>"
+                           "<choice id=\"a\" to=\"q2\">On</choice></question>"
+                           "<question id=\"q2\"><say>Second?</say>"
+                           "<choice id=\"b\" to=\"q1\">Back</choice></question></tree>";
+
+static char dir[64], dbpath[128];
+
+/* ---- a ticket lock, as the server's connection lock ---- */
+typedef struct tlock {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    unsigned long next, serving;
+} tlock;
+static tlock L = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+
+static void take(tlock *l)
+{
+    pthread_mutex_lock(&l->m);
+    unsigned long t = l->next++;
+    while (t != l->serving)
+        pthread_cond_wait(&l->cv, &l->m);
+    pthread_mutex_unlock(&l->m);
+}
+
+static void give(tlock *l)
+{
+    pthread_mutex_lock(&l->m);
+    l->serving++;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->m);
+}
+
+/* How many wait for the lock (the holder not counted). */
+static unsigned long waiting(tlock *l)
+{
+    pthread_mutex_lock(&l->m);
+    unsigned long n = l->next - l->serving - 1;
+    pthread_mutex_unlock(&l->m);
+    return n;
+}
+
+static unsigned release_cb(void *user)
+{
+    give(user);
+    return 1;
+}
+
+static void retake_cb(void *user, unsigned held)
+{
+    assert_int_equal(held, 1);
+    take(user);
+}
+
+static int commits;
+static int veto; /* 1: every COMMIT fails (the commit hook turns it into a rollback) */
+static int on_commit(void *user)
+{
+    (void)user;
+    commits++;
+    return veto;
+}
+
+static long long peek(const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static long long events_of(const char *id)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM events e JOIN sessions s ON s.sid = e.sid WHERE s.uuid = '%s'",
+             id);
+    return peek(sql);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/dtgroup.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(dbpath, sizeof dbpath, "%s/s.db", dir);
+    commits = veto = 0;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static dt_tree *tree(void)
+{
+    dt_tree *t = NULL;
+    assert_int_equal(dt_tree_load_memory(TREE, strlen(TREE), "loop.xml", NULL, &t, NULL), DT_OK);
+    return t;
+}
+
+static dt_recorder *open_base(int group)
+{
+    dt_recorder *rec = NULL;
+    assert_int_equal(dt_recorder_open(dbpath, 0, &rec, NULL), DT_OK);
+    if (group)
+        assert_int_equal(
+            dt_recorder_group_commit(rec, 64, release_cb, retake_cb, &L, NULL), DT_OK);
+    sqlite3_commit_hook(RAW(rec), on_commit, NULL);
+    return rec;
+}
+
+typedef struct writer {
+    dt_recorder *rec;
+    dt_session *s;
+    char id[37];
+    int answers, failed;
+} writer;
+
+static void start(writer *w, dt_recorder *base, const dt_tree *t)
+{
+    dt_record_meta m = {.agent = "a", .mode = "scripted", .host = "h"};
+    assert_int_equal(dt_recorder_open_shared(base, &w->rec, NULL), DT_OK);
+    assert_int_equal(dt_session_new(t, &w->s, NULL), DT_OK);
+    assert_int_equal(dt_recorder_begin(w->rec, w->s, t, &m, w->id, NULL), DT_OK);
+    assert_int_equal(dt_session_start(w->s, NULL), DT_OK);
+}
+
+static void stop(writer *w)
+{
+    dt_recorder_close(w->rec);
+    dt_session_free(w->s);
+}
+
+/* One answer under the connection lock, as a server request makes it. */
+static void *answer_once(void *arg)
+{
+    writer *w = arg;
+    take(&L);
+    if (dt_session_choose_label(w->s, "1", NULL) == DT_OK)
+        w->answers++;
+    w->failed = dt_recorder_failed(w->rec);
+    give(&L);
+    return NULL;
+}
+
+/* The K writers each answer once while the lock is held here; then it is let go: the first
+ * writer's turn comes back after all the others queued their writes. */
+static void answer_together(writer *w)
+{
+    pthread_t th[K];
+    take(&L);
+    for (int i = 0; i < K; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, answer_once, &w[i]), 0);
+    while (waiting(&L) < K)
+        sched_yield();
+    give(&L);
+    for (int i = 0; i < K; i++)
+        pthread_join(th[i], NULL);
+}
+
+/* Without a group: an answer (its ANSWER and the STEP it leads to) is one COMMIT. */
+static void test_one_commit_per_answer(void **state)
+{
+    (void)state;
+    dt_tree *t = tree();
+    dt_recorder *base = open_base(0);
+    writer w = {0};
+    start(&w, base, t);
+    long long before = events_of(w.id);
+    commits = 0;
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(dt_session_choose_label(w.s, "1", NULL), DT_OK);
+    assert_int_equal(commits, 10);
+    assert_int_equal(events_of(w.id), before + 20);
+    stop(&w);
+    dt_recorder_close(base);
+    dt_tree_free(t);
+}
+
+static void start_all(writer *w, dt_recorder *base, const dt_tree *t)
+{
+    take(&L); /* begin writes too: under the lock, as the server's requests */
+    for (int i = 0; i < K; i++)
+        start(&w[i], base, t);
+    give(&L);
+}
+
+static void stop_all(writer *w, dt_recorder *base, dt_tree *t)
+{
+    take(&L);
+    for (int i = 0; i < K; i++)
+        stop(&w[i]);
+    give(&L);
+    dt_recorder_close(base);
+    dt_tree_free(t);
+}
+
+/* K answers at once: one COMMIT, each its own success, every event stored. */
+static void test_group_one_commit(void **state)
+{
+    (void)state;
+    dt_tree *t = tree();
+    dt_recorder *base = open_base(1);
+    writer w[K] = {0};
+    long long before[K];
+    start_all(w, base, t);
+    for (int i = 0; i < K; i++)
+        before[i] = events_of(w[i].id);
+    commits = 0;
+    answer_together(w);
+    assert_int_equal(commits, 1);
+    for (int i = 0; i < K; i++) {
+        assert_int_equal(w[i].answers, 1);
+        assert_int_equal(w[i].failed, 0);
+        assert_int_equal(events_of(w[i].id), before[i] + 2);
+    }
+    uint64_t writes, groups;
+    dt_recorder_group_stats(base, &writes, &groups);
+    assert_true(writes >= K && groups < writes);
+    stop_all(w, base, t);
+}
+
+/* One writer's event is refused (the store already holds a later one): its part alone is taken
+ * back; the others' events are all in the same COMMIT. */
+static void test_group_refusal_is_its_own(void **state)
+{
+    (void)state;
+    dt_tree *t = tree();
+    dt_recorder *base = open_base(1);
+    writer w[K] = {0};
+    long long before[K];
+    start_all(w, base, t);
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO events(sid, seq, time_ms, kind, tree_id, step_id, step_kind, choice_id,"
+             " label, var, value, text, outcome, extra, sensitive, path_length)"
+             " SELECT sid, seq + 100, time_ms, kind, tree_id, step_id, step_kind, choice_id, label,"
+             " var, value, text, outcome, extra, sensitive, path_length FROM events WHERE sid ="
+             " (SELECT sid FROM sessions WHERE uuid = '%s') ORDER BY seq DESC LIMIT 1 RETURNING 1",
+             w[2].id);
+    assert_int_equal(peek(sql), 1);
+    for (int i = 0; i < K; i++)
+        before[i] = events_of(w[i].id);
+    commits = 0;
+    answer_together(w);
+    assert_int_equal(commits, 1);
+    for (int i = 0; i < K; i++) {
+        assert_int_equal(w[i].failed, i == 2);
+        assert_int_equal(events_of(w[i].id), before[i] + (i == 2 ? 0 : 2));
+    }
+    assert_int_equal(dt_recorder_pending(w[2].rec), 2); /* kept in memory, not lost */
+    assert_string_not_equal(dt_recorder_message(w[2].rec), "");
+    stop_all(w, base, t);
+}
+
+/* The COMMIT fails: every write of the group fails and keeps its events; the next write of each
+ * stores them all. */
+static void test_group_commit_failure_keeps_all(void **state)
+{
+    (void)state;
+    dt_tree *t = tree();
+    dt_recorder *base = open_base(1);
+    writer w[K] = {0};
+    long long before[K];
+    start_all(w, base, t);
+    for (int i = 0; i < K; i++)
+        before[i] = events_of(w[i].id);
+    veto = 1;
+    commits = 0;
+    answer_together(w);
+    assert_int_equal(commits, 1); /* one COMMIT tried, for all of them */
+    for (int i = 0; i < K; i++) {
+        assert_int_equal(w[i].failed, 1);
+        assert_int_equal(dt_recorder_pending(w[i].rec), 2);
+        assert_int_equal(events_of(w[i].id), before[i]);
+    }
+    veto = 0;
+    answer_together(w);
+    for (int i = 0; i < K; i++) {
+        assert_int_equal(w[i].failed, 0);
+        assert_int_equal(dt_recorder_pending(w[i].rec), 0);
+        assert_int_equal(events_of(w[i].id), before[i] + 4);
+    }
+    stop_all(w, base, t);
+}
+
+/* Many rounds with no help from the test: every answer stored, fewer COMMITs than answers. */
+static void *answer_many(void *arg)
+{
+    for (int i = 0; i < 25; i++)
+        answer_once(arg);
+    return NULL;
+}
+
+static void test_group_free_running(void **state)
+{
+    (void)state;
+    dt_tree *t = tree();
+    dt_recorder *base = open_base(1);
+    writer w[K] = {0};
+    long long before[K];
+    pthread_t th[K];
+    start_all(w, base, t);
+    for (int i = 0; i < K; i++)
+        before[i] = events_of(w[i].id);
+    commits = 0;
+    take(&L);
+    for (int i = 0; i < K; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, answer_many, &w[i]), 0);
+    while (waiting(&L) < K)
+        sched_yield();
+    give(&L);
+    for (int i = 0; i < K; i++)
+        pthread_join(th[i], NULL);
+    assert_true(commits < K * 25);
+    for (int i = 0; i < K; i++) {
+        assert_int_equal(w[i].answers, 25);
+        assert_int_equal(w[i].failed, 0);
+        assert_int_equal(events_of(w[i].id), before[i] + 50);
+    }
+    stop_all(w, base, t);
+}
+
+static void test_group_refuses_bad_use(void **state)
+{
+    (void)state;
+    dt_recorder *base = open_base(0), *shared = NULL;
+    assert_int_equal(dt_recorder_group_commit(base, 0, release_cb, retake_cb, &L, NULL), DT_EARG);
+    assert_int_equal(dt_recorder_group_commit(base, 64, NULL, retake_cb, &L, NULL), DT_EARG);
+    assert_int_equal(dt_recorder_open_shared(base, &shared, NULL), DT_OK);
+    assert_int_equal(dt_recorder_group_commit(shared, 64, release_cb, retake_cb, &L, NULL),
+                     DT_EARG);
+    assert_int_equal(dt_recorder_group_commit(base, 64, release_cb, retake_cb, &L, NULL), DT_OK);
+    assert_int_equal(dt_recorder_group_commit(base, 64, release_cb, retake_cb, &L, NULL), DT_EARG);
+    dt_recorder_close(shared);
+    dt_recorder_close(base);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_one_commit_per_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_one_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_refusal_is_its_own, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_failure_keeps_all, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_free_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_refuses_bad_use, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
