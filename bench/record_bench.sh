@@ -4,7 +4,7 @@
 # 1,000,000) recorded steps (the schema made by `dtree run` itself, the rows in bulk by the store's
 # own client) against the very same SQL (`dtree report --sql` for that store) run by sqlite3 or
 # psql on the same data: best of 3 each, as a ratio (target <= 1.5).  Then, per store:
-#   sqlite  the per-step recording overhead of `dtree run` (one committed transaction per event,
+#   sqlite  the per-step recording overhead of `dtree run` (one committed transaction per answer,
 #           synchronous=FULL) against `dtree run --no-record` on a 200-step tree;
 #   pg      (issue 12; a throw-away cluster from tests/lib/pg.sh, fsync and synchronous_commit
 #           on) $PG_BENCH_WRITERS (default 32) writers, each its own recorder and connection

@@ -1,6 +1,6 @@
 /*
  * test_record.c — the recorder: schema creation and migration, refusing foreign/newer files,
- * one committed transaction per event, redaction, failure buffering (full disk, locked), queries
+ * one committed transaction per action, redaction, failure buffering (full disk, locked), queries
  * (list, lookup, transcript with the why, report) and resume (replay, sensitive stop, changed
  * tree, back/restart).  Databases live in a fresh temporary directory per test.
  */
