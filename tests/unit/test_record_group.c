@@ -218,6 +218,23 @@ static void start_all(writer *w, dt_recorder *base, const dt_tree *t)
     give(&L);
 }
 
+static void count_all(const writer *w, long long *before)
+{
+    for (int i = 0; i < K; i++)
+        before[i] = events_of(w[i].id);
+    commits = 0;
+}
+
+/* Each writer answered `answers` times, failed as `failed_one` says (-1: none), and its store
+ * holds `added` more events (none for the failed one). */
+static void expect_all(const writer *w, const long long *before, int failed_one, int added)
+{
+    for (int i = 0; i < K; i++) {
+        assert_int_equal(w[i].failed, i == failed_one);
+        assert_int_equal(events_of(w[i].id), before[i] + (i == failed_one ? 0 : added));
+    }
+}
+
 static void stop_all(writer *w, dt_recorder *base, dt_tree *t)
 {
     take(&L);
@@ -237,16 +254,12 @@ static void test_group_one_commit(void **state)
     writer w[K] = {0};
     long long before[K];
     start_all(w, base, t);
-    for (int i = 0; i < K; i++)
-        before[i] = events_of(w[i].id);
-    commits = 0;
+    count_all(w, before);
     answer_together(w);
     assert_int_equal(commits, 1);
-    for (int i = 0; i < K; i++) {
+    expect_all(w, before, -1, 2);
+    for (int i = 0; i < K; i++)
         assert_int_equal(w[i].answers, 1);
-        assert_int_equal(w[i].failed, 0);
-        assert_int_equal(events_of(w[i].id), before[i] + 2);
-    }
     uint64_t writes, groups;
     dt_recorder_group_stats(base, &writes, &groups);
     assert_true(writes >= K && groups < writes);
@@ -272,15 +285,10 @@ static void test_group_refusal_is_its_own(void **state)
              " (SELECT sid FROM sessions WHERE uuid = '%s') ORDER BY seq DESC LIMIT 1 RETURNING 1",
              w[2].id);
     assert_int_equal(peek(sql), 1);
-    for (int i = 0; i < K; i++)
-        before[i] = events_of(w[i].id);
-    commits = 0;
+    count_all(w, before);
     answer_together(w);
     assert_int_equal(commits, 1);
-    for (int i = 0; i < K; i++) {
-        assert_int_equal(w[i].failed, i == 2);
-        assert_int_equal(events_of(w[i].id), before[i] + (i == 2 ? 0 : 2));
-    }
+    expect_all(w, before, 2, 2);
     assert_int_equal(dt_recorder_pending(w[2].rec), 2); /* kept in memory, not lost */
     assert_string_not_equal(dt_recorder_message(w[2].rec), "");
     stop_all(w, base, t);
@@ -296,10 +304,8 @@ static void test_group_commit_failure_keeps_all(void **state)
     writer w[K] = {0};
     long long before[K];
     start_all(w, base, t);
-    for (int i = 0; i < K; i++)
-        before[i] = events_of(w[i].id);
+    count_all(w, before);
     veto = 1;
-    commits = 0;
     answer_together(w);
     assert_int_equal(commits, 1); /* one COMMIT tried, for all of them */
     for (int i = 0; i < K; i++) {
@@ -309,11 +315,9 @@ static void test_group_commit_failure_keeps_all(void **state)
     }
     veto = 0;
     answer_together(w);
-    for (int i = 0; i < K; i++) {
-        assert_int_equal(w[i].failed, 0);
+    expect_all(w, before, -1, 4);
+    for (int i = 0; i < K; i++)
         assert_int_equal(dt_recorder_pending(w[i].rec), 0);
-        assert_int_equal(events_of(w[i].id), before[i] + 4);
-    }
     stop_all(w, base, t);
 }
 
@@ -334,9 +338,7 @@ static void test_group_free_running(void **state)
     long long before[K];
     pthread_t th[K];
     start_all(w, base, t);
-    for (int i = 0; i < K; i++)
-        before[i] = events_of(w[i].id);
-    commits = 0;
+    count_all(w, before);
     take(&L);
     for (int i = 0; i < K; i++)
         assert_int_equal(pthread_create(&th[i], NULL, answer_many, &w[i]), 0);
@@ -346,11 +348,9 @@ static void test_group_free_running(void **state)
     for (int i = 0; i < K; i++)
         pthread_join(th[i], NULL);
     assert_true(commits < K * 25);
-    for (int i = 0; i < K; i++) {
+    expect_all(w, before, -1, 50);
+    for (int i = 0; i < K; i++)
         assert_int_equal(w[i].answers, 25);
-        assert_int_equal(w[i].failed, 0);
-        assert_int_equal(events_of(w[i].id), before[i] + 50);
-    }
     stop_all(w, base, t);
 }
 
