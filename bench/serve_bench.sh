@@ -6,7 +6,8 @@
 # the same file system).  An answer is POST /v1/sessions/{id}/answer with the seq last seen, on a
 # pool of sessions of a two-question loop (bench/serve_answer.lua keeps each seq and never sends
 # two answers to one session at once).  Memory per live session: the server's RSS before and after
-# starting SERVE_BENCH_SESSIONS (default 1000) sessions, divided.  Never part of make check.
+# starting SERVE_BENCH_SESSIONS (default 1000) sessions, divided.  Last, how many recorded writes
+# shared a COMMIT (group commit on SQLite: the server's closing line).  Never part of make check.
 # Usage: sh bench/serve_bench.sh   (DTREE = the CLI, default $B/dtree; SERVE_BENCH_SECONDS per run;
 # SERVE_BENCH_ARGS: more options for the server, e.g. "--threads 16"; SERVE_BENCH_PG=1: the store
 # is a throw-away PostgreSQL cluster with fsync on (tests/lib/pg.sh), the raw rate psql's)
@@ -104,3 +105,5 @@ for c in 1 16 64; do
 done
 echo "  (x floor: answers/s over healthz/s; x insert: answers/s over the raw insert rate, goal >= 0.5;"
 echo "   p99 x: answer p99 over healthz p99; refused: non-2xx answers, expected 0)"
+kill "$pid" 2>/dev/null; wait "$pid" || true; pid=""
+sed -n 's/.*serve: \([0-9]*\) recorded writes in \([0-9]*\) commits.*/  group commit: \1 recorded writes in \2 COMMITs/p' "$T/log"
