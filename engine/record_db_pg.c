@@ -19,12 +19,17 @@
 #define MAX_PARAMS 32
 #define OID_INT8 20
 #define OID_TEXT 25
-#define RETRY_S 5          /* an unreachable server is not asked again at every answer */
+#define RETRY_MS 5000 /* an unreachable server is not asked again at every answer */
 /* Seconds libpq waits for a server that takes the connection and never answers (hung, or behind
  * a firewall that drops packets), unless the string or PGCONNECT_TIMEOUT says otherwise.  An
- * agent with a customer on the line waits this long before the call goes on in the spool, at the
- * start and at each retry: 5 s, not more (docs/recording.md, "Connecting"). */
+ * agent with a customer on the line waits this long at the start, before the call goes on in the
+ * spool: 5 s, not more (docs/recording.md, "Connecting").  A reconnection later is not waited for
+ * (usable()); it is given up after as long. */
 #define CONNECT_TIMEOUT_S "5"
+/* What one statement waits, at most, for a reconnection under way: a server that answers at once
+ * (the same machine, the LAN) is back within this statement; one that does not costs an answer no
+ * more than this, and the statement goes to the spool. */
+#define RECONNECT_WAIT_MS 50
 #define CACHE 64           /* statements kept prepared on the server, per connection */
 #define QMAX 128           /* results a batch leaves unread before it reads them (the server's send buffer) */
 #define MISS_STATE "22012" /* an expectation's miss on the server: the division by zero below */
@@ -57,7 +62,10 @@ typedef struct pdb {
     PGconn *conn;
     unsigned generation; /* bumped by every reconnection: server-side statements are gone */
     int tx;              /* 1 between our BEGIN and COMMIT/ROLLBACK: never reconnect inside */
-    time_t failed_at;    /* the last reconnection that failed: retried after RETRY_S only */
+    int connecting;      /* a reconnection is under way (PQresetStart), not waited for */
+    PostgresPollingStatusType want; /* what it waits for: the socket readable or writable */
+    int64_t tried_ms;               /* when the last reconnection started (monotonic), 0: none yet */
+    int64_t timeout_ms;             /* the connect timeout: a reconnection under way longer is given up */
     cached cache[CACHE];
     int ncache;
     int batch;                /* in pipeline mode (rdb_begin_batch) */
@@ -165,29 +173,78 @@ static void cache_clear(pdb *d)
     d->ncache = 0;
 }
 
-/* Outside a transaction, a broken connection is tried again before the statement (at most every
- * RETRY_S seconds: a server that does not answer costs connect_timeout each time).  Inside one,
- * never: what the transaction did is gone, and going on would write outside it. */
+static int64_t mono_ms(void);
+
+/* The reconnection under way ended (ok: 1 when it succeeded). */
+static int reconnected(pdb *d, int ok, const char *why)
+{
+    d->connecting = 0;
+    if (!ok) {
+        keep_msg(d, why ? why : PQerrorMessage(d->conn));
+        return 0;
+    }
+    d->msg[0] = '\0';
+    d->generation++;
+    cache_clear(d); /* the server forgot our prepared statements */
+    return 1;
+}
+
+/* Advance the reconnection under way as far as the socket allows within RECONNECT_WAIT_MS:
+ * libpq's steps (connect, startup, authentication) each wait for the server, and we wait for
+ * none of them longer.  1 when connected, 0 when it failed or is still under way. */
+static int advance(pdb *d)
+{
+    int64_t until = mono_ms() + RECONNECT_WAIT_MS;
+    for (int steps = 0; steps < 64; steps++) { /* bounded: each step is the server's reply */
+        if (d->want == PGRES_POLLING_OK)
+            return reconnected(d, 1, NULL);
+        if (d->want == PGRES_POLLING_FAILED)
+            return reconnected(d, 0, NULL);
+        int64_t left = until - mono_ms();
+        struct pollfd pf = {PQsocket(d->conn),
+                            d->want == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+        int r = pf.fd < 0 ? 1 : poll(&pf, 1, left > 0 ? (int)left : 0);
+        if (r < 0 && errno != EINTR)
+            return reconnected(d, 0, strerror(errno));
+        if (r > 0)
+            d->want = PQresetPoll(d->conn);
+        else if (r == 0)
+            break;
+    }
+    if (mono_ms() - d->tried_ms >= d->timeout_ms) /* libpq leaves this timeout to us here */
+        return reconnected(d, 0, "the server did not answer within the connect timeout");
+    snprintf(d->msg, sizeof d->msg, "reconnecting to the server");
+    return 0;
+}
+
+/* Outside a transaction, a broken connection is tried again before the statement (a new try at
+ * most every RETRY_MS), without blocking: the try is started and then advanced at each statement
+ * (advance()), and until it has succeeded the statement fails as an unreachable server does, so
+ * that the recorder spools the answer at once.  Inside a transaction, never: what the transaction
+ * did is gone, and going on would write outside it. */
 static int usable(pdb *d)
 {
-    if (PQstatus(d->conn) == CONNECTION_OK)
+    if (!d->connecting && PQstatus(d->conn) == CONNECTION_OK)
         return 1;
-    time_t now = time(NULL);
-    if (d->tx || (d->failed_at && now - d->failed_at < RETRY_S)) {
+    if (d->tx) {
         if (!d->msg[0])
             keep_msg(d, PQerrorMessage(d->conn));
         return 0;
     }
-    PQreset(d->conn);
-    if (PQstatus(d->conn) != CONNECTION_OK) {
-        d->failed_at = now;
-        keep_msg(d, PQerrorMessage(d->conn));
-        return 0;
+    if (!d->connecting) {
+        int64_t now = mono_ms();
+        if (d->tried_ms && now - d->tried_ms < RETRY_MS) {
+            if (!d->msg[0])
+                keep_msg(d, PQerrorMessage(d->conn));
+            return 0;
+        }
+        d->tried_ms = now;
+        if (!PQresetStart(d->conn)) /* (a host name is still resolved here, blocking) */
+            return reconnected(d, 0, NULL);
+        d->connecting = 1;
+        d->want = PGRES_POLLING_WRITING; /* as libpq's manual says to begin */
     }
-    d->failed_at = 0;
-    d->generation++;
-    cache_clear(d); /* the server forgot our prepared statements */
-    return 1;
+    return advance(d);
 }
 
 /* The highest $n outside string literals. */
@@ -751,6 +808,21 @@ static int connect_failure(const char *m)
     return RDB_ECONN;
 }
 
+/* The connect timeout the connection ended up with (the string's, PGCONNECT_TIMEOUT's, ours), in
+ * ms, as libpq reads it: at least 2 s; none (0) is ours, since a reconnection must end some time. */
+static int64_t timeout_of(PGconn *c)
+{
+    long s = strtol(CONNECT_TIMEOUT_S, NULL, 10);
+    PQconninfoOption *o = PQconninfo(c);
+    for (PQconninfoOption *i = o; i && i->keyword; i++)
+        if (strcmp(i->keyword, "connect_timeout") == 0 && i->val && strtol(i->val, NULL, 10) > 0)
+            s = strtol(i->val, NULL, 10);
+    PQconninfoFree(o);
+    return (int64_t)(s < 2 ? 2 : s > 86400 ? 86400
+                                           : s) *
+           1000;
+}
+
 int rdb_pg_open(const char *conninfo, int ro, int busy_ms, rdb **out, char *msg, size_t size)
 {
     (void)ro;
@@ -774,6 +846,7 @@ int rdb_pg_open(const char *conninfo, int ro, int busy_ms, rdb **out, char *msg,
         return RDB_ENOMEM;
     }
     PQsetNoticeProcessor(d->conn, no_notices, NULL);
+    d->timeout_ms = timeout_of(d->conn);
     if (PQstatus(d->conn) == CONNECTION_OK)
         return RDB_OK;
     keep_msg(d, PQerrorMessage(d->conn));

@@ -20,7 +20,7 @@
 . tests/lib/sync_kill.sh
 need psql
 need sqlite3
-e2e_on_exit() { [ -z "${lp:-}" ] || kill "$lp" 2>/dev/null; pg_stop; }
+e2e_on_exit() { [ -z "${lp:-}" ] || kill "$lp" 2>/dev/null; [ -z "${pp:-}" ] || kill "$pp" 2>/dev/null; pg_stop; }
 if ! pg_start; then echo "0 passed, 1 failed"; exit 1; fi
 export PG_DIR PG_USER PG_URI PG_PORT
 T=$tmp
@@ -87,6 +87,122 @@ st=$(q "$U" "SELECT status || ' ' || steps || ' ' || events FROM sessions")
 check "the session row is whole ($st)" '[ "$st" = "completed 7 15" ]'
 check "the spool kept nothing" '[ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events")" = 0 ]'
 
+# -- 1b. a server that goes silent mid-call (a black hole) and comes back --------------------------
+# The call reaches the server through a relay (proxy.py); when $T/hole exists the relay drops the
+# connections it carries and takes new ones without a word (a host whose packets are swallowed);
+# when it is gone again it carries the held ones on.  Each answer is timed from outside, from
+# writing it to the next question on the screen: a reconnection must never hold an answer up
+# (libpq's blocking connect held one for the whole connect timeout, 3 s here, about every 5 s).
+cat >"$T/proxy.py" <<'PY'
+import os, select, socket, sys
+port_file, upstream, hole = sys.argv[1:4]
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(64)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(ls.getsockname()[1]))
+os.rename(port_file + ".tmp", port_file)
+peer, held = {}, []
+def link(c):
+    u = socket.socket(socket.AF_UNIX)
+    try:
+        u.connect(upstream)
+    except OSError:
+        c.close(); u.close(); return
+    peer[c], peer[u] = u, c
+def drop(s):
+    o = peer.pop(s, None)
+    for x in (s, o):
+        if x is not None:
+            peer.pop(x, None); x.close()
+while True:
+    dark = os.path.exists(hole)
+    if dark:
+        for s in list(peer):
+            drop(s)
+    elif held:
+        for c in held:
+            link(c)
+        held = []
+    r = select.select([ls] + list(peer), [], [], 0.05)[0]
+    for s in r:
+        if s is ls:
+            c = ls.accept()[0]
+            held.append(c) if dark else link(c)
+        elif s in peer:
+            try:
+                data = s.recv(65536)
+            except OSError:
+                data = b""
+            try:
+                peer[s].sendall(data) if data else drop(s)
+            except (OSError, KeyError):
+                drop(s)
+PY
+python3 "$T/proxy.py" "$T/proxy.port" "$PG_DIR/.s.PGSQL.$PG_PORT" "$T/hole" &
+pp=$!
+until_file() { i=0; while [ $i -lt $WAIT ] && [ ! -s "$1" ]; do sleep 0.1; i=$((i + 1)); done; }
+until_file "$T/proxy.port"
+NQ=30
+{ echo '<?xml version="1.0" encoding="UTF-8"?><tree id="many" version="1" title="Many">'
+  k=1; while [ $k -lt $NQ ]; do
+      echo "<question id=\"q$k\"><say>Question $k of many.</say><choice id=\"a\" to=\"q$((k + 1))\">A</choice></question>"
+      k=$((k + 1)); done
+  echo "<question id=\"q$NQ\"><say>Question $NQ of many.</say><choice id=\"a\" to=\"done\">A</choice></question>"
+  echo '<end id="done" outcome="resolved"><say>Bye</say></end></tree>'; } >"$T/many.xml"
+LAT=1000                                     # ms an answer may take, from outside
+[ -z "${DTREE_WRAP:-}" ] || LAT=2500         # (still under the connect timeout it must not wait)
+ms() { echo $(($(date +%s%N) / 1000000)); }
+shown() { # $1 = a question's number: bounded wait until it is on the screen
+    i=0
+    while [ $i -lt $((WAIT * 5)) ]; do grep -q "Question $1 of" "$T/out_h" && return 0; sleep 0.02; i=$((i + 1)); done
+    return 1
+}
+slowest=0; times=
+answer() { # $1 = the question answered: answer it, time it until the next one shows
+    t0=$(ms); echo 1 >&3
+    if [ "$1" -lt $NQ ]; then shown $(($1 + 1)); else until_has "$T/out_h" "Outcome: resolved"; fi
+    took=$(($(ms) - t0)); times="$times $took"
+    [ "$took" -le "$slowest" ] || slowest=$took
+}
+H=$(pg_db hole)
+UH="postgresql://postgres@127.0.0.1:$(cat "$T/proxy.port")/hole?connect_timeout=3"
+$DTREE_WRAP "$DTREE" run "$T/many.xml" --db "$UH" --agent hole <"$T/in" >"$T/out_h" 2>"$T/err_h" &
+rp=$!
+exec 3>"$T/in"
+shown 1
+answer 1; answer 2
+check "before the hole, the answers are on the server" \
+    '[ "$(q "$H" "SELECT count(*) FROM events WHERE kind = '"'answer'"'")" = 2 ]'
+touch "$T/hole"
+k=3; while [ $k -le 18 ]; do answer $k; sleep 0.4; k=$((k + 1)); done
+dark_slowest=$slowest
+check "the server black-holed: no answer waited for it (slowest ${slowest} ms of:$times)" \
+    '[ "$slowest" -lt "$LAT" ]'
+check "the answers given meanwhile are in the spool ($(cat "$T/err_h"))" \
+    'grep -q "cannot be reached; the call goes on" "$T/err_h" && [ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events WHERE kind = '"'answer'"'")" -gt 0 ]'
+rm -f "$T/hole"
+slowest=0; times=
+while [ $k -lt $NQ ]; do answer $k; sleep 0.4; k=$((k + 1)); done
+have=$(q "$H" "SELECT count(*) FROM events WHERE kind = 'answer'")
+check "back: mid-call, every answer so far is on the server ($have of $((NQ - 1)); $(cat "$T/err_h"))" \
+    '[ "$have" = $((NQ - 1)) ] && grep -q "is back; the answers kept" "$T/err_h"'
+answer $NQ
+exec 3>&-
+wait $rp; rc=$?
+check "and no answer waited after it either (slowest ${slowest} ms of:$times)" '[ "$slowest" -lt "$LAT" ]'
+echo "black hole: the slowest answer took ${dark_slowest} ms while dark, ${slowest} ms after (limit $LAT)"
+check "the call went on to its end ($rc)" '[ "$rc" -eq 0 ] && grep -q "Outcome: resolved" "$T/out_h"'
+a=$(answers "$H")
+check "answers == answer events, every seq once ($a)" \
+    'set -- $a; [ "$1" = $NQ ] && [ "$2" = "$3" ] && [ "$3" = "$4" ]'
+st=$(q "$H" "SELECT status || ' ' || steps || ' ' || events FROM sessions")
+check "the session row is whole ($st; $a)" 'set -- $a; [ "$st" = "completed $((NQ + 1)) $2" ]'
+check "the spool kept nothing" '[ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events")" = 0 ]'
+check "no warning ($(cat "$T/err_h"))" '! grep -qi "warning\|failed" "$T/err_h"'
+kill "$pp"; wait "$pp" 2>/dev/null; pp=
+
 # -- 2. killed while spooling --------------------------------------------------------------------
 U=$(pg_db killed)
 $DTREE_WRAP "$DTREE" run "$T/long.xml" --db "$U" --agent bo <"$T/in" >/dev/null 2>"$T/err2" &
@@ -145,10 +261,8 @@ while True:
     held.append(s.accept()[0])
 ' "$T/silent.port" &
 lp=$!
-until_file() { i=0; while [ $i -lt $WAIT ] && [ ! -s "$1" ]; do sleep 0.1; i=$((i + 1)); done; }
 until_file "$T/silent.port"
 SP=$(cat "$T/silent.port" 2>/dev/null)
-ms() { echo $(($(date +%s%N) / 1000000)); }
 ( s=$(ms); env -u PGCONNECT_TIMEOUT $DTREE_WRAP "$DTREE" sessions --db "postgresql://u@127.0.0.1:$SP/db" \
     >/dev/null 2>"$T/e_default"; echo "$? $(($(ms) - s))" >"$T/t_default" ) &
 dp=$!
