@@ -27,8 +27,12 @@ struct rh_recording {
     enum rh_told told; /* what rh_check last told the agent: one line at each change only */
     char *path;
     char shown[1024]; /* path as messages name it: any password masked */
-    char *spool;      /* set when the whole call is kept offline (record_spool.c) */
+    char *spool;      /* set while the whole call is kept offline (record_spool.c) */
+    dt_rec_probe *probe; /* meanwhile: is the store back? (a check under way, never waited for) */
+    time_t probe_at;     /* when the last check began */
 };
+
+#define PROBE_EVERY_S 5 /* as often as a recorder on PostgreSQL asks a lost server again */
 
 static char *join(const char *a, const char *b)
 {
@@ -176,6 +180,7 @@ static void free_rec(rh_recording *r)
     if (!r)
         return;
     dt_recorder_close(r->rec);
+    dt_rec_probe_free(r->probe);
     free(r->path);
     free(r->spool);
     free(r);
@@ -294,10 +299,36 @@ static void tell(const rh_recording *r, enum rh_told now)
                    dt_recorder_message(r->rec), r->shown);
 }
 
+/* Kept offline from the start: is the store back?  Checked without waiting for it (a probe,
+ * advanced at each check); once it takes the login, the call moves there (record_spool.c). */
+static void try_move(rh_recording *r)
+{
+    time_t now = time(NULL);
+    if (!r->probe && now - r->probe_at < PROBE_EVERY_S)
+        return;
+    if (!r->probe) {
+        r->probe_at = now;
+        if (!(r->probe = dt_rec_probe_start(r->path)))
+            return;
+    }
+    int answered = dt_rec_probe_poll(r->probe);
+    if (answered == 0)
+        return;
+    dt_rec_probe_free(r->probe);
+    r->probe = NULL;
+    if (answered > 0 && rs_move(&r->rec, r->path, r->shown) == 0) {
+        dt_recorder_set_wait_fn(r->rec, say_waiting, NULL);
+        free(r->spool);
+        r->spool = NULL;
+    }
+}
+
 int rh_check(rh_recording *r)
 {
     if (!r)
         return 0;
+    if (r->spool)
+        try_move(r);
     int failed = dt_recorder_failed(r->rec);
     /* a failure wins over spooling: then the events are in memory, not in the spool */
     enum rh_told now = failed                         ? RH_WARNED

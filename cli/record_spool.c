@@ -2,7 +2,8 @@
  * record_spool.c — the CLI side of the spool (engine: record_spool.c).  A call never stops because
  * the shared database cannot be used: its events go to a local SQLite spool, the agent reads one
  * calm line saying so (stderr, through the sanitiser), and the spool is uploaded when the database
- * answers again: during the call, at its end, at the next start, or by `dtree sync`.
+ * answers again: during the call, at its end, at the next start, or by `dtree sync`.  A call kept
+ * offline from the start moves to the database once it answers, and is recorded there on.
  */
 #define _XOPEN_SOURCE 700
 #include "record_spool.h"
@@ -59,6 +60,28 @@ int rs_open_offline(const char *shown, const char *why, dt_recorder **out, char 
         free(*spool);
         *spool = NULL;
     }
+    return ok ? 0 : -1;
+}
+
+int rs_move(dt_recorder **rec, const char *where, const char *shown)
+{
+    dt_recorder *to = NULL;
+    dt_error *err = dt_error_new();
+    char *spool = rs_path();
+    int ok = err && spool && dt_recorder_open(where, 0, &to, err) == DT_OK &&
+             dt_recorder_set_spool(to, spool, err) == DT_OK &&
+             dt_recorder_move(*rec, to, err) == DT_OK;
+    if (ok) {
+        dt_recorder_close(*rec);
+        *rec = to;
+        rd_eprintf("recording: %s can be used again; the answers kept on this machine are saved "
+                   "there and the call goes on there",
+                   shown);
+    } else {
+        dt_recorder_close(to);
+    }
+    dt_error_free(err);
+    free(spool);
     return ok ? 0 : -1;
 }
 

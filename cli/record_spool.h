@@ -17,6 +17,10 @@ void rs_attach(dt_recorder *rec, const char *shown);
  * instead, telling the agent in one calm line that also says why.  0 and *out, or -1 (one line
  * saying that the spool cannot be used either). */
 int rs_open_offline(const char *shown, const char *why, dt_recorder **out, char **spool);
+/* A call kept offline from the start, recorded by *rec (the spool): the store `where` answers
+ * again, so open it and move the call there (dt_recorder_move), saying so in one line.  0 and
+ * *rec is the store's recorder now; -1 and *rec records on (nothing said: tried again later). */
+int rs_move(dt_recorder **rec, const char *where, const char *shown);
 /* The one line when a recorder starts spooling mid-call, and the one when the store is back. */
 void rs_say_spooling(dt_recorder *rec, const char *shown);
 void rs_say_back(const char *shown);

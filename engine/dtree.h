@@ -1018,6 +1018,24 @@ DT_API const char *dt_recorder_spool_path(const dt_recorder *rec);
 DT_API dt_status dt_recorder_upload_spool(dt_recorder *rec, const char *path,
                                           dt_rec_sync_stats *stats, dt_error *err);
 
+/* A call begun with the spool as its recorder (the server could not be reached at the start)
+ * moves to the server when it answers again.  Whether it does is checked without waiting: a probe
+ * started on the connection string `db` (NULL when `db` is not PostgreSQL or memory ran out) is
+ * advanced by each dt_rec_probe_poll, which waits 50 ms at most: 1 once the server took the
+ * login, 0 while it has not answered yet, -1 when it refused or the connect timeout passed (free
+ * it and start another later).  dt_rec_probe_free(NULL) does nothing. */
+typedef struct dt_rec_probe dt_rec_probe;
+DT_API dt_rec_probe *dt_rec_probe_start(const char *db);
+DT_API int dt_rec_probe_poll(dt_rec_probe *p);
+DT_API void dt_rec_probe_free(dt_rec_probe *p);
+/* Move the session `from` records (e.g. the spool) to `to` (open for writing, recording nothing):
+ * what `from` holds is written to `to` (dt_recorder_sync of from's store: every session there,
+ * every seq once, however often this is tried), the session is claimed on `to` for the agent
+ * recorded, and `to` takes the recording over from the next seq on (the chained observer too);
+ * `from` releases its claim, forgets the session, and records nothing more (close it).  On
+ * failure `from` records on as before and err says why. */
+DT_API dt_status dt_recorder_move(dt_recorder *from, dt_recorder *to, dt_error *err);
+
 /* -- Watching sessions change (dtree sessions --follow).  A watch remembers where each session
  * matching its filter stood when it was made; dt_rec_watch_poll then tells every change once, in
  * the order seen: a session started, moved (a step, an answer, a note), ended (any status but

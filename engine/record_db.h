@@ -99,6 +99,14 @@ struct rdb_stmt {
 int rdb_sqlite_open(const char *path, int ro, int busy_ms, int (*busy)(void *, int), void *user,
                     rdb **out);
 int rdb_pg_open(const char *conninfo, int ro, int busy_ms, rdb **out, char *msg, size_t size);
+/* PostgreSQL only: whether the server can be reached now, without waiting for it.  start begins
+ * a connection to conninfo (NULL: out of memory); each poll advances it as far as the server
+ * has answered, waiting 50 ms at most: 1 once the server took the login, 0 while under way, -1
+ * when it failed or took longer than the connect timeout.  Nothing is sent but the login. */
+typedef struct rdb_probe rdb_probe;
+rdb_probe *rdb_pg_probe_start(const char *conninfo);
+int rdb_pg_probe_poll(rdb_probe *p);
+void rdb_pg_probe_free(rdb_probe *p);
 /* SQLite only: the raw handle (tests) and the busy handler change; NULL / no-op on PostgreSQL. */
 void *rdb_sqlite_handle(rdb *db);
 void rdb_sqlite_set_busy(rdb *db, int (*busy)(void *, int), void *user);

@@ -189,29 +189,39 @@ static int reconnected(pdb *d, int ok, const char *why)
     return 1;
 }
 
-/* Advance the reconnection under way as far as the socket allows within RECONNECT_WAIT_MS:
- * libpq's steps (connect, startup, authentication) each wait for the server, and we wait for
- * none of them longer.  1 when connected, 0 when it failed or is still under way. */
-static int advance(pdb *d)
+/* Advance a connection attempt under way (PQconnectPoll or PQresetPoll: poll_fn) as far as the
+ * socket allows within RECONNECT_WAIT_MS: libpq's steps (connect, startup, authentication) each
+ * wait for the server, and we wait for none of them longer.  *want: what the attempt waits for
+ * (PGRES_POLLING_WRITING to begin, as libpq's manual says).  PGRES_POLLING_OK, _FAILED, or
+ * _READING/_WRITING while still under way. */
+static PostgresPollingStatusType step(PGconn *c, PostgresPollingStatusType *want,
+                                      PostgresPollingStatusType (*poll_fn)(PGconn *))
 {
     int64_t until = mono_ms() + RECONNECT_WAIT_MS;
-    for (int steps = 0; steps < 64; steps++) { /* bounded: each step is the server's reply */
-        if (d->want == PGRES_POLLING_OK)
-            return reconnected(d, 1, NULL);
-        if (d->want == PGRES_POLLING_FAILED)
-            return reconnected(d, 0, NULL);
+    for (int n = 0; n < 64; n++) { /* bounded: each step is one reply of the server */
+        if (*want == PGRES_POLLING_OK || *want == PGRES_POLLING_FAILED)
+            break;
         int64_t left = until - mono_ms();
-        struct pollfd pf = {PQsocket(d->conn),
-                            d->want == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+        struct pollfd pf = {PQsocket(c), *want == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
         int r = pf.fd < 0 ? 1 : poll(&pf, 1, left > 0 ? (int)left : 0);
         if (r < 0 && errno != EINTR)
-            return reconnected(d, 0, strerror(errno));
-        if (r > 0)
-            d->want = PQresetPoll(d->conn);
+            *want = PGRES_POLLING_FAILED;
+        else if (r > 0)
+            *want = poll_fn(c);
         else if (r == 0)
             break;
     }
-    if (mono_ms() - d->tried_ms >= d->timeout_ms) /* libpq leaves this timeout to us here */
+    return *want;
+}
+
+/* The reconnection under way, advanced: 1 when connected, 0 when it failed, timed out (libpq
+ * leaves the connect timeout to us here) or is still under way. */
+static int advance(pdb *d)
+{
+    PostgresPollingStatusType s = step(d->conn, &d->want, PQresetPoll);
+    if (s == PGRES_POLLING_OK || s == PGRES_POLLING_FAILED)
+        return reconnected(d, s == PGRES_POLLING_OK, NULL);
+    if (mono_ms() - d->tried_ms >= d->timeout_ms)
         return reconnected(d, 0, "the server did not answer within the connect timeout");
     snprintf(d->msg, sizeof d->msg, "reconnecting to the server");
     return 0;
@@ -823,6 +833,18 @@ static int64_t timeout_of(PGconn *c)
            1000;
 }
 
+/* Connect to `conninfo` (start: without waiting, PQconnectStartParams) with our defaults; the
+ * string's own settings win: it comes last (expand_dbname). */
+static PGconn *connect_to(const char *conninfo, int start)
+{
+    const char *timeout = getenv("PGCONNECT_TIMEOUT");
+    const char *keys[] = {"connect_timeout", "fallback_application_name", "client_encoding",
+                          "dbname", NULL};
+    const char *vals[] = {timeout && *timeout ? timeout : CONNECT_TIMEOUT_S, "dtree", "UTF8",
+                          conninfo, NULL};
+    return start ? PQconnectStartParams(keys, vals, 1) : PQconnectdbParams(keys, vals, 1);
+}
+
 int rdb_pg_open(const char *conninfo, int ro, int busy_ms, rdb **out, char *msg, size_t size)
 {
     (void)ro;
@@ -833,13 +855,7 @@ int rdb_pg_open(const char *conninfo, int ro, int busy_ms, rdb **out, char *msg,
         return snprintf(msg, size, "out of memory"), RDB_ENOMEM;
     d->base.ops = &pg_ops;
     d->base.kind = RDB_PG;
-    /* the string's own settings win: it comes last (expand_dbname) */
-    const char *timeout = getenv("PGCONNECT_TIMEOUT");
-    const char *keys[] = {"connect_timeout", "fallback_application_name", "client_encoding",
-                          "dbname", NULL};
-    const char *vals[] = {timeout && *timeout ? timeout : CONNECT_TIMEOUT_S, "dtree", "UTF8",
-                          conninfo, NULL};
-    d->conn = PQconnectdbParams(keys, vals, 1);
+    d->conn = connect_to(conninfo, 0);
     *out = &d->base;
     if (!d->conn) {
         snprintf(msg, size, "out of memory");
@@ -852,6 +868,45 @@ int rdb_pg_open(const char *conninfo, int ro, int busy_ms, rdb **out, char *msg,
     keep_msg(d, PQerrorMessage(d->conn));
     snprintf(msg, size, "%s", d->msg);
     return connect_failure(d->msg);
+}
+
+/* ---- a probe: can the server be reached now? (rdb_pg_probe_start) ------------------------ */
+struct rdb_probe {
+    PGconn *conn;
+    PostgresPollingStatusType want;
+    int64_t started_ms, timeout_ms;
+};
+
+rdb_probe *rdb_pg_probe_start(const char *conninfo)
+{
+    rdb_probe *p = dt_calloc(1, sizeof *p);
+    if (!p || !(p->conn = connect_to(conninfo, 1))) {
+        dt_free(p);
+        return NULL;
+    }
+    PQsetNoticeProcessor(p->conn, no_notices, NULL);
+    p->want = PQstatus(p->conn) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+    p->started_ms = mono_ms();
+    p->timeout_ms = timeout_of(p->conn);
+    return p;
+}
+
+int rdb_pg_probe_poll(rdb_probe *p)
+{
+    if (!p)
+        return -1;
+    PostgresPollingStatusType s = step(p->conn, &p->want, PQconnectPoll);
+    if (s == PGRES_POLLING_OK || s == PGRES_POLLING_FAILED)
+        return s == PGRES_POLLING_OK ? 1 : -1;
+    return mono_ms() - p->started_ms >= p->timeout_ms ? -1 : 0;
+}
+
+void rdb_pg_probe_free(rdb_probe *p)
+{
+    if (p) {
+        PQfinish(p->conn);
+        dt_free(p);
+    }
 }
 
 /* Take the notifications libpq has read: digit-only payloads (sids) appended to ids. */

@@ -8,7 +8,9 @@
  * again every few seconds only), and when it answers, they go first, in order, through the
  * recorder's own write path (which drops what a lost COMMIT had stored after all), and the spooled
  * part is deleted.  A process that dies while spooling leaves its part in the file: the next start
- * (dt_recorder_upload_spool) or `dtree sync` uploads it, idempotently.
+ * (dt_recorder_upload_spool) or `dtree sync` uploads it, idempotently.  A call that began with
+ * the spool as its recorder (the server could not be reached at the start) moves to the server
+ * mid-call by dt_recorder_move, once a probe (dt_rec_probe_start) says that the server answers.
  */
 #include "error.h"
 #include "mem.h"
@@ -300,5 +302,83 @@ dt_status dt_recorder_upload_spool(dt_recorder *rec, const char *path, dt_rec_sy
     if (st == DT_OK) /* all of it is in the store now, nothing differs: the file may forget it */
         st = remove_uploaded(sp, err);
     dt_recorder_close(sp);
+    return st;
+}
+
+/* ---- moving a call from the spool to the server (dt_recorder_move) ------------------------ */
+
+dt_rec_probe *dt_rec_probe_start(const char *db)
+{
+    if (!db || !dt_rec_store_is_pg(db))
+        return NULL;
+    return (dt_rec_probe *)(void *)rdb_pg_probe_start(db);
+}
+
+int dt_rec_probe_poll(dt_rec_probe *p)
+{
+    return rdb_pg_probe_poll((rdb_probe *)(void *)p);
+}
+
+void dt_rec_probe_free(dt_rec_probe *p)
+{
+    rdb_pg_probe_free((rdb_probe *)(void *)p);
+}
+
+static int take_agent(void *user, const dt_rec_session *row)
+{
+    snprintf(user, 128, "%s", row->agent ? row->agent : "");
+    return 1;
+}
+
+/* The session `uuid` leaves the file of `sp` (its events and claim go with it). */
+static void forget(dt_recorder *sp, const char *uuid)
+{
+    rdb_stmt *st = NULL;
+    int rc = rdb_prepare(sp->db, "DELETE FROM sessions WHERE uuid = $1", &st);
+    rc = rc ? rc : rdb_bind_text(st, 1, uuid);
+    rc = rc ? rc : rdb_run(st, NULL);
+    rdb_finalize(st);
+    (void)rc; /* left behind, it is uploaded again idempotently and then removed */
+}
+
+/* The session row on `to` claimed for `agent`: the upload first (what `from` has, every seq once
+ * however often this is tried), then the claim, so that the board names who holds it. */
+static dt_status upload_and_claim(dt_recorder *from, dt_recorder *to, int64_t *sid, dt_error *err)
+{
+    char agent[128] = "";
+    dt_rec_sync_stats stats;
+    dt_status st = dt_recorder_get(from, from->uuid, take_agent, agent, err);
+    st = st ? st : dt_recorder_sync(from, to, NULL, NULL, NULL, &stats, err);
+    st = st ? st : dt_rec_find_session(to, from->uuid, sid, err);
+    return st ? st : dt_rec_claim(to, *sid, agent, 0, NULL, err);
+}
+
+dt_status dt_recorder_move(dt_recorder *from, dt_recorder *to, dt_error *err)
+{
+    if (!from || !to || !from->session)
+        return dt_err_error(err, DT_EARG, NULL, 0, 0, "record",
+                            "a recorder recording a session, and one to move it to");
+    if (to->session || (to->flags & DT_REC_READONLY) || from == to)
+        return dt_err_error(err, DT_ESTATE, to->path, 0, 0, "record",
+                            "the store to move to records a session already or is read-only");
+    if (from->npend > 0 && dt_rec_write_pending(from) != 0)
+        return dt_err_error(err, DT_EIO, from->path, 0, 0, "record", "%s", from->msg);
+    int64_t sid = 0;
+    dt_status st = upload_and_claim(from, to, &sid, err);
+    if (st != DT_OK)
+        return st; /* `from` records on; a later try uploads again, adding nothing twice */
+    dt_session *s = from->session;
+    const dt_tree *tree = from->tree;
+    int64_t next = from->next_seq;
+    char uuid[37];
+    memcpy(uuid, from->uuid, sizeof uuid);
+    dt_observer_fn fn = from->next_fn;
+    void *user = from->next_user;
+    dt_rec_claim_release(from);
+    forget(from, uuid);
+    dt_rec_detach(from);
+    dt_recorder_chain(from, NULL, NULL);
+    st = dt_rec_attach(to, s, tree, sid, uuid, next, err);
+    dt_recorder_chain(to, fn, user);
     return st;
 }

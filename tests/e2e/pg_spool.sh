@@ -156,17 +156,18 @@ LAT=1000                                     # ms an answer may take, from outsi
 ms() { echo $(($(date +%s%N) / 1000000)); }
 shown() { # $1 = a question's number: bounded wait until it is on the screen
     i=0
-    while [ $i -lt $((WAIT * 5)) ]; do grep -q "Question $1 of" "$T/out_h" && return 0; sleep 0.02; i=$((i + 1)); done
+    while [ $i -lt $((WAIT * 5)) ]; do grep -q "Question $1 of" "$OUT" && return 0; sleep 0.02; i=$((i + 1)); done
     return 1
 }
 slowest=0; times=
 answer() { # $1 = the question answered: answer it, time it until the next one shows
     t0=$(ms); echo 1 >&3
-    if [ "$1" -lt $NQ ]; then shown $(($1 + 1)); else until_has "$T/out_h" "Outcome: resolved"; fi
+    if [ "$1" -lt $NQ ]; then shown $(($1 + 1)); else until_has "$OUT" "Outcome: resolved"; fi
     took=$(($(ms) - t0)); times="$times $took"
     [ "$took" -le "$slowest" ] || slowest=$took
 }
 H=$(pg_db hole)
+OUT=$T/out_h
 UH="postgresql://postgres@127.0.0.1:$(cat "$T/proxy.port")/hole?connect_timeout=3"
 $DTREE_WRAP "$DTREE" run "$T/many.xml" --db "$UH" --agent hole <"$T/in" >"$T/out_h" 2>"$T/err_h" &
 rp=$!
@@ -201,6 +202,52 @@ st=$(q "$H" "SELECT status || ' ' || steps || ' ' || events FROM sessions")
 check "the session row is whole ($st; $a)" 'set -- $a; [ "$st" = "completed $((NQ + 1)) $2" ]'
 check "the spool kept nothing" '[ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events")" = 0 ]'
 check "no warning ($(cat "$T/err_h"))" '! grep -qi "warning\|failed" "$T/err_h"'
+
+# -- 1c. a call that starts while the server is black-holed moves to it mid-call -----------------
+# The start waits for the connect timeout (3 s) and goes on in the spool; meanwhile the CLI asks
+# the server again without waiting for it; once it answers, the spooled part is uploaded and the
+# rest of the call is recorded there, under a claim that names the agent.
+M=$(pg_db moved)
+OUT=$T/out_m
+UM="postgresql://postgres@127.0.0.1:$(cat "$T/proxy.port")/moved?connect_timeout=3"
+touch "$T/hole"; sleep 0.3   # (the relay looks every 50 ms)
+$DTREE_WRAP "$DTREE" run "$T/many.xml" --db "$UM" --agent mover <"$T/in" >"$OUT" 2>"$T/err_m" &
+rp=$!
+exec 3>"$T/in"
+shown 1
+slowest=0; times=
+k=1; while [ $k -le 12 ]; do answer $k; sleep 0.4; k=$((k + 1)); done
+dark_slowest=$slowest
+check "started black-holed: one calm line, the answers in the spool ($(cat "$T/err_m"))" \
+    'grep -q "cannot record into" "$T/err_m" && [ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events WHERE kind = '"'answer'"'")" = 12 ]'
+check "started black-holed: no answer waited for the server (slowest ${slowest} ms of:$times)" \
+    '[ "$slowest" -lt "$LAT" ]'
+n=$(q "$M" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'" 2>&1)
+check "nothing on the server yet, not even the schema ($n)" '[ "$n" = 0 ]'
+rm -f "$T/hole"
+slowest=0; times=
+while [ $k -lt $NQ ]; do answer $k; sleep 0.4; k=$((k + 1)); done
+have=$(q "$M" "SELECT count(*) FROM events WHERE kind = 'answer'")
+holder=$(q "$M" "SELECT holder FROM claims")
+check "moved mid-call: every answer so far on the server ($have of $((NQ - 1)); $(cat "$T/err_m"))" \
+    '[ "$have" = $((NQ - 1)) ] && grep -q "can be used again; the answers kept on this machine are saved there and the call goes on there" "$T/err_m"'
+check "the server names who holds the call ($holder)" '[ "$holder" = mover ]'
+check "the spool forgot the call once it moved" \
+    '[ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events")" = 0 ]'
+answer $NQ
+exec 3>&-
+wait $rp; rc=$?
+check "moving: no answer waited either (slowest ${slowest} ms of:$times)" '[ "$slowest" -lt "$LAT" ]'
+echo "moved mid-call: the slowest answer took ${dark_slowest} ms while dark, ${slowest} ms after"
+check "the moved call went on to its end ($rc)" '[ "$rc" -eq 0 ] && grep -q "Outcome: resolved" "$OUT"'
+a=$(answers "$M")
+check "moved: answers == answer events, every seq once ($a)" \
+    'set -- $a; [ "$1" = $NQ ] && [ "$2" = "$3" ] && [ "$3" = "$4" ]'
+st=$(q "$M" "SELECT status || ' ' || steps || ' ' || events || ' ' || agent FROM sessions")
+check "moved: one session row, whole ($st; $a)" 'set -- $a; [ "$st" = "completed $((NQ + 1)) $2 mover" ]'
+check "moved: the claim is released at the end" '[ "$(q "$M" "SELECT count(*) FROM claims")" = 0 ]'
+check "moved: one calm line at the start, one when it moved ($(cat "$T/err_m"))" \
+    '[ "$(grep -c . "$T/err_m")" -eq 2 ] && ! grep -qi "warning" "$T/err_m"'
 kill "$pp"; wait "$pp" 2>/dev/null; pp=
 
 # -- 2. killed while spooling --------------------------------------------------------------------
