@@ -62,10 +62,13 @@ typedef struct pdb {
     PGconn *conn;
     unsigned generation; /* bumped by every reconnection: server-side statements are gone */
     int tx;              /* 1 between our BEGIN and COMMIT/ROLLBACK: never reconnect inside */
-    int connecting;      /* a reconnection is under way (PQresetStart), not waited for */
-    PostgresPollingStatusType want; /* what it waits for: the socket readable or writable */
-    int64_t tried_ms;               /* when the last reconnection started (monotonic), 0: none yet */
-    int64_t timeout_ms;             /* the connect timeout: a reconnection under way longer is given up */
+    /* a reconnection under way (PQresetStart), never waited for: what it waits for (the socket
+     * readable or writable), when it began (monotonic ms, 0: none yet), and the connect timeout
+     * after which it is given up */
+    int connecting;
+    PostgresPollingStatusType want;
+    int64_t tried_ms, timeout_ms;
+    int readied, ro; /* p_ready ran, and how: a new connection gets the same settings */
     cached cache[CACHE];
     int ncache;
     int batch;                /* in pipeline mode (rdb_begin_batch) */
@@ -174,6 +177,7 @@ static void cache_clear(pdb *d)
 }
 
 static int64_t mono_ms(void);
+static int p_ready(rdb *db, int ro);
 
 /* The reconnection under way ended (ok: 1 when it succeeded). */
 static int reconnected(pdb *d, int ok, const char *why)
@@ -186,7 +190,8 @@ static int reconnected(pdb *d, int ok, const char *why)
     d->msg[0] = '\0';
     d->generation++;
     cache_clear(d); /* the server forgot our prepared statements */
-    return 1;
+    /* and our settings: without lock_timeout a write could wait for a lock for ever */
+    return !d->readied || p_ready(&d->base, d->ro) == RDB_OK;
 }
 
 /* Advance a connection attempt under way (PQconnectPoll or PQresetPoll: poll_fn) as far as the
@@ -770,6 +775,8 @@ static int p_reclaim(rdb *db)
 /* Lock waits are bounded like SQLite's busy timeout; a read-only open cannot write by mistake. */
 static int p_ready(rdb *db, int ro)
 {
+    P(db)->readied = 1;
+    P(db)->ro = ro;
     return p_exec(db, ro ? "SET lock_timeout = '10s';"
                            " SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
                          : "SET lock_timeout = '10s'");
