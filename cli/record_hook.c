@@ -30,6 +30,7 @@ struct rh_recording {
     char *spool;      /* set while the whole call is kept offline (record_spool.c) */
     dt_rec_probe *probe; /* meanwhile: is the store back? (a check under way, never waited for) */
     time_t probe_at;     /* when the last check began */
+    char id[37];         /* the session's id, kept here: the recorder may change (a move), the id not */
 };
 
 #define PROBE_EVERY_S 5 /* as often as a recorder on PostgreSQL asks a lost server again */
@@ -217,6 +218,7 @@ int rh_begin(const char *db_opt, dt_session *s, const dt_tree *t, const char *ag
     }
     dt_error_free(err);
     r->s = s;
+    memcpy(r->id, id, sizeof r->id);
     *out = r;
     rh_check(r);
     return 0;
@@ -266,6 +268,7 @@ int rh_resume(const char *db_opt, const char *id_prefix, const dt_tree *t, const
     dt_error_free(err);
     say_resumed(&info, id);
     r->s = *s;
+    memcpy(r->id, id, sizeof r->id);
     *out = r;
     return 0;
 }
@@ -349,7 +352,7 @@ int rh_feedback(rh_recording *r, const char *text)
 
 const char *rh_id(const rh_recording *r)
 {
-    return r ? dt_recorder_session_id(r->rec) : "";
+    return r ? r->id : "";
 }
 
 static int take_start(void *user, const dt_rec_session *row)
