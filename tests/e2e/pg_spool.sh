@@ -4,6 +4,11 @@
 #   1. the server stopped (`pg_ctl stop -m immediate`) mid-call and started again: the call never
 #      stops, the agent sees one calm line (no warning), the spool is uploaded, answers == answer
 #      events, every seq once, the spool empty;
+#   1b. the server black-holed mid-call through a relay (connections dropped, new ones held without
+#      a word), then carried on: every answer timed from outside stays under 1 s (no reconnection
+#      waits), the rest lands on the server, every seq once;
+#   1c. a call started while black-holed moves to the server mid-call when the relay opens: the
+#      spooled part uploaded, the rest recorded there under the agent's claim, every seq once;
 #   2. a call killed while spooling: `dtree sync --from SPOOL --to PG` uploads it, run again adds
 #      nothing, `dtree resume` goes on from there;
 #   3. a server that cannot be used at the start (unreachable, a host that never answers, wrong
@@ -166,6 +171,21 @@ answer() { # $1 = the question answered: answer it, time it until the next one s
     took=$(($(ms) - t0)); times="$times $took"
     [ "$took" -le "$slowest" ] || slowest=$took
 }
+last_answer() { # $1 = name, $2 = database, $3 = agent: the last answer, the end, the record
+    answer $NQ
+    exec 3>&-
+    wait $rp; rc=$?
+    name=$1 ag=$3
+    check "$name: no answer waited after it either (slowest ${slowest} ms of:$times)" '[ "$slowest" -lt "$LAT" ]'
+    echo "$name: the slowest answer took ${dark_slowest} ms while dark, ${slowest} ms after (limit $LAT)"
+    check "$name: the call went on to its end ($rc)" '[ "$rc" -eq 0 ] && grep -q "Outcome: resolved" "$OUT"'
+    a=$(answers "$2")
+    check "$name: answers == answer events, every seq once ($a)" \
+        'set -- $a; [ "$1" = $NQ ] && [ "$2" = "$3" ] && [ "$3" = "$4" ]'
+    st=$(q "$2" "SELECT status || ' ' || steps || ' ' || events || ' ' || agent FROM sessions")
+    check "$name: one session row, whole ($st; $a)" 'set -- $a; [ "$st" = "completed $((NQ + 1)) $2 $ag" ]'
+    check "$name: the spool kept nothing" '[ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events")" = 0 ]'
+}
 H=$(pg_db hole)
 OUT=$T/out_h
 UH="postgresql://postgres@127.0.0.1:$(cat "$T/proxy.port")/hole?connect_timeout=3"
@@ -189,18 +209,7 @@ while [ $k -lt $NQ ]; do answer $k; sleep 0.4; k=$((k + 1)); done
 have=$(q "$H" "SELECT count(*) FROM events WHERE kind = 'answer'")
 check "back: mid-call, every answer so far is on the server ($have of $((NQ - 1)); $(cat "$T/err_h"))" \
     '[ "$have" = $((NQ - 1)) ] && grep -q "is back; the answers kept" "$T/err_h"'
-answer $NQ
-exec 3>&-
-wait $rp; rc=$?
-check "and no answer waited after it either (slowest ${slowest} ms of:$times)" '[ "$slowest" -lt "$LAT" ]'
-echo "black hole: the slowest answer took ${dark_slowest} ms while dark, ${slowest} ms after (limit $LAT)"
-check "the call went on to its end ($rc)" '[ "$rc" -eq 0 ] && grep -q "Outcome: resolved" "$T/out_h"'
-a=$(answers "$H")
-check "answers == answer events, every seq once ($a)" \
-    'set -- $a; [ "$1" = $NQ ] && [ "$2" = "$3" ] && [ "$3" = "$4" ]'
-st=$(q "$H" "SELECT status || ' ' || steps || ' ' || events FROM sessions")
-check "the session row is whole ($st; $a)" 'set -- $a; [ "$st" = "completed $((NQ + 1)) $2" ]'
-check "the spool kept nothing" '[ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events")" = 0 ]'
+last_answer black-hole "$H" hole
 check "no warning ($(cat "$T/err_h"))" '! grep -qi "warning\|failed" "$T/err_h"'
 
 # -- 1c. a call that starts while the server is black-holed moves to it mid-call -----------------
@@ -234,17 +243,7 @@ check "moved mid-call: every answer so far on the server ($have of $((NQ - 1)); 
 check "the server names who holds the call ($holder)" '[ "$holder" = mover ]'
 check "the spool forgot the call once it moved" \
     '[ "$(sqlite3 "$T/spool.db" "SELECT count(*) FROM events")" = 0 ]'
-answer $NQ
-exec 3>&-
-wait $rp; rc=$?
-check "moving: no answer waited either (slowest ${slowest} ms of:$times)" '[ "$slowest" -lt "$LAT" ]'
-echo "moved mid-call: the slowest answer took ${dark_slowest} ms while dark, ${slowest} ms after"
-check "the moved call went on to its end ($rc)" '[ "$rc" -eq 0 ] && grep -q "Outcome: resolved" "$OUT"'
-a=$(answers "$M")
-check "moved: answers == answer events, every seq once ($a)" \
-    'set -- $a; [ "$1" = $NQ ] && [ "$2" = "$3" ] && [ "$3" = "$4" ]'
-st=$(q "$M" "SELECT status || ' ' || steps || ' ' || events || ' ' || agent FROM sessions")
-check "moved: one session row, whole ($st; $a)" 'set -- $a; [ "$st" = "completed $((NQ + 1)) $2 mover" ]'
+last_answer moved "$M" mover
 check "moved: the claim is released at the end" '[ "$(q "$M" "SELECT count(*) FROM claims")" = 0 ]'
 check "moved: one calm line at the start, one when it moved ($(cat "$T/err_m"))" \
     '[ "$(grep -c . "$T/err_m")" -eq 2 ] && ! grep -qi "warning" "$T/err_m"'
