@@ -1003,9 +1003,10 @@ DT_API dt_status dt_recorder_sync(dt_recorder *from, dt_recorder *to, const dt_r
 /* -- The spool (PostgreSQL): where a recorder writes while the server cannot be reached or
  * refuses it (down, unreachable, wrong password, no right to insert), so that the call goes on and
  * no event is lost.  `path` is a local SQLite recording (created 0600 when missing; the same crash
- * guarantees as any).  While spooling, the recorder tries the server again at each write (libpq
- * asks it again every few seconds); when it answers, the spooled events are written there first,
- * in order, and leave the spool.  A session finished while spooling ends in the spool; the next
+ * guarantees as any).  While spooling, the recorder tries the server again without waiting for
+ * it (a new connection every 5 s at most, advanced at each write for 50 ms at most, given up after
+ * the connect timeout); once it is up, the spooled events are written there first, in order, and
+ * leave the spool.  A session finished while spooling ends in the spool; the next
  * dt_recorder_upload_spool (or `dtree sync --from SPOOL --to STORE`) uploads it.  Ignored (DT_OK)
  * for an SQLite recorder.  The path is copied. */
 DT_API dt_status dt_recorder_set_spool(dt_recorder *rec, const char *path, dt_error *err);

@@ -4,13 +4,14 @@
  * event is lost.  The spool is an ordinary SQLite recording (the same schema and crash guarantees);
  * the session's spooled part is a row with the same UUID whose counts are the whole session's
  * (what the server had, plus what was spooled), and its events keep their seq.  While spooling,
- * the spooled events also stay in memory; at every write the server is tried again (libpq asks it
- * again every few seconds only), and when it answers, they go first, in order, through the
- * recorder's own write path (which drops what a lost COMMIT had stored after all), and the spooled
- * part is deleted.  A process that dies while spooling leaves its part in the file: the next start
- * (dt_recorder_upload_spool) or `dtree sync` uploads it, idempotently.  A call that began with
- * the spool as its recorder (the server could not be reached at the start) moves to the server
- * mid-call by dt_recorder_move, once a probe (dt_rec_probe_start) says that the server answers.
+ * the spooled events also stay in memory; at every write the server is tried again without
+ * waiting for it (record_db_pg.c, usable()), and once it is back, they go first, in order,
+ * through the recorder's own write path (which drops what a lost COMMIT had stored after all),
+ * and the spooled part is deleted.  A process that dies while spooling leaves its part in the
+ * file: the next start (dt_recorder_upload_spool) or `dtree sync` uploads it, idempotently.  A
+ * call that began with the spool as its recorder (the server could not be reached at the start)
+ * moves to the server mid-call by dt_recorder_move, once a probe (dt_rec_probe_start) says that
+ * the server answers.
  */
 #include "error.h"
 #include "mem.h"
