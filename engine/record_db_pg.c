@@ -77,6 +77,7 @@ typedef struct pdb {
     int64_t notify_id;        /* > 0: notify after the commit (rdb_pg_notify) */
     int64_t told_id, told_ms; /* the last notification sent: its id and when (monotonic) */
     char notify_chan[32];
+    struct pstmt *live; /* the query whose rows are still coming in (single-row mode) */
     char msg[512];
 } pdb;
 
@@ -88,6 +89,10 @@ typedef struct pstmt {
     Oid types[MAX_PARAMS];
     PGresult *res;
     int row, nrows, wrapped;
+    int stream;      /* its rows come one result each: from the connection, or held */
+    PGresult **held; /* rows read ahead because the connection was wanted (owned) */
+    size_t nheld, iheld, heldcap;
+    int held_rc; /* a failure while reading ahead: given at that row */
     int64_t changes;
 } pstmt;
 
@@ -493,9 +498,138 @@ static void got_result(pstmt *t)
     t->row = -1;
 }
 
+/* ---- rows one at a time ---------------------------------------------------------------------
+ * A query's rows are read in single-row mode, so that an export of millions of events holds one
+ * row in memory, not all of them (PQexec would).  The connection carries one result stream at a
+ * time; when another statement needs it while a query's rows are still coming in (a caller reads
+ * more from inside its callback, as SQLite allows), the rest of those rows is read ahead and
+ * held by that query: correct in every order, and as much memory as before only then. */
+static void hold(pstmt *t, PGresult *r)
+{
+    if (t->held_rc) { /* a row was lost: the stream fails there, nothing after it counts */
+        PQclear(r);
+        return;
+    }
+    if (t->nheld == t->heldcap) {
+        size_t cap = t->heldcap ? 2 * t->heldcap : 16;
+        PGresult **g = dt_realloc(t->held, cap * sizeof *g);
+        if (!g) {
+            PQclear(r);
+            t->held_rc = RDB_ENOMEM;
+            return;
+        }
+        t->held = g;
+        t->heldcap = cap;
+    }
+    t->held[t->nheld++] = r;
+}
+
+/* Before anything else uses the connection. */
+static void settle(pdb *d)
+{
+    pstmt *t = d->live;
+    if (!t)
+        return;
+    d->live = NULL;
+    PGresult *r;
+    while ((r = PQgetResult(d->conn)) != NULL)
+        hold(t, r);
+}
+
+static void unheld(pstmt *t)
+{
+    while (t->iheld < t->nheld)
+        PQclear(t->held[t->iheld++]);
+    dt_free(t->held);
+    t->held = NULL;
+    t->nheld = t->iheld = t->heldcap = 0;
+    t->held_rc = 0;
+}
+
+/* The stream's end, early or not: what is left of it is read and dropped. */
+static void stream_end(pstmt *t)
+{
+    pdb *d = P(t->base.db);
+    if (d->live == t) {
+        PGresult *r;
+        while ((r = PQgetResult(d->conn)) != NULL)
+            PQclear(r);
+        d->live = NULL;
+    }
+    unheld(t);
+    t->stream = 0;
+}
+
+static PGresult *stream_next(pstmt *t)
+{
+    if (t->iheld < t->nheld)
+        return t->held[t->iheld++];
+    return P(t->base.db)->live == t ? PQgetResult(P(t->base.db)->conn) : NULL;
+}
+
+/* The stream's next result in t->res: a row (RDB_ROW), its end (RDB_DONE) or a failure. */
+static int stream_step(pstmt *t)
+{
+    PQclear(t->res);
+    t->res = NULL;
+    if (t->iheld == t->nheld && t->held_rc) {
+        int rc = t->held_rc;
+        stream_end(t);
+        return rc;
+    }
+    PGresult *r = stream_next(t);
+    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (s == PGRES_SINGLE_TUPLE) {
+        t->res = r;
+        t->nrows = 1;
+        t->row = 0;
+        return RDB_ROW;
+    }
+    int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? RDB_OK
+                                                           : result_rc(P(t->base.db), r, 0);
+    stream_end(t);
+    if (rc != RDB_OK) {
+        PQclear(r);
+        return rc;
+    }
+    t->res = r;
+    got_result(t);
+    return RDB_DONE;
+}
+
+/* Outside a batch, a statement with no expectation: sent, and its first result read. */
+static int stream_start(pdb *d, pstmt *t)
+{
+    const char *const *vals = (const char *const *)t->vals;
+    cached *c = lookup(d, t);
+    if (c && !c->ready && ++c->uses >= 2) {
+        PGresult *r = PQprepare(d->conn, c->name, t->sql, t->nparams, t->types);
+        int rc = result_rc(d, r, 0);
+        PQclear(r);
+        if (rc != RDB_OK)
+            return rc;
+        c->ready = 1;
+    }
+    int ok = c && c->ready
+                 ? PQsendQueryPrepared(d->conn, c->name, t->nparams, vals, NULL, NULL, 0)
+                 : PQsendQueryParams(d->conn, t->sql, t->nparams, t->types, vals, NULL, NULL, 0);
+    if (!ok)
+        return refused(d);
+    PQsetSingleRowMode(d->conn); /* refused only when too late: then the rows come at once */
+    d->live = t;
+    t->stream = 1;
+    int rc = stream_step(t);
+    if (rc == RDB_ROW) {
+        t->row = -1; /* the first p_step moves onto it */
+        t->changes = 0;
+    }
+    return rc == RDB_ROW || rc == RDB_DONE ? RDB_OK : rc;
+}
+
 static int run_once(pstmt *t)
 {
     pdb *d = P(t->base.db);
+    settle(d);
     int rc = wrap(t);
     if (rc != RDB_OK)
         return rc;
@@ -514,6 +648,8 @@ static int run_once(pstmt *t)
     }
     if (!usable(d))
         return RDB_ECONN;
+    if (t->base.want < 0)
+        return stream_start(d, t);
     t->res = send_now(d, t);
     ExecStatusType s = t->res ? PQresultStatus(t->res) : PGRES_FATAL_ERROR;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
@@ -534,7 +670,9 @@ static int p_step(rdb_stmt *st)
         if (rc != RDB_OK)
             return rc;
     }
-    return ++t->row < t->nrows ? RDB_ROW : RDB_DONE;
+    if (++t->row < t->nrows)
+        return RDB_ROW;
+    return t->stream ? stream_step(t) : RDB_DONE;
 }
 
 /* rdb_run: in a batch, and when nobody waits for the count of rows, sent and not waited for. */
@@ -553,6 +691,8 @@ static int p_run(rdb_stmt *st, int wait)
 static void p_reset(rdb_stmt *st)
 {
     pstmt *t = T(st);
+    if (t->stream)
+        stream_end(t);
     PQclear(t->res);
     t->res = NULL;
     t->row = -1;
@@ -655,6 +795,7 @@ static int end_batch(pdb *d, int commit)
 static int p_exec(rdb *db, const char *sql)
 {
     pdb *d = P(db);
+    settle(d);
     size_t need = rdb_dialect(RDB_PG, sql, NULL, 0) + 1;
     int end = strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0;
     if (d->batch && end) {
@@ -708,6 +849,7 @@ static int p_begin(rdb *db, int write)
 static int p_begin_batch(rdb *db)
 {
     pdb *d = P(db);
+    settle(d);
     if (d->batch || d->tx)
         return p_begin(db, 1);
     if (!usable(d))
@@ -940,6 +1082,7 @@ int rdb_pg_notified(rdb *db, int timeout_ms, char *ids, size_t size, int *many)
     snprintf(ids, size, "{");
     if (!db || db->kind != RDB_PG)
         return RDB_EOTHER;
+    settle(P(db));
     PGconn *c = P(db)->conn;
     if (!c || PQstatus(c) != CONNECTION_OK || PQconsumeInput(c) == 0)
         return RDB_ECONN;
@@ -1054,6 +1197,7 @@ int rdb_pg_copy(rdb *db, const char *into, size_t ncols, size_t nrows, rdb_row_f
                  d->batch ? " inside a batch" : "");
         return RDB_EOTHER;
     }
+    settle(d);
     if (!usable(d))
         return RDB_ECONN;
     char sql[1024];

@@ -15,7 +15,8 @@ export DTREE_SPOOL="$tmp/spool.db"   # a call that cannot record here is spooled
 # sessions so that the suite stays near a minute (CI runs it four times), the sanitizer and
 # coverage builds (B other than build/) at 10 and 8 x 10, valgrind at 3 and 2 x 3 without
 # record_read.
-suites="record record_read handover record_schema pg_only"
+# RECORD_PG_SUITES: a subset, to run one of them alone
+suites=${RECORD_PG_SUITES:-"record record_read handover record_schema pg_only"}
 if [ -n "${DTREE_WRAP:-}" ]; then
     # valgrind looks for memory errors in the PostgreSQL paths: what only a server has (pg_only),
     # hand-off, upgrades and a few crashes; the read commands' SQL is the same on both stores and
