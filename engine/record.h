@@ -83,6 +83,9 @@ size_t dt_rec_sql_columns(const dt_rec_tabledef *t, char *buf, size_t size);
  * key refuses a row whose seq is not after every recorded one (0 rows: out of order or a
  * duplicate); one without (sessions) returns the new row's sid. */
 size_t dt_rec_sql_insert(const dt_rec_tabledef *t, char *buf, size_t size);
+/* The same for `rows` rows of a table with a key, in one statement ("... SELECT * FROM (VALUES
+ * (...), (...)) ..."): the rows' seqs ascend, so the check of the first row's covers them all. */
+size_t dt_rec_sql_insert_rows(const dt_rec_tabledef *t, size_t rows, char *buf, size_t size);
 
 /* Own / free the text members of a row (store-independent; "" is never allocated). */
 int dt_rec_row_own(const dt_rec_tabledef *t, void *row);
@@ -145,7 +148,9 @@ struct dt_recorder {
     dt_observer_fn next_fn;  /* chained observer, called after each write */
     void *next_user;
     /* the claim on the recorded session (record_claim.c) */
-    int64_t claim_ms;        /* lease length, renewed with every write */
+    int64_t claim_ms;    /* lease length, renewed by the writes */
+    int64_t claim_until; /* the expiry a committed write gave the claim (0: not known) */
+    int64_t claim_sent;  /* the expiry the write under way gives it (0: none) */
     char claim_token[37];
     int claimed;             /* 1 while this recorder holds the claim on `sid` */
     int lost;                /* 1 once another recorder took the session over: writes stop */
@@ -183,8 +188,12 @@ int dt_rec_fs_readonly(const char *path);
  * live holder has it, unless take_over; *took_over (may be NULL) = 1 when a live claim was taken. */
 dt_status dt_rec_claim(dt_recorder *rec, int64_t sid, const char *agent, int take_over,
                        int *took_over, dt_error *err);
-/* Inside a write transaction: extend our claim; RDB_OK, REC_CLAIM_LOST, or a store failure. */
+/* Inside a write transaction: extend our claim, or on PostgreSQL, while more than half of the
+ * lease a committed write gave it is left, only check that it is still ours (and hold it until
+ * the commit); RDB_OK, REC_CLAIM_LOST, or a store failure. */
 int dt_rec_claim_renew(dt_recorder *rec, int64_t now);
+/* The write transaction committed: the expiry it gave the claim is the one known from now on. */
+void dt_rec_claim_committed(dt_recorder *rec);
 void dt_rec_claim_lost_msg(dt_recorder *rec, char *buf, size_t size);
 void dt_rec_claim_release(dt_recorder *rec);
 void dt_rec_claim_host(char out[256]);

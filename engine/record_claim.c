@@ -1,7 +1,8 @@
 /*
  * record_claim.c — one agent per session: the claim (lease) on a recorded session.
  * A claim is a row of `claims` (holder, host, pid, since, expires, a random token), taken by
- * dt_recorder_begin and dt_recorder_resume, renewed inside every write transaction and deleted when
+ * dt_recorder_begin and dt_recorder_resume, renewed (or, on PostgreSQL while the lease is fresh,
+ * checked) inside every write transaction and deleted when
  * the recording is finished or closed.  Another recorder may take it only once it has expired, or
  * when its holder is confirmed gone (same host, process no longer running), or when told to take
  * over.  Rows and plain SQL, no file lock: the same statements work on PostgreSQL.
@@ -158,14 +159,38 @@ dt_status dt_rec_claim(dt_recorder *rec, int64_t sid, const char *agent, int tak
     if (own && st != DT_OK)
         rdb_rollback(rec->db);
     rec->claimed = st == DT_OK;
+    rec->claim_until = rec->claim_sent = 0; /* the first write renews it */
     return st;
 }
 
+/* The row is read, not written, and locked FOR SHARE: a take-over's upsert (or a release's
+ * DELETE) waits for this transaction to end, and one committed first leaves no row of ours
+ * (another token), so the write is refused exactly as the renewal's UPDATE would refuse it. */
+static int claim_check(dt_recorder *rec)
+{
+    static const char sql[] = "SELECT 1 FROM claims WHERE sid = $1 AND token = $2 FOR SHARE";
+    rdb_stmt *st = NULL;
+    int rc = rdb_prepare(rec->db, sql, &st);
+    if (rc == RDB_OK) /* checked by the store, as the renewal is */
+        rdb_expect(st, 1, REC_CLAIM_LOST);
+    rc = rc ? rc : rdb_bind_i64(st, 1, rec->sid);
+    rc = rc ? rc : rdb_bind_text(st, 2, rec->claim_token);
+    rc = rc ? rc : rdb_run(st, NULL);
+    rdb_finalize(st);
+    return rc;
+}
+
+/* An UPDATE of the claim at every answer was a new row version and its WAL for the server to
+ * write while the agents wait; it is renewed once half the lease has gone, checked otherwise.
+ * SQLite holds the database's write lock through the transaction: its renewal costs little. */
 int dt_rec_claim_renew(dt_recorder *rec, int64_t now)
 {
     static const char sql[] = "UPDATE claims SET expires_ms = $1 WHERE sid = $2 AND token = $3";
+    rec->claim_sent = 0;
     if (!rec->claimed)
         return RDB_OK;
+    if (dt_rec_is_pg(rec) && rec->claim_until - now > rec->claim_ms / 2)
+        return claim_check(rec);
     rdb_stmt *st = NULL;
     int rc = rdb_prepare(rec->db, sql, &st);
     if (rc == RDB_OK) /* checked by the store: in a batch, nothing after it is written */
@@ -175,7 +200,16 @@ int dt_rec_claim_renew(dt_recorder *rec, int64_t now)
     rc = rc ? rc : rdb_bind_text(st, 3, rec->claim_token);
     rc = rc ? rc : rdb_run(st, NULL);
     rdb_finalize(st);
+    if (rc == RDB_OK)
+        rec->claim_sent = now + rec->claim_ms;
     return rc;
+}
+
+void dt_rec_claim_committed(dt_recorder *rec)
+{
+    if (rec->claim_sent)
+        rec->claim_until = rec->claim_sent;
+    rec->claim_sent = 0;
 }
 
 /* Who holds it now (for the message after a lost claim); "" when unknown. */

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_PARAMS 32
+#define MAX_PARAMS 64 /* the events of one write in one INSERT (record_write.c) */
 #define OID_INT8 20
 #define OID_TEXT 25
 #define RETRY_MS 5000 /* an unreachable server is not asked again at every answer */
@@ -353,11 +353,13 @@ static int wrap(pstmt *t)
                                                              "(count(*) = %lld)::int FROM dtree_x";
     if (t->wrapped || t->base.want < 0)
         return RDB_OK;
+    /* a SELECT (a row locked, not changed) is counted by the rows it gives */
+    int sel = strncmp(t->sql, "SELECT ", 7) == 0;
     size_t need = sizeof head + strlen(t->sql) + sizeof tail + 24;
     char *w = dt_malloc(need), num[sizeof tail + 24];
     if (!w)
         return RDB_ENOMEM;
-    snprintf(num, sizeof num, tail, (long long)t->base.want);
+    snprintf(num, sizeof num, tail + (sel ? sizeof " RETURNING 1" - 1 : 0), (long long)t->base.want);
     snprintf(w, need, "%s%s%s", head, t->sql, num);
     dt_free(t->sql);
     t->sql = w;

@@ -52,7 +52,20 @@ size_t dt_rec_sql_columns(const dt_rec_tabledef *t, char *buf, size_t size)
     return n;
 }
 
-size_t dt_rec_sql_insert(const dt_rec_tabledef *t, char *buf, size_t size)
+/* One row's parameters: "$1, $2, ..." (the key, when there is one, is $1 in every row; row r's
+ * columns follow those of the rows before it). */
+static size_t put_row(const dt_rec_tabledef *t, size_t r, size_t per, char *buf, size_t size,
+                      size_t n)
+{
+    size_t first = t->key ? 2 + r * (per - 1) : 1 + r * per;
+    for (size_t i = 0; i < per; i++) {
+        n = put(buf, size, n, i ? ", " : "");
+        n = put_param(buf, size, n, t->key && i == 0 ? 1 : first + i - (t->key ? 1 : 0));
+    }
+    return n;
+}
+
+size_t dt_rec_sql_insert_rows(const dt_rec_tabledef *t, size_t rows, char *buf, size_t size)
 {
     size_t n = 0, np = 0;
     if (size)
@@ -68,14 +81,20 @@ size_t dt_rec_sql_insert(const dt_rec_tabledef *t, char *buf, size_t size)
         n = put(buf, size, n, np++ ? ", " : "");
         n = put(buf, size, n, t->cols[i].name);
     }
-    n = put(buf, size, n, t->key ? ") SELECT " : ") VALUES (");
-    for (size_t i = 1; i <= np; i++) {
-        n = put(buf, size, n, i > 1 ? ", " : "");
-        n = put_param(buf, size, n, i);
+    if (!t->key || rows <= 1) {
+        n = put(buf, size, n, t->key ? ") SELECT " : ") VALUES (");
+        n = put_row(t, 0, np, buf, size, n);
+    } else { /* one statement for several rows: the server runs one plan, one check */
+        n = put(buf, size, n, ") SELECT * FROM (VALUES ");
+        for (size_t r = 0; r < rows; r++) {
+            n = put(buf, size, n, r ? "), (" : "(");
+            n = put_row(t, r, np, buf, size, n);
+        }
+        n = put(buf, size, n, ")) dtree_v");
     }
     if (!t->key)
         return put(buf, size, n, ") RETURNING sid");
-    /* $1 is the key (sid), $2 the first column (seq): nothing at or after this seq yet */
+    /* $1 is the key (sid), $2 the first row's first column (seq): nothing at or after it yet */
     n = put(buf, size, n, " WHERE NOT EXISTS (SELECT 1 FROM ");
     n = put(buf, size, n, t->table);
     n = put(buf, size, n, " x WHERE x.");
@@ -83,6 +102,11 @@ size_t dt_rec_sql_insert(const dt_rec_tabledef *t, char *buf, size_t size)
     n = put(buf, size, n, " = $1 AND x.");
     n = put(buf, size, n, t->cols[0].name);
     return put(buf, size, n, " >= $2)");
+}
+
+size_t dt_rec_sql_insert(const dt_rec_tabledef *t, char *buf, size_t size)
+{
+    return dt_rec_sql_insert_rows(t, 1, buf, size);
 }
 
 /* Make every text member of `row` an owned copy (dt_malloc); "" stays the static "", so that

@@ -192,16 +192,34 @@ static int update_session(dt_recorder *rec, rdb_stmt *st, const dt_rec_pending *
     return rc;
 }
 
-/* One event row: refused (0 rows) when the store holds this seq or a later one already. */
-static int insert_one(dt_recorder *rec, const dt_rec_pending *p)
+/* Events of one write per INSERT: one statement for the server to run instead of one each. */
+#define INSERT_ROWS 4
+
+/* Event rows p[0, n): refused (fewer rows) when the store holds p[0]'s seq or a later one
+ * already.  One row through the statement kept prepared; several through one made for them. */
+static int insert_rows(dt_recorder *rec, const dt_rec_pending *p, size_t n)
 {
-    int rc = rdb_bind_i64(rec->ins_event, 1, rec->sid);
-    rc = rc ? rc : dt_rec_bind_row(rec->ins_event, 2, &dt_rec_events_def, &p->ev);
-    if (rc != RDB_OK) {
-        rdb_reset(rec->ins_event);
-        return rc;
+    char sql[INSERT_ROWS * REC_COLS_MAX + 256];
+    rdb_stmt *st = rec->ins_event;
+    int rc = RDB_OK;
+    if (n > 1) {
+        if (dt_rec_sql_insert_rows(&dt_rec_events_def, n, sql, sizeof sql) >= sizeof sql)
+            return RDB_EOTHER;
+        rc = rdb_prepare(rec->db, sql, &st);
+        if (rc != RDB_OK)
+            return rc;
+        rdb_expect(st, (int64_t)n, REC_OUT_OF_ORDER);
     }
-    return rdb_run(rec->ins_event, NULL); /* expected: one row (prepare_writes) */
+    rc = rdb_bind_i64(st, 1, rec->sid);
+    int per = (int)dt_rec_events_def.ncols; /* every events column is set at insert */
+    for (size_t i = 0; rc == RDB_OK && i < n; i++)
+        rc = dt_rec_bind_row(st, 2 + (int)i * per, &dt_rec_events_def, &p[i].ev);
+    rc = rc ? rc : rdb_run(st, NULL); /* expected: n rows (prepare_writes, above) */
+    if (st != rec->ins_event)
+        rdb_finalize(st);
+    else if (rc != RDB_OK)
+        rdb_reset(st);
+    return rc;
 }
 
 static int prepare_writes(dt_recorder *rec)
@@ -262,9 +280,12 @@ static int write_rows(dt_recorder *rec)
 {
     /* first: a session taken over by another agent gets nothing more */
     int rc = dt_rec_claim_renew(rec, dt_rec_now(rec));
+    for (size_t i = 0; rc == RDB_OK && i < rec->npend; i += INSERT_ROWS) {
+        size_t n = rec->npend - i < INSERT_ROWS ? rec->npend - i : INSERT_ROWS;
+        rc = insert_rows(rec, &rec->pend[i], n);
+    }
     for (size_t i = 0; rc == RDB_OK && i < rec->npend; i++) {
-        rc = insert_one(rec, &rec->pend[i]);
-        if (rc == RDB_OK && rec->pend[i].box)
+        if (rec->pend[i].box)
             rc = dt_rec_seal_write(rec, rec->pend[i].ev.seq, rec->pend[i].box);
         /* the session ended: its sealed values are no longer needed by anyone */
         if (rc == RDB_OK && dt_rec_kind_from_name(rec->pend[i].ev.kind) == DT_RK_END)
@@ -329,6 +350,7 @@ int dt_rec_write_end(dt_recorder *rec, int rc, size_t back, void (*undo)(dt_reco
         if (!dt_rec_is_pg(rec))
             dt_rec_ident_take(rec); /* the -wal and -shm exist from the first write on */
         dt_rec_spool_written(rec);
+        dt_rec_claim_committed(rec);
         dt_rec_pending_clear(rec);
         rec->failed = rec->retry = 0;
         rec->msg[0] = '\0';
