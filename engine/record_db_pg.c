@@ -347,10 +347,10 @@ static int p_bind_null(rdb_stmt *st, int i)
 /* An expectation is checked by the server, so that a batch stops at its miss: the statement
  * becomes "WITH x AS (statement RETURNING 1) SELECT 1 / (count(*) = want)::int FROM x", which
  * fails with a division by zero (MISS_STATE) when another number of rows changed. */
+#define COUNTED ") SELECT 1 / (count(*) = %lld)::int FROM dtree_x"
 static int wrap(pstmt *t)
 {
-    static const char head[] = "WITH dtree_x AS (", tail[] = " RETURNING 1) SELECT 1 / "
-                                                             "(count(*) = %lld)::int FROM dtree_x";
+    static const char head[] = "WITH dtree_x AS (", tail[] = " RETURNING 1" COUNTED;
     if (t->wrapped || t->base.want < 0)
         return RDB_OK;
     /* a SELECT (a row locked, not changed) is counted by the rows it gives */
@@ -359,7 +359,7 @@ static int wrap(pstmt *t)
     char *w = dt_malloc(need), num[sizeof tail + 24];
     if (!w)
         return RDB_ENOMEM;
-    snprintf(num, sizeof num, tail + (sel ? sizeof " RETURNING 1" - 1 : 0), (long long)t->base.want);
+    snprintf(num, sizeof num, sel ? COUNTED : " RETURNING 1" COUNTED, (long long)t->base.want);
     snprintf(w, need, "%s%s%s", head, t->sql, num);
     dt_free(t->sql);
     t->sql = w;
