@@ -1,8 +1,8 @@
 /*
  * record_claim.c — one agent per session: the claim (lease) on a recorded session.
  * A claim is a row of `claims` (holder, host, pid, since, expires, a random token), taken by
- * dt_recorder_begin and dt_recorder_resume, renewed (or, on PostgreSQL while the lease is fresh,
- * checked) inside every write transaction and deleted when
+ * dt_recorder_begin and dt_recorder_resume, renewed (or, on PostgreSQL within 30 s of the last
+ * renewal, checked) inside every write transaction and deleted when
  * the recording is finished or closed.  Another recorder may take it only once it has expired, or
  * when its holder is confirmed gone (same host, process no longer running), or when told to take
  * over.  Rows and plain SQL, no file lock: the same statements work on PostgreSQL.
@@ -181,15 +181,19 @@ static int claim_check(dt_recorder *rec)
 }
 
 /* An UPDATE of the claim at every answer was a new row version and its WAL for the server to
- * write while the agents wait; it is renewed once half the lease has gone, checked otherwise.
- * SQLite holds the database's write lock through the transaction: its renewal costs little. */
+ * write while the agents wait; it is renewed once RENEW_GAP_MS (half of a shorter lease) has
+ * gone since the last committed renewal, checked otherwise, so a claim still lapses within that
+ * much of a full lease after its holder's last write.  SQLite holds the database's write lock
+ * through the transaction: its renewal costs little. */
+#define RENEW_GAP_MS 30000
 int dt_rec_claim_renew(dt_recorder *rec, int64_t now)
 {
     static const char sql[] = "UPDATE claims SET expires_ms = $1 WHERE sid = $2 AND token = $3";
     rec->claim_sent = 0;
     if (!rec->claimed)
         return RDB_OK;
-    if (dt_rec_is_pg(rec) && rec->claim_until - now > rec->claim_ms / 2)
+    int64_t gap = rec->claim_ms / 2 < RENEW_GAP_MS ? rec->claim_ms / 2 : RENEW_GAP_MS;
+    if (dt_rec_is_pg(rec) && rec->claim_until - now > rec->claim_ms - gap)
         return claim_check(rec);
     rdb_stmt *st = NULL;
     int rc = rdb_prepare(rec->db, sql, &st);
