@@ -86,8 +86,9 @@ static void setup(void)
     atexit(cleanup);
 }
 
-/* The n bytes at s with every $ID, $KID and $TOKEN replaced, NUL-terminated (a NUL inside ends
- * the request early, as it would end the server's copy); malloc'd. */
+/* The n bytes at s with every $ID, $KID, $TOKEN (the agent's) and $MTOKEN (the manager's)
+ * replaced, NUL-terminated (a NUL inside ends the request early, as it would end the server's
+ * copy); malloc'd. */
 static char *expand(const char *s, size_t n)
 {
     size_t cap = n * 8 + 64, o = 0;
@@ -99,6 +100,8 @@ static char *expand(const char *s, size_t n)
         if (n - i >= 3 && memcmp(s + i, "$ID", 3) == 0) with = last_id, skip = 3;
         else if (n - i >= 4 && memcmp(s + i, "$KID", 4) == 0) with = last_kid, skip = 4;
         else if (n - i >= 6 && memcmp(s + i, "$TOKEN", 6) == 0) with = agent_tok, skip = 6;
+        else if (n - i >= 7 && memcmp(s + i, "$MTOKEN", 7) == 0)
+            with = manager_tok, skip = 7;
         if (with) {
             o += (size_t)sprintf(out + o, "%s", with);
             i += skip - 1;
@@ -163,6 +166,12 @@ static void check_resp(const srv_resp *r, int echoed)
     FZ_CHECK(r->status != 500 || strcmp(json_string_value(type), "urn:dtree:problem:tree-fault") == 0);
 }
 
+/* Either token, anywhere in the request: the fuzzer finds them both by comparison. */
+static int carries(const char *path, const char *qs, const char *body, const char *tok)
+{
+    return strstr(path, tok) || strstr(body, tok) || (qs && strstr(qs, tok));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -203,7 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     q.conn = qs;
     q.body = body;
     q.body_len = strlen(body);
-    int echoed = strstr(path, agent_tok) || strstr(body, agent_tok) || (qs && strstr(qs, agent_tok));
+    int echoed = carries(path, qs, body, agent_tok) || carries(path, qs, body, manager_tok);
     srv_route(&ctx, &q, &r);
     check_resp(&r, echoed);
     remember(&q, &r);
