@@ -60,7 +60,6 @@ typedef struct queued {
 typedef struct pdb {
     rdb base;
     PGconn *conn;
-    unsigned generation; /* bumped by every reconnection: server-side statements are gone */
     int tx;              /* 1 between our BEGIN and COMMIT/ROLLBACK: never reconnect inside */
     /* a reconnection under way (PQresetStart), never waited for: what it waits for (the socket
      * readable or writable), when it began (monotonic ms, 0: none yet), and the connect timeout
@@ -193,7 +192,6 @@ static int reconnected(pdb *d, int ok, const char *why)
         return 0;
     }
     d->msg[0] = '\0';
-    d->generation++;
     cache_clear(d); /* the server forgot our prepared statements */
     /* and our settings: without lock_timeout a write could wait for a lock for ever */
     return !d->readied || p_ready(&d->base, d->ro) == RDB_OK;
