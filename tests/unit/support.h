@@ -32,5 +32,9 @@ long sup_oom_step(const char *name, dt_status (*fn)(void *user), void *user);
 void sup_write(const char *path, const void *data, size_t n);
 /* Write the string `text` to dir/name. */
 void sup_put(const char *dir, const char *name, const char *text);
+/* A new directory /tmp/PREFIX.XXXXXX in dir, and dir/NAME in path (each of at least size bytes). */
+void sup_tmpdir(char *dir, size_t size, const char *prefix, char *path, const char *name);
+/* Remove dir and everything in it: 0, or -1 (a cmocka teardown's result). */
+int sup_rmtree(const char *dir);
 
 #endif

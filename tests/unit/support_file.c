@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "support.h"
@@ -25,4 +26,19 @@ void sup_put(const char *dir, const char *name, const char *text)
     char path[4096];
     assert_true((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path);
     sup_write(path, text, strlen(text));
+}
+
+void sup_tmpdir(char *dir, size_t size, const char *prefix, char *path, const char *name)
+{
+    assert_true((size_t)snprintf(dir, size, "/tmp/%s.XXXXXX", prefix) < size);
+    assert_non_null(mkdtemp(dir));
+    assert_true((size_t)snprintf(path, size, "%s/%s", dir, name) < size);
+}
+
+int sup_rmtree(const char *dir)
+{
+    char cmd[4200];
+    if (strchr(dir, '\'') || (size_t)snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir) >= sizeof cmd)
+        return -1;
+    return system(cmd) == 0 ? 0 : -1;
 }

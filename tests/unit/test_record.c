@@ -69,18 +69,14 @@ static dt_tree *load_tree(void)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/dtrec.XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(dbpath, sizeof dbpath, "%s/s.db", dir);
+    sup_tmpdir(dir, sizeof dir, "dtrec", dbpath, "s.db");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return sup_rmtree(dir);
 }
 
 static dt_recorder *open_rec(void)

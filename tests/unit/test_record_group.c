@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dtree.h"
+#include "support.h"
 #include "record.h"
 
 #define RAW(rec) ((sqlite3 *)rdb_sqlite_handle((rec)->db))
@@ -109,9 +110,7 @@ static long long events_of(const char *id)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/dtgroup.XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(dbpath, sizeof dbpath, "%s/s.db", dir);
+    sup_tmpdir(dir, sizeof dir, "dtgroup", dbpath, "s.db");
     commits = veto = 0;
     return 0;
 }
@@ -119,9 +118,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return sup_rmtree(dir);
 }
 
 static dt_tree *tree(void)
