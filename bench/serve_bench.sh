@@ -4,8 +4,9 @@
 # the same concurrency in the same run (the HTTP floor) and to the store's raw single-insert rate
 # (sqlite3 inserting one row per committed transaction into a WAL file with synchronous=FULL, on
 # the same file system).  An answer is POST /v1/sessions/{id}/answer with the seq last seen, on a
-# pool of sessions of a two-question loop (bench/serve_answer.lua keeps each seq and never sends
-# two answers to one session at once).  Memory per live session: the server's RSS before and after
+# pool of sessions of a two-question loop (tests/cases/serve-loop, which tests/e2e/serve_group.sh
+# answers too; bench/serve_answer.lua keeps each seq and never sends two answers to one session
+# at once).  Memory per live session: the server's RSS before and after
 # starting SERVE_BENCH_SESSIONS (default 1000) sessions, divided.  Last, how many recorded writes
 # shared a COMMIT (group commit on SQLite: the server's closing line).  Never part of make check.
 # Usage: sh bench/serve_bench.sh   (DTREE = the CLI, default $B/dtree; SERVE_BENCH_SECONDS per run;
@@ -41,17 +42,9 @@ else sqlite3 "$T/raw.db" <"$T/ins.sql" >/dev/null; fi
 e=$(date +%s.%N)
 raw=$(echo "$N / ($e - $s)" | bc -l)
 
-mkdir "$T/trees"
-cat >"$T/trees/loop.xml" <<'XML'
-<?xml version="1.0" encoding="UTF-8"?>
-<tree id="loop" version="1" title="Two questions in a loop" start="q1">
-  <question id="q1"><say>First?</say><choice id="a" to="q2">On</choice></question>
-  <question id="q2"><say>Second?</say><choice id="b" to="q1">Back</choice></question>
-</tree>
-XML
 TOKEN=$("$DTREE" token add bench --role agent --db "$DB")
 # no rate limit: the load is the point (the default 6000 a minute per token would refuse it)
-"$DTREE" serve --listen 127.0.0.1:0 --db "$DB" --trees "$T/trees" --rate-token 0 ${SERVE_BENCH_ARGS:-} 2>"$T/log" &
+"$DTREE" serve --listen 127.0.0.1:0 --db "$DB" --trees "$here/../tests/cases/serve-loop" --rate-token 0 ${SERVE_BENCH_ARGS:-} 2>"$T/log" &
 pid=$!
 port=""
 for _ in $(seq 1 100); do

@@ -8,15 +8,8 @@ need curl
 need python3
 . "$(dirname "$0")/../lib/serve.sh"
 [ "${DT_STORE:-}" != pg ] || { echo "serve_group: SQLite only"; e2e_done; exit; }
-mkdir "$tmp/trees"
-cat >"$tmp/trees/loop.xml" <<'XML'
-<?xml version="1.0" encoding="UTF-8"?>
-<tree id="loop" version="1" title="Two questions in a loop" start="q1">
-  <question id="q1"><say>First?</say><choice id="a" to="q2">On</choice></question>
-  <question id="q2"><say>Second?</say><choice id="b" to="q1">Back</choice></question>
-</tree>
-XML
-SERVE_TREES="$tmp/trees"
+# the loop tree the benchmark answers too (bench/serve_bench.sh)
+SERVE_TREES=$(cd "$(dirname "$0")/../cases/serve-loop" && pwd)
 SERVE_TOKEN=$(run token add alice --role agent --db "$SERVE_DB") && ok || bad "token add"
 export SERVE_TOKEN
 py="$(dirname "$0")/serve_group.py"
