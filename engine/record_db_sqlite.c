@@ -5,6 +5,7 @@
  */
 #include "mem.h"
 #include "record.h"
+#include "record_db_sqlite_cache.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@ typedef struct sdb {
     sqlite3 *h;
     int raw; /* the last SQLite result code, for the message */
     char msg[400];
+    scache cache;
 } sdb;
 
 typedef struct sstmt {
@@ -54,19 +56,39 @@ static sstmt *T(rdb_stmt *st)
     return (sstmt *)(void *)st;
 }
 
+/* text (key in SQLite's words) prepared and kept in the cache.  *more: 1 when text holds more than one statement; then only the first is
+ * prepared, and it is not kept.  The caller asked the cache first. */
+static int prepare_kept(sdb *d, const char *key, const char *text, sqlite3_stmt **out, int *more)
+{
+    *more = 0;
+    const char *tail = NULL;
+    int rc = sqlite3_prepare_v2(d->h, text, -1, out, &tail);
+    if (rc != SQLITE_OK)
+        return map(d, rc);
+    while (tail && (*tail == ' ' || *tail == ';' || *tail == '\n'))
+        tail++;
+    *more = tail && *tail;
+    if (!*more && *out)
+        scache_keep(&d->cache, key, *out); /* not kept: its user finalizes it */
+    return RDB_OK;
+}
+
 static int s_prepare(rdb *db, const char *sql, rdb_stmt **out)
 {
-    char buf[8192];
-    if (rdb_dialect(RDB_SQLITE, sql, buf, sizeof buf) >= sizeof buf)
-        return RDB_ENOMEM;
     sstmt *t = dt_calloc(1, sizeof *t);
     if (!t)
         return RDB_ENOMEM;
     t->base.db = db;
-    int rc = sqlite3_prepare_v2(S(db)->h, buf, -1, &t->st, NULL);
-    if (rc != SQLITE_OK) {
+    int more; /* a text of several statements: only the first, as sqlite3_prepare does */
+    char buf[8192];
+    int rc = RDB_OK;
+    if ((t->st = scache_lend(&S(db)->cache, sql)) == NULL) {
+        rc = rdb_dialect(RDB_SQLITE, sql, buf, sizeof buf) < sizeof buf ? RDB_OK : RDB_ENOMEM;
+        rc = rc ? rc : prepare_kept(S(db), sql, buf, &t->st, &more);
+    }
+    if (rc != RDB_OK) {
         dt_free(t);
-        return map(S(db), rc);
+        return rc;
     }
     *out = &t->base;
     return RDB_OK;
@@ -113,7 +135,8 @@ static void s_reset(rdb_stmt *st)
 
 static void s_finalize(rdb_stmt *st)
 {
-    sqlite3_finalize(T(st)->st);
+    if (!scache_give_back(&S(st->db)->cache, T(st)->st))
+        sqlite3_finalize(T(st)->st);
     dt_free(st);
 }
 
@@ -148,9 +171,24 @@ static int s_col_kind(rdb_stmt *st, int c)
     }
 }
 
+/* One statement through the cache (BEGIN, SAVEPOINT, COMMIT at every write); a text of
+ * several statements (the connection's PRAGMAs) as SQLite runs it. */
 static int s_exec(rdb *db, const char *sql)
 {
-    return map(S(db), sqlite3_exec(S(db)->h, sql, NULL, NULL, NULL));
+    sdb *d = S(db);
+    sqlite3_stmt *st = scache_lend(&d->cache, sql);
+    int more = 0;
+    int rc = st ? RDB_OK : prepare_kept(d, sql, sql, &st, &more);
+    if (rc != RDB_OK || more) {
+        sqlite3_finalize(st);
+        return rc != RDB_OK ? rc : map(d, sqlite3_exec(d->h, sql, NULL, NULL, NULL));
+    }
+    int step = st ? sqlite3_step(st) : SQLITE_DONE; /* st is NULL for a text of no statement */
+    while (step == SQLITE_ROW)
+        step = sqlite3_step(st);
+    if (!scache_give_back(&d->cache, st))
+        sqlite3_finalize(st);
+    return step == SQLITE_DONE ? RDB_OK : map(d, step);
 }
 
 static int s_begin(rdb *db, int write)
@@ -202,6 +240,7 @@ static int s_ready(rdb *db, int ro)
 
 static void s_close(rdb *db)
 {
+    scache_clear(&S(db)->cache);
     sqlite3_close_v2(S(db)->h);
     dt_free(db);
 }
