@@ -265,8 +265,6 @@ void dt_recorder_close(dt_recorder *rec)
     dt_rec_seal_clear(rec);
     dt_rec_spool_free(rec);
     dt_free(rec->pend);
-    rdb_finalize(rec->ins_event);
-    rdb_finalize(rec->upd_session);
     if (!rec->shared_db) {
         dt_rec_group_free(rec->group);
         rdb_close(rec->db);

@@ -142,7 +142,6 @@ struct dt_recorder {
     size_t npend, cappend;
     int failed;
     char msg[512];
-    rdb_stmt *ins_event, *upd_session;
     int retry;               /* the last write failed: what it may have committed is checked */
     int last_rc;             /* the store's answer to the last write (RDB_OK or a failure) */
     dt_observer_fn next_fn;  /* chained observer, called after each write */

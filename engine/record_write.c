@@ -172,10 +172,12 @@ static folded fold(const dt_rec_pending *pend, size_t n)
     return f;
 }
 
-static int update_session(dt_recorder *rec, rdb_stmt *st, const dt_rec_pending *pend, size_t n)
+static int update_session(dt_recorder *rec, const dt_rec_pending *pend, size_t n)
 {
     folded f = fold(pend, n);
-    int rc = rdb_bind_i64(st, 1, f.newest);
+    rdb_stmt *st = NULL;
+    int rc = rdb_prepare(rec->db, upd_sql, &st);
+    rc = rc ? rc : rdb_bind_i64(st, 1, f.newest);
     rc = rc ? rc : rdb_bind_i64(st, 2, (int64_t)n);
     rc = rc ? rc : rdb_bind_i64(st, 3, f.steps);
     rc = rc ? rc : rdb_bind_text(st, 4, f.tree);
@@ -187,8 +189,7 @@ static int update_session(dt_recorder *rec, rdb_stmt *st, const dt_rec_pending *
     rc = rc ? rc : rdb_bind_text(st, 10, f.outcome);
     rc = rc ? rc : rdb_bind_i64(st, 11, rec->sid);
     rc = rc ? rc : rdb_run(st, NULL);
-    if (rc != RDB_OK)
-        rdb_reset(st);
+    rdb_finalize(st);
     return rc;
 }
 
@@ -196,44 +197,25 @@ static int update_session(dt_recorder *rec, rdb_stmt *st, const dt_rec_pending *
 #define INSERT_ROWS 4
 
 /* Event rows p[0, n): refused (fewer rows) when the store holds p[0]'s seq or a later one
- * already.  One row through the statement kept prepared; several through one made for them. */
+ * already.  Prepared at each write: both back ends keep a text's statement prepared (the SQLite
+ * connection's cache, the server's prepared statements), and a statement held by each live
+ * session would take all of the cache. */
 static int insert_rows(dt_recorder *rec, const dt_rec_pending *p, size_t n)
 {
     char sql[INSERT_ROWS * REC_COLS_MAX + 256];
-    rdb_stmt *st = rec->ins_event;
-    int rc = RDB_OK;
-    if (n > 1) {
-        if (dt_rec_sql_insert_rows(&dt_rec_events_def, n, sql, sizeof sql) >= sizeof sql)
-            return RDB_EOTHER;
-        rc = rdb_prepare(rec->db, sql, &st);
-        if (rc != RDB_OK)
-            return rc;
-        rdb_expect(st, (int64_t)n, REC_OUT_OF_ORDER);
-    }
+    rdb_stmt *st = NULL;
+    if (dt_rec_sql_insert_rows(&dt_rec_events_def, n, sql, sizeof sql) >= sizeof sql)
+        return RDB_EOTHER;
+    int rc = rdb_prepare(rec->db, sql, &st);
+    if (rc != RDB_OK)
+        return rc;
+    rdb_expect(st, (int64_t)n, REC_OUT_OF_ORDER);
     rc = rdb_bind_i64(st, 1, rec->sid);
     int per = (int)dt_rec_events_def.ncols; /* every events column is set at insert */
     for (size_t i = 0; rc == RDB_OK && i < n; i++)
         rc = dt_rec_bind_row(st, 2 + (int)i * per, &dt_rec_events_def, &p[i].ev);
-    rc = rc ? rc : rdb_run(st, NULL); /* expected: n rows (prepare_writes, above) */
-    if (st != rec->ins_event)
-        rdb_finalize(st);
-    else if (rc != RDB_OK)
-        rdb_reset(st);
-    return rc;
-}
-
-static int prepare_writes(dt_recorder *rec)
-{
-    int rc = RDB_OK;
-    if (!rec->ins_event) {
-        char ins[REC_COLS_MAX + 256];
-        dt_rec_sql_insert(&dt_rec_events_def, ins, sizeof ins);
-        rc = rdb_prepare(rec->db, ins, &rec->ins_event);
-        if (rc == RDB_OK)
-            rdb_expect(rec->ins_event, 1, REC_OUT_OF_ORDER);
-    }
-    if (rc == RDB_OK && !rec->upd_session)
-        rc = rdb_prepare(rec->db, upd_sql, &rec->upd_session);
+    rc = rc ? rc : rdb_run(st, NULL); /* expected: n rows */
+    rdb_finalize(st);
     return rc;
 }
 
@@ -265,14 +247,11 @@ static int drop_written(dt_recorder *rec)
     return RDB_OK;
 }
 
-/* Ready to write: the statements prepared, and what a lost COMMIT stored after all dropped from
- * the queue.  RDB_OK with rec->npend == 0 when nothing is left to write. */
+/* Ready to write: what a lost COMMIT stored after all dropped from the queue.  RDB_OK with
+ * rec->npend == 0 when nothing is left to write. */
 static int ready_rows(dt_recorder *rec)
 {
-    int rc = prepare_writes(rec);
-    if (rc == RDB_OK && rec->retry)
-        rc = drop_written(rec);
-    return rc;
+    return rec->retry ? drop_written(rec) : RDB_OK;
 }
 
 /* The queue's rows, inside the caller's write transaction. */
@@ -292,7 +271,7 @@ static int write_rows(dt_recorder *rec)
             rc = dt_rec_seal_erase(rec);
     }
     if (rc == RDB_OK)
-        rc = update_session(rec, rec->upd_session, rec->pend, rec->npend);
+        rc = update_session(rec, rec->pend, rec->npend);
     return rc;
 }
 
