@@ -74,18 +74,23 @@ static size_t hash(const char *id)
  * request may close and reopen its session's recorder while it holds the lock. */
 static int lock_init(srv_lock *l)
 {
+    int i;
     memset(l, 0, sizeof *l);
     if (pthread_mutex_init(&l->m, NULL) != 0) return -1;
-    if (pthread_cond_init(&l->cv, NULL) != 0) {
-        pthread_mutex_destroy(&l->m);
-        return -1;
+    for (i = 0; i < SRV_LOCK_SLOTS; i++) {
+        if (pthread_cond_init(&l->cv[i], NULL) != 0) {
+            while (i-- > 0) pthread_cond_destroy(&l->cv[i]);
+            pthread_mutex_destroy(&l->m);
+            return -1;
+        }
     }
     return 0;
 }
 
 static void lock_destroy(srv_lock *l)
 {
-    pthread_cond_destroy(&l->cv);
+    int i;
+    for (i = 0; i < SRV_LOCK_SLOTS; i++) pthread_cond_destroy(&l->cv[i]);
     pthread_mutex_destroy(&l->m);
 }
 
@@ -96,20 +101,25 @@ void srv_lock_take(srv_lock *l)
         l->depth++;
     } else {
         unsigned long ticket = l->next++;
-        while (ticket != l->serving) pthread_cond_wait(&l->cv, &l->m);
+        while (ticket != l->serving)
+            pthread_cond_wait(&l->cv[ticket % SRV_LOCK_SLOTS], &l->m);
         l->owner = pthread_self();
         l->depth = 1;
     }
     pthread_mutex_unlock(&l->m);
 }
 
+/* The next ticket's turn (l->m held): a broadcast on its slot, as others may share the slot. */
+static void hand_on(srv_lock *l)
+{
+    l->serving++;
+    pthread_cond_broadcast(&l->cv[l->serving % SRV_LOCK_SLOTS]);
+}
+
 void srv_lock_give(srv_lock *l)
 {
     pthread_mutex_lock(&l->m);
-    if (--l->depth == 0) {
-        l->serving++;
-        pthread_cond_broadcast(&l->cv);
-    }
+    if (--l->depth == 0) hand_on(l);
     pthread_mutex_unlock(&l->m);
 }
 
@@ -122,8 +132,7 @@ static unsigned lock_release(void *user)
     pthread_mutex_lock(&l->m);
     depth = l->depth;
     l->depth = 0;
-    l->serving++;
-    pthread_cond_broadcast(&l->cv);
+    hand_on(l);
     pthread_mutex_unlock(&l->m);
     return depth;
 }

@@ -9,10 +9,13 @@
 #include <pthread.h>
 #include <time.h>
 
-/* A lock taken in turn (first come, first served), recursive (srv_cache.c). */
+/* A lock taken in turn (first come, first served), recursive (srv_cache.c).  A waiter sleeps on
+ * the condition of its ticket's slot, so that handing the lock on wakes the next in turn (and
+ * the few sharing its slot), not every waiter. */
+#define SRV_LOCK_SLOTS 8
 typedef struct srv_lock {
     pthread_mutex_t m;
-    pthread_cond_t cv;
+    pthread_cond_t cv[SRV_LOCK_SLOTS];
     unsigned long next, serving; /* tickets */
     pthread_t owner;
     unsigned depth;
