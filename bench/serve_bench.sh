@@ -8,7 +8,8 @@
 # answers too; bench/serve_answer.lua keeps each seq and never sends two answers to one session
 # at once).  Memory per live session: the server's RSS before and after
 # starting SERVE_BENCH_SESSIONS (default 1000) sessions, divided.  Last, how many recorded writes
-# shared a COMMIT (group commit on SQLite: the server's closing line).  Never part of make check.
+# shared a COMMIT (group commit on SQLite: the server's closing line), and per answer the server's
+# CPU time and context switches.  Never part of make check.
 # Usage: sh bench/serve_bench.sh   (DTREE = the CLI, default $B/dtree; SERVE_BENCH_SECONDS per run;
 # SERVE_BENCH_ARGS: more options for the server, e.g. "--threads 16"; SERVE_BENCH_PG=1: the store
 # is a throw-away PostgreSQL cluster with fsync on (tests/lib/pg.sh), the raw rate psql's)
@@ -54,6 +55,9 @@ for _ in $(seq 1 100); do
 done
 [ -n "$port" ] || { echo "serve_bench: the server did not start"; cat "$T/log"; exit 1; }
 rss() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$pid/status"; }
+# The server's CPU time (clock ticks, utime + stime) and its threads' context switches so far.
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+switches() { cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ {n += $2} END {print n}'; }
 
 # Memory per live session; the pool of sessions the answers go to (printed as "id seq" lines).
 rss0=$(rss)
@@ -88,15 +92,20 @@ measure() { # $1 = connections, then wrk's other arguments; prints "rps p50 p99 
 }
 printf 'serve: %d s per run, wrk -t1 on loopback; store raw single-insert rate %.0f/s (%s)\n' "$SECS" "$raw" "$store"
 printf '  memory per live session: %d bytes (RSS %d -> %d KiB for %d sessions)\n' "$per" "$rss0" "$rss1" "$NSESS"
-printf '  %-4s %10s %9s %9s | %10s %9s %9s | %8s %8s %8s %8s\n' conns healthz/s p50ms p99ms answers/s p50ms p99ms "x floor" "x insert" "p99 x" refused
+printf '  %-4s %10s %9s %9s | %10s %9s %9s | %8s %8s %8s %8s | %6s %6s\n' conns healthz/s p50ms p99ms answers/s p50ms p99ms "x floor" "x insert" "p99 x" refused "cpu us" switch
 for c in 1 16 64; do
     set -- $(measure "$c" "http://127.0.0.1:$port/healthz"); h_rps=$1 h50=$2 h99=$3
+    k0=$(ticks) s0=$(switches)
     set -- $(POOL="$T/pool.$c" TOKEN="$TOKEN" measure "$c" -s "$here/serve_answer.lua" "http://127.0.0.1:$port/"); a_rps=$1 a50=$2 a99=$3 bad=$4
-    printf '  %-4s %10.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %8.3f %8.2f %8.1f %8s\n' "$c" "$h_rps" "$h50" "$h99" \
+    n=$(echo "$a_rps * $SECS" | bc -l)
+    cpu=$(echo "($(ticks) - $k0) * 1000000 / $(getconf CLK_TCK) / $n" | bc -l)
+    sw=$(echo "($(switches) - $s0) / $n" | bc -l)
+    printf '  %-4s %10.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %8.3f %8.2f %8.1f %8s | %6.0f %6.1f\n' "$c" "$h_rps" "$h50" "$h99" \
         "$a_rps" "$a50" "$a99" "$(echo "$a_rps / $h_rps" | bc -l)" "$(echo "$a_rps / $raw" | bc -l)" \
-        "$(echo "$a99 / $h99" | bc -l)" "$bad"
+        "$(echo "$a99 / $h99" | bc -l)" "$bad" "$cpu" "$sw"
 done
 echo "  (x floor: answers/s over healthz/s; x insert: answers/s over the raw insert rate, goal >= 0.5;"
-echo "   p99 x: answer p99 over healthz p99; refused: non-2xx answers, expected 0)"
+echo "   p99 x: answer p99 over healthz p99; refused: non-2xx answers, expected 0;"
+echo "   cpu us, switch: the server's CPU time and its threads' context switches per answer)"
 kill "$pid" 2>/dev/null; wait "$pid" || true; pid=""
 sed -n 's/.*serve: \([0-9]*\) recorded writes in \([0-9]*\) commits.*/  group commit: \1 recorded writes in \2 COMMITs/p' "$T/log"
