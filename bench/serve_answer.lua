@@ -3,6 +3,11 @@
 -- answer is a stale-seq refusal).  $POOL holds "id seq" lines, $TOKEN the agent token.
 local pool, free, seq, busy = {}, {}, {}, {}
 local token = os.getenv("TOKEN")
+local think = tonumber(os.getenv("THINK_MS") or "0")   -- a pause before each answer, in ms
+
+if think > 0 then
+  function delay() return think end
+end
 
 function init(args)
   for line in io.lines(os.getenv("POOL")) do

@@ -6,8 +6,10 @@
 # the same file system).  An answer is POST /v1/sessions/{id}/answer with the seq last seen, on a
 # pool of sessions of a two-question loop (tests/cases/serve-loop, which tests/e2e/serve_group.sh
 # answers too; bench/serve_answer.lua keeps each seq and never sends two answers to one session
-# at once).  Memory per live session: the server's RSS before and after
-# starting SERVE_BENCH_SESSIONS (default 1000) sessions, divided.  Last, how many recorded writes
+# at once).  The rows 1, 16 and 64 answer back to back (the server saturated); the row 64p has the
+# 64 clients pause SERVE_BENCH_THINK_MS (default 50) ms before each answer, as a floor of people
+# or a CRM does.  Memory per live session: the server's RSS before and after starting
+# SERVE_BENCH_SESSIONS (default and at least 1024) sessions, divided.  Last, how many recorded writes
 # shared a COMMIT (group commit on SQLite: the server's closing line), and per answer the server's
 # CPU time and context switches.  Never part of make check.
 # Usage: sh bench/serve_bench.sh   (DTREE = the CLI, default $B/dtree; SERVE_BENCH_SECONDS per run;
@@ -16,8 +18,9 @@
 set -eu
 DTREE=${DTREE:-${B:-build}/dtree}
 SECS=${SERVE_BENCH_SECONDS:-5}
-NSESS=${SERVE_BENCH_SESSIONS:-1000}
-[ "$NSESS" -ge 768 ] || NSESS=768   # the three pools of the answer runs come from them
+NSESS=${SERVE_BENCH_SESSIONS:-1024}
+THINK=${SERVE_BENCH_THINK_MS:-50}
+[ "$NSESS" -ge 1024 ] || NSESS=1024   # the four pools of the answer runs come from them
 command -v wrk >/dev/null || { echo "serve_bench: wrk is needed (make deps installs it)"; exit 1; }
 command -v sqlite3 >/dev/null || { echo "serve_bench: sqlite3 (the CLI) is needed"; exit 1; }
 T=$(mktemp -d "${TMPDIR:-/var/tmp}/dtree-serve-bench.XXXXXX")
@@ -69,12 +72,12 @@ for i in range(n):
     c.request("POST", "/v1/sessions", body=json.dumps({"tree": "loop"}),
               headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
     s = json.loads(c.getresponse().read())
-    if i < 768:
+    if i < 1024:
         print(s["id"], s["seq"])
 PY
 # three pools of 256, one per run: a run starts from the seqs its sessions have
 sed -n '1,256p' "$T/pool" >"$T/pool.1"; sed -n '257,512p' "$T/pool" >"$T/pool.16"
-sed -n '513,768p' "$T/pool" >"$T/pool.64"
+sed -n '513,768p' "$T/pool" >"$T/pool.64"; sed -n '769,1024p' "$T/pool" >"$T/pool.64p"
 rss1=$(rss)
 per=$(( (rss1 - rss0) * 1024 / NSESS ))
 
@@ -93,10 +96,13 @@ measure() { # $1 = connections, then wrk's other arguments; prints "rps p50 p99 
 printf 'serve: %d s per run, wrk -t1 on loopback; store raw single-insert rate %.0f/s (%s)\n' "$SECS" "$raw" "$store"
 printf '  memory per live session: %d bytes (RSS %d -> %d KiB for %d sessions)\n' "$per" "$rss0" "$rss1" "$NSESS"
 printf '  %-4s %10s %9s %9s | %10s %9s %9s | %8s %8s %8s %8s | %6s %6s\n' conns healthz/s p50ms p99ms answers/s p50ms p99ms "x floor" "x insert" "p99 x" refused "cpu us" switch
-for c in 1 16 64; do
-    set -- $(measure "$c" "http://127.0.0.1:$port/healthz"); h_rps=$1 h50=$2 h99=$3
+for c in 1 16 64 64p; do
+    # 64p: 64 clients again, each pausing $THINK ms after each answer (the floor of the row above)
+    [ "$c" = 64p ] || { set -- $(measure "$c" "http://127.0.0.1:$port/healthz"); h_rps=$1 h50=$2 h99=$3; }
     k0=$(ticks) s0=$(switches)
-    set -- $(POOL="$T/pool.$c" TOKEN="$TOKEN" measure "$c" -s "$here/serve_answer.lua" "http://127.0.0.1:$port/"); a_rps=$1 a50=$2 a99=$3 bad=$4
+    think=0
+    [ "$c" = 64p ] && think=$THINK
+    set -- $(POOL="$T/pool.$c" TOKEN="$TOKEN" THINK_MS=$think measure "${c%p}" -s "$here/serve_answer.lua" "http://127.0.0.1:$port/"); a_rps=$1 a50=$2 a99=$3 bad=$4
     n=$(echo "$a_rps * $SECS" | bc -l)
     cpu=$(echo "($(ticks) - $k0) * 1000000 / $(getconf CLK_TCK) / $n" | bc -l)
     sw=$(echo "($(switches) - $s0) / $n" | bc -l)
@@ -106,6 +112,8 @@ for c in 1 16 64; do
 done
 echo "  (x floor: answers/s over healthz/s; x insert: answers/s over the raw insert rate, goal >= 0.5;"
 echo "   p99 x: answer p99 over healthz p99; refused: non-2xx answers, expected 0;"
-echo "   cpu us, switch: the server's CPU time and its threads' context switches per answer)"
+echo "   cpu us, switch: the server's CPU time and its threads' context switches per answer;"
+echo "   64p: 64 clients each pausing $THINK ms between answers, as people or a CRM would; the rows"
+echo "   above answer back to back: the server's saturation)"
 kill "$pid" 2>/dev/null; wait "$pid" || true; pid=""
 sed -n 's/.*serve: \([0-9]*\) recorded writes in \([0-9]*\) commits.*/  group commit: \1 recorded writes in \2 COMMITs/p' "$T/log"
