@@ -36,5 +36,13 @@ void sup_put(const char *dir, const char *name, const char *text);
 void sup_tmpdir(char *dir, size_t size, const char *prefix, char *path, const char *name);
 /* Remove dir and everything in it: 0, or -1 (a cmocka teardown's result). */
 int sup_rmtree(const char *dir);
+/* A cmocka fixture for the recorder's tests: a new directory sup_store_dir, and the path of a
+ * store s.db in it (not made) in sup_store_db; the teardown removes the directory. */
+extern char sup_store_dir[64], sup_store_db[128];
+int sup_store_setup(void **state);
+int sup_store_teardown(void **state);
+/* A tree of two questions answered "1" for ever (q1 -> q2 -> q1 ...): as many answers as a test
+ * wants to record.  The caller frees it. */
+dt_tree *sup_loop_tree(void);
 
 #endif

@@ -42,3 +42,30 @@ int sup_rmtree(const char *dir)
         return -1;
     return system(cmd) == 0 ? 0 : -1;
 }
+
+char sup_store_dir[64], sup_store_db[128];
+
+int sup_store_setup(void **state)
+{
+    (void)state;
+    sup_tmpdir(sup_store_dir, sizeof sup_store_dir, "dtstore", sup_store_db, "s.db");
+    return 0;
+}
+
+int sup_store_teardown(void **state)
+{
+    (void)state;
+    return sup_rmtree(sup_store_dir);
+}
+
+dt_tree *sup_loop_tree(void)
+{
+    static const char xml[] = "<tree id=\"loop\" version=\"1\" title=\"L\" start=\"q1\">"
+                              "<question id=\"q1\"><say>First?</say>"
+                              "<choice id=\"a\" to=\"q2\">On</choice></question>"
+                              "<question id=\"q2\"><say>Second?</say>"
+                              "<choice id=\"b\" to=\"q1\">Back</choice></question></tree>";
+    dt_tree *t = NULL;
+    assert_int_equal(dt_tree_load_memory(xml, strlen(xml), "loop.xml", NULL, &t, NULL), DT_OK);
+    return t;
+}

@@ -43,7 +43,8 @@ static const char TREE[] =
     "<end id=\"left\" outcome=\"escalated\"><say>Bye</say></end>"
     "</tree>";
 
-static char dir[64], dbpath[128];
+/* the store of each test (sup_store_setup) */
+static char *const dir = sup_store_dir, *const dbpath = sup_store_db;
 
 static dt_tree *load_variant(const char *limit, const char *say)
 {
@@ -64,19 +65,6 @@ static dt_tree *load_variant(const char *limit, const char *say)
 static dt_tree *load_tree(void)
 {
     return load_variant("3", "");
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    sup_tmpdir(dir, sizeof dir, "dtrec", dbpath, "s.db");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return sup_rmtree(dir);
 }
 
 static dt_recorder *open_rec(void)
@@ -1594,43 +1582,43 @@ static void test_open_keeps_others_locks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_and_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refuses_foreign_and_newer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_and_reopen, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_foreign_and_newer, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_migrates_v1, sup_store_setup, sup_store_teardown),
         cmocka_unit_test(test_schema_steps),
-        cmocka_unit_test_setup_teardown(test_status_kinds, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_events_after, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_open_keeps_others_locks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_records_a_session, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_full_disk_buffers_then_recovers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_locked_then_flushed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_plain_and_handoff, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_sensitive_and_changed_tree, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_sealed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_same_part, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_after_cut, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_initial_vars, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hostile_user_version, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_null_columns, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_after_calls, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_calls_back_restart_notes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_column_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_kinds, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_readonly, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_events_after, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_open_keeps_others_locks, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_records_a_session, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_full_disk_buffers_then_recovers, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_locked_then_flushed, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_queries, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_plain_and_handoff, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_sensitive_and_changed_tree, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_sealed, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_same_part, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_after_cut, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_initial_vars, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_user_version, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_null_columns, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_after_calls, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_calls_back_restart_notes, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_column_table, sup_store_setup, sup_store_teardown),
         cmocka_unit_test(test_store_names),
         cmocka_unit_test(test_event_kinds),
-        cmocka_unit_test_setup_teardown(test_out_of_order_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_claim_refuses_second_agent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_claim_holder_gone_and_lost, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_claim_expiry_and_take_over, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_parts_after_handoff, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lock_wait_is_told, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_path_messages_and_mode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_files_changed_under_session, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_public_var_lookups, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_caller_chosen_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shared_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_order_refused, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_claim_refuses_second_agent, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_claim_holder_gone_and_lost, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_claim_expiry_and_take_over, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_parts_after_handoff, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_lock_wait_is_told, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_path_messages_and_mode, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_files_changed_under_session, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_public_var_lookups, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_caller_chosen_id, sup_store_setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_connection, sup_store_setup, sup_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

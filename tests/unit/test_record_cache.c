@@ -22,26 +22,8 @@
 #define SESSIONS 40 /* more than SCACHE_SIZE, so that one statement each would not fit */
 #define ANSWERS 5
 
-static const char TREE[] = "<tree id=\"loop\" version=\"1\" title=\"L\" start=\"q1\">"
-                           "<question id=\"q1\"><say>First?</say>"
-                           "<choice id=\"a\" to=\"q2\">On</choice></question>"
-                           "<question id=\"q2\"><say>Second?</say>"
-                           "<choice id=\"b\" to=\"q1\">Back</choice></question></tree>";
-
-static char dir[64], dbpath[128];
-
-static int setup(void **state)
-{
-    (void)state;
-    sup_tmpdir(dir, sizeof dir, "dtcache", dbpath, "s.db");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return sup_rmtree(dir);
-}
+/* the store of each test (sup_store_setup) */
+static const char *const dbpath = sup_store_db;
 
 static sqlite3 *mem_db(void)
 {
@@ -127,8 +109,7 @@ static void test_replace_least_recent(void **state)
 static void test_recorder_reuses_statements(void **state)
 {
     (void)state;
-    dt_tree *t = NULL;
-    assert_int_equal(dt_tree_load_memory(TREE, strlen(TREE), "loop.xml", NULL, &t, NULL), DT_OK);
+    dt_tree *t = sup_loop_tree();
     dt_recorder *base = NULL, *rec[SESSIONS];
     dt_session *s[SESSIONS];
     assert_int_equal(dt_recorder_open(dbpath, 0, &base, NULL), DT_OK);
@@ -166,7 +147,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lend_one_at_a_time),
         cmocka_unit_test(test_replace_least_recent),
-        cmocka_unit_test_setup_teardown(test_recorder_reuses_statements, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recorder_reuses_statements, sup_store_setup, sup_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,13 +23,8 @@
 #define RAW(rec) ((sqlite3 *)rdb_sqlite_handle((rec)->db))
 #define K 6 /* writers in the group tests */
 
-static const char TREE[] = "<tree id=\"loop\" version=\"1\" title=\"L\" start=\"q1\">"
-                           "<question id=\"q1\"><say>First?</say>"
-                           "<choice id=\"a\" to=\"q2\">On</choice></question>"
-                           "<question id=\"q2\"><say>Second?</say>"
-                           "<choice id=\"b\" to=\"q1\">Back</choice></question></tree>";
-
-static char dir[64], dbpath[128];
+/* the store of each test (sup_store_setup) */
+static const char *const dbpath = sup_store_db;
 
 /* ---- a ticket lock, as the server's connection lock ---- */
 typedef struct tlock {
@@ -109,23 +104,8 @@ static long long events_of(const char *id)
 
 static int setup(void **state)
 {
-    (void)state;
-    sup_tmpdir(dir, sizeof dir, "dtgroup", dbpath, "s.db");
     commits = veto = 0;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return sup_rmtree(dir);
-}
-
-static dt_tree *tree(void)
-{
-    dt_tree *t = NULL;
-    assert_int_equal(dt_tree_load_memory(TREE, strlen(TREE), "loop.xml", NULL, &t, NULL), DT_OK);
-    return t;
+    return sup_store_setup(state);
 }
 
 static dt_recorder *open_base(int group)
@@ -192,7 +172,7 @@ static void answer_together(writer *w)
 static void test_one_commit_per_answer(void **state)
 {
     (void)state;
-    dt_tree *t = tree();
+    dt_tree *t = sup_loop_tree();
     dt_recorder *base = open_base(0);
     writer w = {0};
     start(&w, base, t);
@@ -246,7 +226,7 @@ static void stop_all(writer *w, dt_recorder *base, dt_tree *t)
 static void test_group_one_commit(void **state)
 {
     (void)state;
-    dt_tree *t = tree();
+    dt_tree *t = sup_loop_tree();
     dt_recorder *base = open_base(1);
     writer w[K] = {0};
     long long before[K];
@@ -268,7 +248,7 @@ static void test_group_one_commit(void **state)
 static void test_group_refusal_is_its_own(void **state)
 {
     (void)state;
-    dt_tree *t = tree();
+    dt_tree *t = sup_loop_tree();
     dt_recorder *base = open_base(1);
     writer w[K] = {0};
     long long before[K];
@@ -296,7 +276,7 @@ static void test_group_refusal_is_its_own(void **state)
 static void test_group_commit_failure_keeps_all(void **state)
 {
     (void)state;
-    dt_tree *t = tree();
+    dt_tree *t = sup_loop_tree();
     dt_recorder *base = open_base(1);
     writer w[K] = {0};
     long long before[K];
@@ -329,7 +309,7 @@ static void *answer_many(void *arg)
 static void test_group_free_running(void **state)
 {
     (void)state;
-    dt_tree *t = tree();
+    dt_tree *t = sup_loop_tree();
     dt_recorder *base = open_base(1);
     writer w[K] = {0};
     long long before[K];
@@ -369,12 +349,12 @@ static void test_group_refuses_bad_use(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_one_commit_per_answer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_one_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_refusal_is_its_own, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_commit_failure_keeps_all, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_free_running, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_refuses_bad_use, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_commit_per_answer, setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_group_one_commit, setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_group_refusal_is_its_own, setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_failure_keeps_all, setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_group_free_running, setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_group_refuses_bad_use, setup, sup_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
