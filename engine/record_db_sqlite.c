@@ -56,8 +56,9 @@ static sstmt *T(rdb_stmt *st)
     return (sstmt *)(void *)st;
 }
 
-/* text (key in SQLite's words) prepared and kept in the cache.  *more: 1 when text holds more than one statement; then only the first is
- * prepared, and it is not kept.  The caller asked the cache first. */
+/* text (key in SQLite's words) prepared and kept in the cache; the caller asked the cache first.
+ * *more: 1 when text holds more than one statement; then only the first is prepared, and it is
+ * not kept. */
 static int prepare_kept(sdb *d, const char *key, const char *text, sqlite3_stmt **out, int *more)
 {
     *more = 0;
