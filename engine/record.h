@@ -188,9 +188,17 @@ int dt_rec_fs_readonly(const char *path);
 dt_status dt_rec_claim(dt_recorder *rec, int64_t sid, const char *agent, int take_over,
                        int *took_over, dt_error *err);
 /* Inside a write transaction: extend our claim, or on PostgreSQL, while more than half of the
- * lease a committed write gave it is left, only check that it is still ours (and hold it until
- * the commit); RDB_OK, REC_CLAIM_LOST, or a store failure. */
-int dt_rec_claim_renew(dt_recorder *rec, int64_t now);
+ * lease a committed write gave it is left, leave it to be checked (and held until the commit) by
+ * the write's first INSERT (*check = 1: its text ends with dt_rec_claim_held_sql, and a refusal
+ * of it goes through dt_rec_claim_refusal); RDB_OK, REC_CLAIM_LOST, or a store failure. */
+int dt_rec_claim_renew(dt_recorder *rec, int64_t now, int *check);
+/* The condition that the claim is still ours, for the end of an INSERT ... SELECT ... WHERE whose
+ * $1 is the sid and $token_param our token; the length like snprintf. */
+size_t dt_rec_claim_held_sql(int token_param, char *buf, size_t size);
+/* A write whose INSERT checked the claim failed with rc: REC_OUT_OF_ORDER may mean the claim is
+ * gone (no row either way); the write's transaction is rolled back and the claim read to tell
+ * which (REC_CLAIM_LOST).  Any other rc is returned as it is. */
+int dt_rec_claim_refusal(dt_recorder *rec, int rc);
 /* The write transaction committed: the expiry it gave the claim is the one known from now on. */
 void dt_rec_claim_committed(dt_recorder *rec);
 void dt_rec_claim_lost_msg(dt_recorder *rec, char *buf, size_t size);

@@ -2,7 +2,7 @@
  * record_claim.c — one agent per session: the claim (lease) on a recorded session.
  * A claim is a row of `claims` (holder, host, pid, since, expires, a random token), taken by
  * dt_recorder_begin and dt_recorder_resume, renewed (or, on PostgreSQL within 30 s of the last
- * renewal, checked) inside every write transaction and deleted when
+ * renewal, checked by the write's first INSERT) inside every write transaction and deleted when
  * the recording is finished or closed.  Another recorder may take it only once it has expired, or
  * when its holder is confirmed gone (same host, process no longer running), or when told to take
  * over.  Rows and plain SQL, no file lock: the same statements work on PostgreSQL.
@@ -163,38 +163,24 @@ dt_status dt_rec_claim(dt_recorder *rec, int64_t sid, const char *agent, int tak
     return st;
 }
 
-/* The row is read, not written, and locked FOR SHARE: a take-over's upsert (or a release's
- * DELETE) waits for this transaction to end, and one committed first leaves no row of ours
- * (another token), so the write is refused exactly as the renewal's UPDATE would refuse it. */
-static int claim_check(dt_recorder *rec)
-{
-    static const char sql[] = "SELECT 1 FROM claims WHERE sid = $1 AND token = $2 FOR SHARE";
-    rdb_stmt *st = NULL;
-    int rc = rdb_prepare(rec->db, sql, &st);
-    if (rc == RDB_OK) /* checked by the store, as the renewal is */
-        rdb_expect(st, 1, REC_CLAIM_LOST);
-    rc = rc ? rc : rdb_bind_i64(st, 1, rec->sid);
-    rc = rc ? rc : rdb_bind_text(st, 2, rec->claim_token);
-    rc = rc ? rc : rdb_run(st, NULL);
-    rdb_finalize(st);
-    return rc;
-}
-
 /* An UPDATE of the claim at every answer was a new row version and its WAL for the server to
  * write while the agents wait; it is renewed once RENEW_GAP_MS (half of a shorter lease) has
  * gone since the last committed renewal, checked otherwise, so a claim still lapses within that
  * much of a full lease after its holder's last write.  SQLite holds the database's write lock
  * through the transaction: its renewal costs little. */
 #define RENEW_GAP_MS 30000
-int dt_rec_claim_renew(dt_recorder *rec, int64_t now)
+int dt_rec_claim_renew(dt_recorder *rec, int64_t now, int *check)
 {
     static const char sql[] = "UPDATE claims SET expires_ms = $1 WHERE sid = $2 AND token = $3";
     rec->claim_sent = 0;
+    *check = 0;
     if (!rec->claimed)
         return RDB_OK;
     int64_t gap = rec->claim_ms / 2 < RENEW_GAP_MS ? rec->claim_ms / 2 : RENEW_GAP_MS;
-    if (dt_rec_is_pg(rec) && rec->claim_until - now > rec->claim_ms - gap)
-        return claim_check(rec);
+    if (dt_rec_is_pg(rec) && rec->claim_until - now > rec->claim_ms - gap) {
+        *check = 1; /* by the write's first INSERT (dt_rec_claim_held_sql): a statement less */
+        return RDB_OK;
+    }
     rdb_stmt *st = NULL;
     int rc = rdb_prepare(rec->db, sql, &st);
     if (rc == RDB_OK) /* checked by the store: in a batch, nothing after it is written */
@@ -207,6 +193,32 @@ int dt_rec_claim_renew(dt_recorder *rec, int64_t now)
     if (rc == RDB_OK)
         rec->claim_sent = now + rec->claim_ms;
     return rc;
+}
+
+/* The claim row is read, not written, and locked FOR SHARE: a take-over's upsert (or a release's
+ * DELETE) waits for this transaction to end, and one committed first leaves no row of ours
+ * (another token), so the INSERT adds no row: refused as the renewal's UPDATE would refuse it. */
+size_t dt_rec_claim_held_sql(int token_param, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, " AND EXISTS (SELECT 1 FROM claims dtree_c WHERE dtree_c.sid = $1"
+                                " AND dtree_c.token = $%d FOR SHARE)",
+                     token_param);
+    return n < 0 ? size : (size_t)n;
+}
+
+int dt_rec_claim_refusal(dt_recorder *rec, int rc)
+{
+    static const char sql[] = "SELECT 1 FROM claims WHERE sid = $1 AND token = $2";
+    if (rc != REC_OUT_OF_ORDER)
+        return rc;
+    rdb_rollback(rec->db); /* the failed write's transaction, so that the claim can be read */
+    rdb_stmt *st = NULL;
+    int got = rdb_prepare(rec->db, sql, &st);
+    got = got ? got : rdb_bind_i64(st, 1, rec->sid);
+    got = got ? got : rdb_bind_text(st, 2, rec->claim_token);
+    got = got ? got : rdb_step(st);
+    rdb_finalize(st);
+    return got == RDB_DONE ? REC_CLAIM_LOST : rc; /* unread (a failure): as the INSERT said */
 }
 
 void dt_rec_claim_committed(dt_recorder *rec)

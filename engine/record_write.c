@@ -197,23 +197,29 @@ static int update_session(dt_recorder *rec, const dt_rec_pending *pend, size_t n
 #define INSERT_ROWS 4
 
 /* Event rows p[0, n): refused (fewer rows) when the store holds p[0]'s seq or a later one
- * already.  Prepared at each write: both back ends keep a text's statement prepared (the SQLite
- * connection's cache, the server's prepared statements), and a statement held by each live
- * session would take all of the cache. */
-static int insert_rows(dt_recorder *rec, const dt_rec_pending *p, size_t n)
+ * already; held: also when the claim is no longer ours (dt_rec_claim_renew's *check; our token
+ * the last parameter).  Prepared at each write: both back ends keep a text's statement prepared
+ * (the SQLite connection's cache, the server's prepared statements), and a statement held by
+ * each live session would take all of the cache. */
+static int insert_rows(dt_recorder *rec, const dt_rec_pending *p, size_t n, int held)
 {
-    char sql[INSERT_ROWS * REC_COLS_MAX + 256];
+    char sql[INSERT_ROWS * REC_COLS_MAX + 512];
     rdb_stmt *st = NULL;
-    if (dt_rec_sql_insert_rows(&dt_rec_events_def, n, sql, sizeof sql) >= sizeof sql)
+    size_t len = dt_rec_sql_insert_rows(&dt_rec_events_def, n, sql, sizeof sql);
+    int per = (int)dt_rec_events_def.ncols; /* every events column is set at insert */
+    if (held && len < sizeof sql)
+        len += dt_rec_claim_held_sql(2 + (int)n * per, sql + len, sizeof sql - len);
+    if (len >= sizeof sql)
         return RDB_EOTHER;
     int rc = rdb_prepare(rec->db, sql, &st);
     if (rc != RDB_OK)
         return rc;
     rdb_expect(st, (int64_t)n, REC_OUT_OF_ORDER);
     rc = rdb_bind_i64(st, 1, rec->sid);
-    int per = (int)dt_rec_events_def.ncols; /* every events column is set at insert */
     for (size_t i = 0; rc == RDB_OK && i < n; i++)
         rc = dt_rec_bind_row(st, 2 + (int)i * per, &dt_rec_events_def, &p[i].ev);
+    if (rc == RDB_OK && held)
+        rc = rdb_bind_text(st, 2 + (int)n * per, rec->claim_token);
     rc = rc ? rc : rdb_run(st, NULL); /* expected: n rows */
     rdb_finalize(st);
     return rc;
@@ -254,14 +260,15 @@ static int ready_rows(dt_recorder *rec)
     return rec->retry ? drop_written(rec) : RDB_OK;
 }
 
-/* The queue's rows, inside the caller's write transaction. */
-static int write_rows(dt_recorder *rec)
+/* The queue's rows, inside the caller's write transaction; *held = 1 when the first INSERT
+ * checked the claim (a refusal then needs dt_rec_claim_refusal). */
+static int write_rows(dt_recorder *rec, int *held)
 {
     /* first: a session taken over by another agent gets nothing more */
-    int rc = dt_rec_claim_renew(rec, dt_rec_now(rec));
+    int rc = dt_rec_claim_renew(rec, dt_rec_now(rec), held);
     for (size_t i = 0; rc == RDB_OK && i < rec->npend; i += INSERT_ROWS) {
         size_t n = rec->npend - i < INSERT_ROWS ? rec->npend - i : INSERT_ROWS;
-        rc = insert_rows(rec, &rec->pend[i], n);
+        rc = insert_rows(rec, &rec->pend[i], n, i == 0 && *held);
     }
     for (size_t i = 0; rc == RDB_OK && i < rec->npend; i++) {
         if (rec->pend[i].box)
@@ -277,24 +284,24 @@ static int write_rows(dt_recorder *rec)
 
 int dt_rec_write_rows(dt_recorder *rec)
 {
-    int rc = ready_rows(rec);
-    return rc == RDB_OK && rec->npend > 0 ? write_rows(rec) : rc;
+    int rc = ready_rows(rec), held = 0; /* held: PostgreSQL only, which has no group commit */
+    return rc == RDB_OK && rec->npend > 0 ? write_rows(rec, &held) : rc;
 }
 
 static int write_all(dt_recorder *rec)
 {
-    int rc = ready_rows(rec);
+    int rc = ready_rows(rec), held = 0;
     if (rc == RDB_OK && rec->npend == 0)
         return RDB_OK;
     if (rc == RDB_OK) /* one round trip to a server for all of it (record_db.h) */
         rc = rdb_begin_batch(rec->db);
     if (rc == RDB_OK)
-        rc = write_rows(rec);
+        rc = write_rows(rec, &held);
     if (rc == RDB_OK) { /* the live board (sessions --follow) is told, after the commit */
         rdb_pg_notify(rec->db, "dtree_sessions", rec->sid);
         rc = rdb_commit(rec->db);
     }
-    return rc;
+    return held ? dt_rec_claim_refusal(rec, rc) : rc;
 }
 
 /* Whether a failed write's COMMIT may have reached the store after all: only when the connection
