@@ -186,8 +186,10 @@ size_t rdb_dialect(rdb_kind kind, const char *sql, char *buf, size_t size)
     int quoted = 0;
     for (const char *p = sql; *p;) {
         const rule *hit = NULL;
+        /* the first letter first: this runs over every statement text at every prepare */
         for (const rule *r = rules; !quoted && !hit && r->from; r++)
-            if (strncmp(p, r->from, strlen(r->from)) == 0 && (p == sql || !ident_char(p[-1])))
+            if (*p == r->from[0] && strncmp(p, r->from, strlen(r->from)) == 0 &&
+                (p == sql || !ident_char(p[-1])))
                 hit = r;
         const char *out = hit ? hit->to : p;
         size_t len = hit ? strlen(hit->to) : 1;
