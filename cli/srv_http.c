@@ -1,5 +1,6 @@
 /*
- * srv_http.c — HTTP for `dtree serve` on libmicrohttpd: a thread pool on epoll, bounded bodies,
+ * srv_http.c — HTTP for `dtree serve` on libmicrohttpd: a thread pool on epoll reads requests and
+ * sends responses, the work in between runs on the workers of srv_pool.c; bounded bodies,
  * connection limits and timeouts, the security headers on every response, and one JSON log line per
  * request on stderr (method, route pattern, status, duration, session id; never a body, never the
  * raw path, so nothing a client typed reaches the log).
@@ -8,10 +9,12 @@
 #include "srv_http.h"
 
 #include "srv_events.h"
+#include "srv_pool.h"
 
 #include <microhttpd.h>
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +25,20 @@
 struct srv_http {
     struct MHD_Daemon *d;
     srv_ctx *ctx;
+    srv_pool *pool;   /* runs the requests (srv_pool.c says why not libmicrohttpd's threads) */
+    atomic_uint busy; /* requests being routed, here or in the pool */
     size_t max_body;
     int tls, trust_proxy;
 };
 
+/* One request's state, from its headers to its response. */
 typedef struct conn_state {
+    srv_job job; /* first: the pool hands it back as the state */
+    srv_http *h;
+    struct MHD_Connection *conn;
+    int done; /* the pool has routed it: r holds the response */
+    srv_req q;
+    srv_resp r;
     char *body;
     size_t len, cap;
     size_t seen;     /* body bytes received, kept or not */
@@ -247,14 +259,52 @@ static const char *query_arg(void *conn, const char *key)
     return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+/* The request as srv_route reads it, into st->q (and the CORS origin into st->r). */
+static void read_request(srv_http *h, struct MHD_Connection *conn, const char *method,
+                         const char *url, conn_state *st)
+{
+    srv_req *q = &st->q;
+    q->method = method;
+    q->path = url;
+    q->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    q->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    q->cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+    q->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    q->host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    q->https = h->tls || is_https(conn);
+    client_address(h, conn, q->client, sizeof q->client);
+    q->last_event_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+    q->role = DT_ROLE_AGENT;
+    q->by_cookie = 0;
+    q->if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    q->agent[0] = '\0';
+    q->token_hash[0] = '\0';
+    q->query = query_arg;
+    q->conn = conn;
+    q->body = st->body ? st->body : "";
+    q->body_len = st->len;
+    /* CORS is closed unless --cors names the one origin allowed to call us */
+    if (h->ctx->cors && q->origin && strcasecmp(q->origin, h->ctx->cors) == 0)
+        st->r.cors = h->ctx->cors;
+}
+
+/* On a worker (srv_pool.c): the request's work, then its connection wakes to send the response.
+ * The connection is asleep meanwhile, so nothing else reads or frees st. */
+static void run_request(srv_job *job)
+{
+    conn_state *st = (conn_state *)job;
+    srv_route(st->h->ctx, &st->q, &st->r);
+    atomic_fetch_sub(&st->h->busy, 1);
+    st->done = 1;
+    MHD_resume_connection(st->conn);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
     srv_http *h = cls;
     conn_state *st = *con_cls;
-    srv_resp r;
-    srv_req q;
 
     if (!st) {   /* first call: headers only */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -272,42 +322,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* a body far past the cap (sent without a length): stop reading and close */
         return st->seen / 4 > h->max_body ? MHD_NO : MHD_YES;
     }
-    memset(&r, 0, sizeof r);
+    if (st->done) return send_resp(conn, method, &st->r, st);
+    memset(&st->r, 0, sizeof st->r);
     if (st->bad_framing) { /* answered before the body: the connection is closed after it */
-        srv_problem(&r, SRV_P_BAD_REQUEST, st->bad_framing, st->bad_header);
+        srv_problem(&st->r, SRV_P_BAD_REQUEST, st->bad_framing, st->bad_header);
     } else if (st->too_large) {
         char msg[80];
         snprintf(msg, sizeof msg, "the body may be at most %zu bytes", h->max_body);
-        srv_problem(&r, SRV_P_TOO_LARGE, msg, NULL);
+        srv_problem(&st->r, SRV_P_TOO_LARGE, msg, NULL);
     } else {
-        q.method = method;
-        q.path = url;
-        q.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-        q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-        q.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
-        q.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-        q.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
-        q.https = h->tls || is_https(conn);
-        client_address(h, conn, q.client, sizeof q.client);
-        q.last_event_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
-        q.role = DT_ROLE_AGENT;
-        q.by_cookie = 0;
-        q.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
-        q.agent[0] = '\0';
-        q.token_hash[0] = '\0';
-        q.query = query_arg;
-        q.conn = conn;
-        q.body = st->body ? st->body : "";
-        q.body_len = st->len;
-        /* CORS is closed unless --cors names the one origin allowed to call us */
-        if (h->ctx->cors && q.origin && strcasecmp(q.origin, h->ctx->cors) == 0)
-            r.cors = h->ctx->cors;
-        if (r.cors && strcmp(method, "OPTIONS") == 0)
-            preflight(&r);
-        else
-            srv_route(h->ctx, &q, &r);
+        read_request(h, conn, method, url, st);
+        if (st->r.cors && strcmp(method, "OPTIONS") == 0) {
+            preflight(&st->r);
+        } else if (strcmp(url, "/healthz") == 0) {
+            srv_route(h->ctx, &st->q, &st->r); /* the liveness probe never waits behind work */
+        } else if (atomic_fetch_add(&h->busy, 1) == 0) {
+            /* nothing else under way: the hand-off to a worker and back would only cost time
+             * (a request arriving meanwhile on this thread waits for this one at most) */
+            srv_route(h->ctx, &st->q, &st->r);
+            atomic_fetch_sub(&h->busy, 1);
+        } else {
+            /* the connection sleeps until a worker has the response (run_request) */
+            st->h = h;
+            st->conn = conn;
+            st->job.run = run_request;
+            MHD_suspend_connection(conn);
+            srv_pool_push(h->pool, &st->job);
+            return MHD_YES;
+        }
     }
-    return send_resp(conn, method, &r, st);
+    return send_resp(conn, method, &st->r, st);
 }
 
 static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -332,6 +376,10 @@ srv_http *srv_http_start(srv_ctx *ctx, const struct sockaddr *addr, const srv_ht
         {MHD_OPTION_END, 0, NULL},
     };
     if (!h) return NULL;
+    if (!(h->pool = srv_pool_new(o->threads))) {
+        free(h);
+        return NULL;
+    }
     h->ctx = ctx;
     h->max_body = o->max_body;
     h->tls = o->tls_cert != NULL;
@@ -349,6 +397,7 @@ srv_http *srv_http_start(srv_ctx *ctx, const struct sockaddr *addr, const srv_ht
                             MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_ARRAY, tls,
                             MHD_OPTION_END);
     if (!h->d) {
+        srv_pool_free(h->pool);
         free(h);
         return NULL;
     }
@@ -375,6 +424,7 @@ void srv_http_stop(srv_http *h, unsigned drain_seconds)
         nanosleep(&ts, NULL);
         waited++;
     }
+    srv_pool_free(h->pool); /* what is still queued runs: no connection stays asleep */
     MHD_stop_daemon(h->d);
     free(h);
 }

@@ -3,7 +3,9 @@
 
 STEP "answers": N sessions on the two-question loop, each answered ROUNDS times by its own thread
 at once; every answer must come back 200 with its own session's state (seq two on, the other
-question).  STEP "until-killed": the same, with no end, each acknowledged seq appended to
+question).  STEP "fair": as many agents, each answering until the agents together have answered
+FAIR_EACH times each; none may have had fewer than half the answers of the busiest (requests
+are served in the order they came, whichever HTTP thread took the connection).  STEP "until-killed": the same, with no end, each acknowledged seq appended to
 $GROUP_ACKS ("id seq" lines) before the next answer, until the server dies (serve_group.sh kills
 it with SIGKILL).  Prints "N passed, N failed"."""
 import http.client
@@ -17,6 +19,7 @@ TOKEN = os.environ["SERVE_TOKEN"]
 VALGRIND = os.environ.get("DT_VALGRIND") == "1"
 N = 4 if VALGRIND else 16
 ROUNDS = 4 if VALGRIND else 15
+FAIR_EACH = 20
 lock = threading.Lock()
 passed = failed = 0
 
@@ -71,17 +74,43 @@ def until_killed(conn, s, out):
         return  # the server is gone
 
 
+done = 0
+
+
+def fair(conn, s, counts, i):
+    global done
+    while True:
+        with lock:
+            if done >= N * FAIR_EACH:
+                return
+            done += 1
+        st, s2 = call(conn, "POST", "/v1/sessions/%s/answer" % s["id"], {"seq": s["seq"], "choice": "1"})
+        if st != 200:
+            check(False, "answer on %s: %s %s" % (s["id"], st, s2))
+            return
+        s = s2
+        counts[i] += 1
+
+
 def main():
     conns = [http.client.HTTPConnection("127.0.0.1", PORT, timeout=60) for _ in range(N)]
     sessions = [start(c) for c in conns]
     out = open(os.environ["GROUP_ACKS"], "a") if STEP == "until-killed" else None
-    ths = [threading.Thread(target=answers if out is None else until_killed,
-                            args=(c, s) if out is None else (c, s, out))
-           for c, s in zip(conns, sessions)]
+    counts = [0] * N
+    if STEP == "fair":
+        ths = [threading.Thread(target=fair, args=(c, s, counts, i))
+               for i, (c, s) in enumerate(zip(conns, sessions))]
+    else:
+        ths = [threading.Thread(target=answers if out is None else until_killed,
+                                args=(c, s) if out is None else (c, s, out))
+               for c, s in zip(conns, sessions)]
     for t in ths:
         t.start()
     for t in ths:
         t.join()
+    if STEP == "fair":
+        print("  answers per agent: %s" % " ".join(map(str, sorted(counts))))
+        check(min(counts) * 2 >= max(counts), "some agents waited far longer than others")
     if out is not None:
         check(True, "ran until the kill")
     print("%d passed, %d failed" % (passed, failed))

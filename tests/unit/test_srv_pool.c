@@ -1,0 +1,101 @@
+/*
+ * test_srv_pool.c — the worker pool of `dtree serve` (cli/srv_pool.c): jobs run once each, in the
+ * order they were queued, and freeing the pool runs what is still queued before it stops.
+ */
+#include "../../cli/srv_pool.c"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define NJOBS 200
+
+typedef struct tjob {
+    srv_job job; /* first, as the server's request state has it */
+    int index;
+} tjob;
+
+static pthread_mutex_t order_mu = PTHREAD_MUTEX_INITIALIZER;
+static int order[NJOBS], ran, runs_of[NJOBS];
+
+static void record(srv_job *j)
+{
+    tjob *t = (tjob *)j;
+    pthread_mutex_lock(&order_mu);
+    order[ran++] = t->index;
+    runs_of[t->index]++;
+    pthread_mutex_unlock(&order_mu);
+}
+
+static void reset(void)
+{
+    memset(order, 0, sizeof order);
+    memset(runs_of, 0, sizeof runs_of);
+    ran = 0;
+}
+
+static void push_all(srv_pool *p, tjob *jobs)
+{
+    int i;
+    for (i = 0; i < NJOBS; i++) {
+        jobs[i].job.run = record;
+        jobs[i].index = i;
+        srv_pool_push(p, &jobs[i].job);
+    }
+}
+
+/* One worker: first queued, first run. */
+static void one_worker_runs_in_order(void **state)
+{
+    static tjob jobs[NJOBS];
+    srv_pool *p = srv_pool_new(1);
+    int i;
+    (void)state;
+    reset();
+    assert_non_null(p);
+    push_all(p, jobs);
+    srv_pool_free(p);
+    assert_int_equal(ran, NJOBS);
+    for (i = 0; i < NJOBS; i++) assert_int_equal(order[i], i);
+}
+
+/* Many workers: every job runs exactly once, and all have run when free returns. */
+static void many_workers_run_each_once(void **state)
+{
+    static tjob jobs[NJOBS];
+    srv_pool *p = srv_pool_new(8);
+    int i;
+    (void)state;
+    reset();
+    assert_non_null(p);
+    push_all(p, jobs);
+    srv_pool_free(p);
+    assert_int_equal(ran, NJOBS);
+    for (i = 0; i < NJOBS; i++) assert_int_equal(runs_of[i], 1);
+}
+
+/* Zero workers asked for: one is started, so a queued job still runs. */
+static void zero_means_one(void **state)
+{
+    static tjob jobs[NJOBS];
+    srv_pool *p = srv_pool_new(0);
+    (void)state;
+    reset();
+    assert_non_null(p);
+    push_all(p, jobs);
+    srv_pool_free(p);
+    assert_int_equal(ran, NJOBS);
+    srv_pool_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(one_worker_runs_in_order),
+        cmocka_unit_test(many_workers_run_each_once),
+        cmocka_unit_test(zero_means_one),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
