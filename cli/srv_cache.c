@@ -13,8 +13,10 @@
  * turn, recursive) serialises the use of one connection.  A request holds its session's own lock
  * (taken before the connection's) for the whole request, and the connection's lock for all of it
  * too except while its write waits for a group commit (SQLite, dt_recorder_group_commit): then
- * the requests queued behind reach their writes, and one COMMIT holds them all.  Open addressing
- * on the id hash keeps a lookup constant-time.
+ * the requests queued behind reach their writes, and one COMMIT holds them all.  Once its writes
+ * are committed a request lets the connection go (srv_cache_store_done) and builds its response
+ * under the session's lock alone: the response is a copy of memory, not of the store.  Open
+ * addressing on the id hash keeps a lookup constant-time.
  */
 #include "srv_cache.h"
 
@@ -361,7 +363,8 @@ void srv_cache_release(srv_cache *c, srv_entry *e)
     int drop;
     e->last_used = time(NULL);
     drop = e->dead;
-    srv_lock_give(e->mu);
+    if (!e->store_done) srv_lock_give(e->mu);
+    e->store_done = 0;
     srv_lock_give(&e->own);
     pthread_mutex_lock(&c->mu);
     e->users--;
@@ -371,6 +374,12 @@ void srv_cache_release(srv_cache *c, srv_entry *e)
         return;
     }
     pthread_mutex_unlock(&c->mu);
+}
+
+void srv_cache_store_done(srv_entry *e)
+{
+    if (!e->store_done) srv_lock_give(e->mu);
+    e->store_done = 1;
 }
 
 void srv_cache_drop(srv_cache *c, srv_entry *e)

@@ -33,6 +33,7 @@ typedef struct srv_entry {
     int64_t seq;            /* events recorded for the session (the store's count) */
     int dead;               /* ended: drop from the cache when the last user lets go */
     int unlinked;           /* already out of the table (srv_cache_drop): freed by the last user */
+    int store_done;         /* the request let go of the connection early (srv_cache_store_done) */
     int kiosk;              /* started at a kiosk: only the kiosk routes reach it */
     unsigned users;         /* requests holding it (under the table lock) */
     char holder[128];       /* the agent who may change it; "": the next agent to act (srv_claim.c) */
@@ -56,6 +57,10 @@ srv_entry *srv_cache_acquire(srv_cache *c, const char *id);
 int srv_cache_insert(srv_cache *c, srv_entry *e);
 /* Unlock e and let go of it; an entry marked dead is freed by the last user. */
 void srv_cache_release(srv_cache *c, srv_entry *e);
+/* The request holding e is done with the store: its connection's lock goes now, so that the
+ * requests queued for the connection go on while this one builds its response; release then lets
+ * go of the session's own lock only. */
+void srv_cache_store_done(srv_entry *e);
 /* e (acquired) is stale: take it out of the table at once, so that a fresh copy can be loaded
  * under the same id; it is freed when its last user lets go. */
 void srv_cache_drop(srv_cache *c, srv_entry *e);

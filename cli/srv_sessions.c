@@ -356,6 +356,7 @@ void srv_sessions_get(srv_ctx *c, const srv_req *q, const char *id, srv_resp *r)
 {
     srv_entry *e = srv_entry_get(c, q, id, 0, r);
     if (!e) return;
+    srv_cache_store_done(e);
     srv_ok(r, 200, state_json(e));
     srv_cache_release(c->cache, e);
 }
@@ -391,6 +392,7 @@ static void respond(srv_entry *e, dt_status st, dt_error *err, srv_resp *r)
 {
     if (st == DT_OK) {
         srv_settle(e);
+        srv_cache_store_done(e);
         srv_ok(r, 200, state_json(e));
         return;
     }
