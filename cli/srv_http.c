@@ -424,7 +424,10 @@ void srv_http_stop(srv_http *h, unsigned drain_seconds)
         nanosleep(&ts, NULL);
         waited++;
     }
-    srv_pool_free(h->pool); /* what is still queued runs: no connection stays asleep */
+    /* what is still queued runs, and so does a request on a connection still open (after the
+     * drain's time ran out) that comes before the daemon stops: no connection stays asleep */
+    srv_pool_stop(h->pool);
     MHD_stop_daemon(h->d);
+    srv_pool_free(h->pool);
     free(h);
 }

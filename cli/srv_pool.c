@@ -80,6 +80,11 @@ void srv_pool_push(srv_pool *p, srv_job *j)
 {
     j->next = NULL;
     pthread_mutex_lock(&p->mu);
+    if (p->stopping) { /* no worker will take it: run it here */
+        pthread_mutex_unlock(&p->mu);
+        j->run(j);
+        return;
+    }
     if (p->tail)
         p->tail->next = j;
     else
@@ -89,10 +94,16 @@ void srv_pool_push(srv_pool *p, srv_job *j)
     pthread_mutex_unlock(&p->mu);
 }
 
+void srv_pool_stop(srv_pool *p)
+{
+    if (p && p->n) stop(p, p->n); /* a worker stops only once the queue is empty */
+    if (p) p->n = 0;
+}
+
 void srv_pool_free(srv_pool *p)
 {
     if (!p) return;
-    if (p->n) stop(p, p->n); /* a worker stops only once the queue is empty */
+    srv_pool_stop(p);
     pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->mu);
     free(p->thread);

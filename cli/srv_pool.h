@@ -17,7 +17,10 @@ typedef struct srv_pool srv_pool;
 srv_pool *srv_pool_new(unsigned n);
 /* Queue j: a worker runs j->run(j) once, after every job queued before it. */
 void srv_pool_push(srv_pool *p, srv_job *j);
-/* Run every job still queued, then stop the workers and free p (NULL: nothing). */
+/* Run every job still queued and stop the workers; a job queued after that runs at once, in the
+ * thread that queues it (so that nothing waits for a worker that is gone). */
+void srv_pool_stop(srv_pool *p);
+/* srv_pool_stop, then free p (NULL: nothing). */
 void srv_pool_free(srv_pool *p);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * test_srv_pool.c — the worker pool of `dtree serve` (cli/srv_pool.c): jobs run once each, in the
- * order they were queued, and freeing the pool runs what is still queued before it stops.
+ * order they were queued, stopping the pool runs what is still queued, and a job queued after the
+ * stop runs at once.
  */
 #include "../../cli/srv_pool.c"
 
@@ -79,12 +80,29 @@ static void zero_means_one(void **state)
     srv_pool_free(NULL);
 }
 
+/* After stop, a job queued runs before push returns: nothing waits for a worker that is gone. */
+static void stopped_pool_runs_at_once(void **state)
+{
+    static tjob late = {{NULL, NULL}, 7};
+    srv_pool *p = srv_pool_new(2);
+    (void)state;
+    reset();
+    assert_non_null(p);
+    srv_pool_stop(p);
+    late.job.run = record;
+    srv_pool_push(p, &late.job);
+    assert_int_equal(ran, 1);
+    assert_int_equal(order[0], 7);
+    srv_pool_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_worker_runs_in_order),
         cmocka_unit_test(many_workers_run_each_once),
         cmocka_unit_test(zero_means_one),
+        cmocka_unit_test(stopped_pool_runs_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
