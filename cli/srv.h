@@ -131,10 +131,11 @@ void srv_ok(srv_resp *r, int status, json_t *body);   /* takes body (NULL: out o
 /* Parse q's body as a JSON object whose fields are all in `allowed` (NULL-terminated): 0 and *out
  * (owned), or -1 with r filled (415, 400). */
 int srv_parse_body(const srv_req *q, const char *const *allowed, json_t **out, srv_resp *r);
-/* The JSON of a view, of the variables and of the path (sensitive values masked by the engine). */
+/* The JSON of a view, of the variables and of the path from entry `from` on (sensitive values
+ * masked by the engine). */
 json_t *srv_view_json(const dt_view *v);
 json_t *srv_vars_json(const dt_session *s);
-json_t *srv_path_json(const dt_session *s);
+json_t *srv_path_json(const dt_session *s, size_t from);
 /* 1 when s is a plausible id: 1..64 of [A-Za-z0-9._-], not starting with '.' */
 int srv_valid_id(const char *s, size_t len);
 

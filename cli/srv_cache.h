@@ -31,6 +31,8 @@ typedef struct srv_entry {
     dt_recorder *rec;       /* owned; records s */
     const dt_tree *tree;    /* borrowed from the library */
     int64_t seq;            /* events recorded for the session (the store's count) */
+    size_t path_before;     /* path entries before the action being applied (srv_act): its
+                               response sends only the entries the action changed */
     int dead;               /* ended: drop from the cache when the last user lets go */
     int unlinked;           /* already out of the table (srv_cache_drop): freed by the last user */
     int store_done;         /* the request let go of the connection early (srv_cache_store_done) */

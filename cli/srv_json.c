@@ -204,11 +204,11 @@ static json_t *notes(const dt_path_entry *e)
     return a;
 }
 
-json_t *srv_path_json(const dt_session *s)
+json_t *srv_path_json(const dt_session *s, size_t from)
 {
     json_t *a = json_array(), *o;
     size_t i, n = dt_session_path_count(s);
-    for (i = 0; a && i < n; i++) {
+    for (i = from; a && i < n; i++) {
         const dt_path_entry *e = dt_session_path_get(s, i);
         if (!e || !(o = json_object())) break;
         json_object_set_new(o, "tree", str(e->tree_id));

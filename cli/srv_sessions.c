@@ -94,7 +94,10 @@ static json_t *recording_json(const srv_entry *e)
     return o;
 }
 
-static json_t *state_json(const srv_entry *e)
+/* The state with the path from entry `from` on: a full state has 0; an action's response starts
+ * at the first entry the action changed (srv_path_from), so that answering costs the same at the
+ * thousandth step as at the first, and the client keeps the entries before. */
+static json_t *state_from(const srv_entry *e, size_t from)
 {
     json_t *o = json_object();
     int ended = dt_session_ended(e->s);
@@ -105,14 +108,26 @@ static json_t *state_json(const srv_entry *e)
     json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
     json_object_set_new(o, "view", srv_view_json(dt_session_view(e->s)));
     json_object_set_new(o, "outcome", ended ? json_string(dt_session_outcome(e->s)) : json_null());
-    json_object_set_new(o, "path", srv_path_json(e->s));
+    json_object_set_new(o, "path_from", json_integer((json_int_t)from));
+    json_object_set_new(o, "path", srv_path_json(e->s, from));
     json_object_set_new(o, "variables", srv_vars_json(e->s));
     json_object_set_new(o, "recording", recording_json(e));
     if (!e->kiosk) json_object_set_new(o, "claim", srv_claim_json(e));
     return o;
 }
 
+static json_t *state_json(const srv_entry *e) { return state_from(e, 0); }
+
 json_t *srv_state_json(const srv_entry *e) { return state_json(e); }
+
+/* The first entry the action just applied may have changed: an answer, a note or a restart
+ * changes the open (last) entry and appends; back removes entries and reopens the new last one.
+ * Entries before both lasts are as the client saw them at the seq it sent. */
+static size_t path_from(const srv_entry *e)
+{
+    size_t now = dt_session_path_count(e->s), m = now < e->path_before ? now : e->path_before;
+    return m > 0 ? m - 1 : 0;
+}
 
 /* After a successful action: commit, and close the record of an ended session (a kiosk session
  * stays open for the customer's feedback: srv_kiosk.c closes it). */
@@ -393,7 +408,7 @@ static void respond(srv_entry *e, dt_status st, dt_error *err, srv_resp *r)
     if (st == DT_OK) {
         srv_settle(e);
         srv_cache_store_done(e);
-        srv_ok(r, 200, state_json(e));
+        srv_ok(r, 200, state_from(e, path_from(e)));
         return;
     }
     srv_refused(st, err, r);
@@ -450,7 +465,9 @@ void srv_act(srv_ctx *c, const char *id, const char *action, const srv_req *q,
         if ((ops->may && ops->may(c, e, q, r)) || srv_stale(e, seq, ops->state, r) ||
             (ops->take && ops->take(c, e, q, r))) {
         } else if ((err = dt_error_new()) != NULL) {
-            dt_status st = ops->apply(e, action, body, err, r);
+            dt_status st;
+            e->path_before = dt_session_path_count(e->s);
+            st = ops->apply(e, action, body, err, r);
             if (!(again = st == DT_OK && srv_retry(c, e, &tries, r)) && !r->json)
                 ops->respond(e, st, err, r);
             dt_error_free(err);

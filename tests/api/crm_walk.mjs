@@ -86,10 +86,16 @@ async function replay(tree, sc) {
     } else continue;
     if (r.status !== 200) return check(false, `${name}: ${el.tag} gave ${r.status} ${JSON.stringify(r.body)}`);
     check(r.body.seq > s.seq, `${name}: seq grows`);
-    s = r.body;
+    // the response holds the path from path_from on; the entries before are the ones we had
+    const from = r.body.path_from;
+    check(Number.isInteger(from) && from <= s.path.length, `${name}: path_from ${from} within our ${s.path.length}`);
+    s = { ...r.body, path_from: 0, path: s.path.slice(0, from).concat(r.body.path) };
   }
   const g = await op('getSession', { id: s.id });
   check(g.status === 200 || (g.status === 409 && s.status === 'completed'), `${name}: read back (${g.status})`);
+  if (g.status === 200) {
+    check(JSON.stringify(g.body.path) === JSON.stringify(s.path), `${name}: the path we kept is the server's`);
+  }
   check(true, name);
   return s;
 }

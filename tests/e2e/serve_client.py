@@ -28,6 +28,12 @@ def kiosk_bodies():
     return [(m[1], b) for m, b in zip(api.seen, api.responses) if m[1].startswith("/v1/kiosk/")]
 
 
+def merged(path, s):
+    """The whole path after an action's response: the entries before `path_from` are the ones the
+    client had (the response carries only what the action changed)."""
+    return path[:s["path_from"]] + s["path"] if s["path_from"] <= len(path) else None
+
+
 def replay(tree_id, sc, name):
     steps = list(sc)
     pre = {}
@@ -38,7 +44,8 @@ def replay(tree_id, sc, name):
     if st != 201:
         check(False, "%s: start gave %s %s" % (name, st, s))
         return
-    sid, seq = s["id"], s["seq"]
+    sid, seq, path = s["id"], s["seq"], s["path"]
+    check(s["path_from"] == 0, "%s: a new session's state has the whole path" % name)
     for el in steps:
         body = None
         if el.tag == "set":
@@ -76,7 +83,12 @@ def replay(tree_id, sc, name):
             check(False, "%s: %s %s gave %s %s" % (name, el.tag, body, st, s))
             return
         check(s["seq"] > seq, "%s: seq grows" % name)
-        seq = s["seq"]
+        seq, path = s["seq"], merged(path, s)
+        # read back with the manager's token (serve.sh's), whose requests count apart from alice's
+        st, hd, g = call("GET", "/v1/sessions/" + sid, token=os.environ.get("SERVE_MANAGER"))
+        if st == 200:
+            check(g["path_from"] == 0 and g["path"] == path,
+                  "%s: after %s, the path kept and the response's make the server's" % (name, el.tag))
     check(True, name)
 
 
@@ -152,6 +164,9 @@ def contract():
     check(st == 200 and s["seq"] > seq and s["view"]["step"] != "scope", "answer moves on")
     st, hd, s2 = call("POST", "/v1/sessions/%s/note" % sid, {"seq": s["seq"], "text": "called twice"})
     check(st == 200 and s2["seq"] > s["seq"], "note")
+    check(s2["path_from"] == s["path_from"] + len(s["path"]) - 1 and len(s2["path"]) == 1 and
+          s2["path"][0]["notes"] == ["called twice"],
+          "a note's response carries the one entry it changed (path_from %s)" % s2["path_from"])
     st, hd, s3 = call("POST", "/v1/sessions/%s/back" % sid, {"seq": s2["seq"]})
     check(st == 200 and s3["view"]["step"] == "scope", "back")
     st, hd, s4 = call("GET", "/v1/sessions/" + sid)

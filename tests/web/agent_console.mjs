@@ -130,6 +130,14 @@ await test('back, note, restart with confirmation; history and variables panels'
   await acted(page, () => page.click('#restart'));
   await acted(page, () => page.click('#confirm-yes'));
   ok((await step(page)) === 'urgent-check', `Yes restarts: at ${await step(page)}`);
+  // The answers' responses carry only the path's end (path_from): the console kept the rest, so
+  // its history is the server's whole path, entry for entry.
+  const [shown, whole] = await page.evaluate(async () => {
+    const id = /^#\/s\/([^/]+)$/.exec(location.hash)[1];
+    const s = await (await fetch(`/v1/sessions/${id}`, { credentials: 'same-origin' })).json();
+    return [[...document.querySelectorAll('#history > li')].length, s.path.length];
+  });
+  ok(shown === whole && whole >= 3, `the history shows the whole path: ${shown} of ${whole} entries`);
 });
 
 await test('sensitive values are masked in the variables panel', async () => {

@@ -14,6 +14,16 @@ export function authorText(detail) {
   return String(detail || '').replace(/^[^\n]*?:\d+:\d+: (error|warning): /, '');
 }
 
+// An action's response carries the path from index `path_from` on (docs/serve.md); the entries
+// before it are the ones of the state the action was sent from.  The whole path, or null when
+// that state is too short to hold them (then read the session again).
+export function wholePath(prev, next) {
+  const from = next.path_from || 0;
+  const kept = (prev && prev.path) || [];
+  if (from > kept.length) return null;
+  return { ...next, path_from: 0, path: kept.slice(0, from).concat(next.path || []) };
+}
+
 export class Call {
   constructor(id, me, onUpdate) {
     this.id = id;
@@ -45,7 +55,8 @@ export class Call {
     this.error = null;
     this.gen = (this.gen || 0) + 1;   // a read started before this action is older than its answer
     try {
-      this.state = await post(this.path(action), action === 'claim' || action === 'release' ? body : { seq: this.state.seq, ...body });
+      const next = await post(this.path(action), action === 'claim' || action === 'release' ? body : { seq: this.state.seq, ...body });
+      this.state = wholePath(this.state, next) || await get(this.path());
       this.ended = this.state.status === 'completed';
       return true;
     } catch (e) {
