@@ -127,9 +127,10 @@ $(B)/dtree: $(CLI_OBJ) $(B)/libdtree.a
 
 # The support objects are only reached through this pattern rule: keep them (not intermediate).
 .SECONDARY: $(SUPPORT_OBJ)
+# -MF: a test that includes a cli/*.c or engine header is rebuilt when that file changes.
 $(B)/tests/%: tests/unit/%.c $(SUPPORT_OBJ) $(B)/libdtree.a | need-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(SUPPORT_OBJ) $(B)/libdtree.a $(CMOCKA_LIBS) \
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -MF $@.d -MT $@ -o $@ $< $(SUPPORT_OBJ) $(B)/libdtree.a $(CMOCKA_LIBS) \
 	    $(XML_LIBS) -lm $(ALL_LDFLAGS)
 
 # ---- tests ----
@@ -273,4 +274,4 @@ fuzz:
 clean:
 	rm -rf build build-norec build-san build-vg build-cov build-fuzz build-clang
 
--include $(ENGINE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d)
+-include $(ENGINE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TEST_BIN:=.d)
