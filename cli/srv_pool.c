@@ -57,14 +57,16 @@ srv_pool *srv_pool_new(unsigned n)
 {
     srv_pool *p = calloc(1, sizeof *p);
     unsigned i;
+    int mu = 0; /* the mutex was made: undo it when the condition cannot be */
     if (!p) return NULL;
     p->n = n < 1 ? 1 : n;
-    if (!(p->thread = calloc(p->n, sizeof *p->thread)) || pthread_mutex_init(&p->mu, NULL) != 0) {
+    if (!(p->thread = calloc(p->n, sizeof *p->thread)) ||
+        !(mu = pthread_mutex_init(&p->mu, NULL) == 0) || pthread_cond_init(&p->wake, NULL) != 0) {
+        if (mu) pthread_mutex_destroy(&p->mu);
         free(p->thread);
         free(p);
         return NULL;
     }
-    pthread_cond_init(&p->wake, NULL);
     for (i = 0; i < p->n; i++) {
         if (pthread_create(&p->thread[i], NULL, work, p) != 0) {
             stop(p, i);
