@@ -129,19 +129,24 @@ int dt_rec_queue(dt_recorder *rec, const char *kind, const char *tree_id, const 
 
 /* The session row after all the events of one write, applied at once (one UPDATE per
  * transaction, not one per event: each is a statement the server runs while agents wait).
- * $1 newest time $2 events $3 steps shown $4 $5 tree and step of the last step shown
- * $6 1 when handed over, $7 to whom (the last hand-off) $8 the last of 'end' / 'reopen' (back,
- * restart, jump, hand-off) or '' $9 $10 that end's time and outcome $11 sid */
-static const char upd_sql[] =
-    "UPDATE sessions SET last_ms = greatest(last_ms, $1), events = events + $2,"
-    " steps = steps + $3,"
-    " last_tree = CASE WHEN $3 <> 0 THEN $4 ELSE last_tree END,"
-    " last_step = CASE WHEN $3 <> 0 THEN $5 ELSE last_step END,"
-    " agent = CASE WHEN $6 <> 0 THEN $7 ELSE agent END,"
-    " status = CASE $8 WHEN 'end' THEN 'completed' WHEN 'reopen' THEN 'active' ELSE status END,"
-    " ended_ms = CASE $8 WHEN 'end' THEN $9 WHEN 'reopen' THEN NULL ELSE ended_ms END,"
-    " outcome = CASE $8 WHEN 'end' THEN $10 WHEN 'reopen' THEN '' ELSE outcome END"
-    " WHERE sid = $11";
+ * $1 newest time $2 events $3 steps shown $4 $5 tree and step of the last step shown, then what
+ * the write changed besides: [hand-off][none, end, reopen (back, restart, jump, hand-off)].  Only
+ * those columns are assigned: SQLite rewrites a row's entry in each index on an assigned column
+ * (agent, status), changed or not, and that was two index pages more in each COMMIT. */
+#define UPD_HEAD                                                                 \
+    "UPDATE sessions SET last_ms = greatest(last_ms, $1), events = events + $2," \
+    " steps = steps + $3,"                                                       \
+    " last_tree = CASE WHEN $3 <> 0 THEN $4 ELSE last_tree END,"                 \
+    " last_step = CASE WHEN $3 <> 0 THEN $5 ELSE last_step END"
+#define UPD_REOPEN ", status = 'active', ended_ms = NULL, outcome = ''"
+static const char *const upd_sql[2][3] = {
+    {UPD_HEAD " WHERE sid = $6",
+     UPD_HEAD ", status = 'completed', ended_ms = $6, outcome = $7 WHERE sid = $8",
+     UPD_HEAD UPD_REOPEN " WHERE sid = $6"},
+    {UPD_HEAD ", agent = $6 WHERE sid = $7",
+     UPD_HEAD ", agent = $6, status = 'completed', ended_ms = $7, outcome = $8 WHERE sid = $9",
+     UPD_HEAD ", agent = $6" UPD_REOPEN " WHERE sid = $7"},
+};
 
 /* What pend[from, to) does to the session row, as the events one after the other would. */
 typedef struct folded {
@@ -175,19 +180,22 @@ static folded fold(const dt_rec_pending *pend, size_t n)
 static int update_session(dt_recorder *rec, const dt_rec_pending *pend, size_t n)
 {
     folded f = fold(pend, n);
+    int end = strcmp(f.state, "end") == 0, reopen = strcmp(f.state, "reopen") == 0;
+    int k = 6; /* the next parameter after the head's */
     rdb_stmt *st = NULL;
-    int rc = rdb_prepare(rec->db, upd_sql, &st);
+    int rc = rdb_prepare(rec->db, upd_sql[f.handoff != 0][end ? 1 : (reopen ? 2 : 0)], &st);
     rc = rc ? rc : rdb_bind_i64(st, 1, f.newest);
     rc = rc ? rc : rdb_bind_i64(st, 2, (int64_t)n);
     rc = rc ? rc : rdb_bind_i64(st, 3, f.steps);
     rc = rc ? rc : rdb_bind_text(st, 4, f.tree);
     rc = rc ? rc : rdb_bind_text(st, 5, f.step);
-    rc = rc ? rc : rdb_bind_i64(st, 6, f.handoff);
-    rc = rc ? rc : rdb_bind_text(st, 7, f.agent);
-    rc = rc ? rc : rdb_bind_text(st, 8, f.state);
-    rc = rc ? rc : rdb_bind_i64(st, 9, f.end_ms);
-    rc = rc ? rc : rdb_bind_text(st, 10, f.outcome);
-    rc = rc ? rc : rdb_bind_i64(st, 11, rec->sid);
+    if (f.handoff)
+        rc = rc ? rc : rdb_bind_text(st, k++, f.agent);
+    if (end) {
+        rc = rc ? rc : rdb_bind_i64(st, k++, f.end_ms);
+        rc = rc ? rc : rdb_bind_text(st, k++, f.outcome);
+    }
+    rc = rc ? rc : rdb_bind_i64(st, k, rec->sid);
     rc = rc ? rc : rdb_run(st, NULL);
     rdb_finalize(st);
     return rc;
