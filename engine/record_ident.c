@@ -22,11 +22,13 @@ static int stat_file(const dt_recorder *rec, int i, struct stat *sb)
     return stat(p, sb);
 }
 
+/* Only the files not known yet: a known one was checked before the write, and taking it again
+ * after would adopt a file replaced meanwhile (and cost a stat at every write). */
 void dt_rec_ident_take(dt_recorder *rec)
 {
     for (int i = 0; i < REC_NFILES; i++) {
         struct stat sb;
-        if (stat_file(rec, i, &sb) == 0) {
+        if (!rec->ident[i].known && stat_file(rec, i, &sb) == 0) {
             rec->ident[i].known = 1;
             rec->ident[i].dev = (uint64_t)sb.st_dev;
             rec->ident[i].ino = (uint64_t)sb.st_ino;
