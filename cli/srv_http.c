@@ -393,7 +393,9 @@ srv_http *srv_http_start(srv_ctx *ctx, const struct sockaddr *addr, const srv_ht
                             MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_ip,
                             MHD_OPTION_CONNECTION_TIMEOUT, o->idle_seconds,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+                            /* libmicrohttpd's default: it zeroes the whole of it at each request
+                             * (at 128 KiB that was 3% of the server's CPU under load) */
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
                             MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_ARRAY, tls,
                             MHD_OPTION_END);
     if (!h->d) {
