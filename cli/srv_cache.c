@@ -111,18 +111,23 @@ void srv_lock_take(srv_lock *l)
     pthread_mutex_unlock(&l->m);
 }
 
-/* The next ticket's turn (l->m held): a broadcast on its slot, as others may share the slot. */
-static void hand_on(srv_lock *l)
+/* The next ticket's turn (l->m held): the slot to broadcast on (others may share it) once l->m
+ * is let go, so that the thread woken does not at once sleep again waiting for l->m.  A waiter
+ * checks its turn under l->m before it sleeps, so the late wake-up is never missed; and the lock
+ * outlives it (an entry is freed only when its users are 0, counted after the give returns). */
+static pthread_cond_t *hand_on(srv_lock *l)
 {
     l->serving++;
-    pthread_cond_broadcast(&l->cv[l->serving % SRV_LOCK_SLOTS]);
+    return &l->cv[l->serving % SRV_LOCK_SLOTS];
 }
 
 void srv_lock_give(srv_lock *l)
 {
+    pthread_cond_t *next = NULL;
     pthread_mutex_lock(&l->m);
-    if (--l->depth == 0) hand_on(l);
+    if (--l->depth == 0) next = hand_on(l);
     pthread_mutex_unlock(&l->m);
+    if (next) pthread_cond_broadcast(next);
 }
 
 /* For the group commit: let go of the lock entirely (the owner's depth is returned) while this
@@ -131,11 +136,13 @@ static unsigned lock_release(void *user)
 {
     srv_lock *l = user;
     unsigned depth;
+    pthread_cond_t *next;
     pthread_mutex_lock(&l->m);
     depth = l->depth;
     l->depth = 0;
-    hand_on(l);
+    next = hand_on(l);
     pthread_mutex_unlock(&l->m);
+    pthread_cond_broadcast(next);
     return depth;
 }
 
