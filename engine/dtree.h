@@ -899,6 +899,11 @@ DT_API dt_status dt_recorder_list(dt_recorder *rec, const dt_rec_filter *f, dt_r
 /* Session `id` (full id): fn is called once with its row.  DT_ENOTFOUND when absent. */
 DT_API dt_status dt_recorder_get(dt_recorder *rec, const char *id, dt_rec_session_fn fn,
                                  void *user, dt_error *err);
+/* The number of events recorded for session `id` (a dt_rec_session's `events`) into *count: one
+ * row read, whatever the session's length, for a client that checks whether its copy of a live
+ * session is still the store's.  DT_ENOTFOUND when absent. */
+DT_API dt_status dt_recorder_event_count(dt_recorder *rec, const char *id, int64_t *count,
+                                         dt_error *err);
 /* The full id of the one session whose id starts with `prefix` (at least 4 characters) into id_out.
  * DT_ENOTFOUND when none; DT_EARG when several match (the message says how many). */
 DT_API dt_status dt_recorder_lookup(dt_recorder *rec, const char *prefix, char id_out[37],

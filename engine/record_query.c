@@ -307,13 +307,15 @@ static void annotate(dt_rec_log *log, const dt_tree *tree)
             log->ev[i].on_path = 1;
 }
 
-static dt_status session_row(dt_recorder *rec, const char *id, rdb_stmt **st, int64_t *sid,
-                             dt_error *err)
+/* Session id's row: sid, the columns, then its talk time when `talk` (a subquery over all its
+ * events: readers that do not show it, asked at every request, pass 0 and read 0). */
+static dt_status session_row(dt_recorder *rec, const char *id, int talk, rdb_stmt **st,
+                             int64_t *sid, dt_error *err)
 {
     char cols[REC_COLS_MAX], sql[REC_COLS_MAX + 1024];
     dt_rec_sql_columns(&dt_rec_sessions_def, cols, sizeof cols);
-    snprintf(sql, sizeof sql,
-             "SELECT s.sid, %s, " REC_TALK_MS("s") " FROM sessions s WHERE s.uuid = $1", cols);
+    snprintf(sql, sizeof sql, "SELECT s.sid, %s, %s FROM sessions s WHERE s.uuid = $1", cols,
+             talk ? REC_TALK_MS("s") : "0");
     dt_status ret = prepare(rec, sql, st, err);
     if (ret != DT_OK)
         return ret;
@@ -328,14 +330,13 @@ static dt_status session_row(dt_recorder *rec, const char *id, rdb_stmt **st, in
                           : dt_rec_sqlerr(rec, err, rc, "reading the session");
 }
 
-dt_status dt_recorder_get(dt_recorder *rec, const char *id, dt_rec_session_fn fn, void *user,
-                          dt_error *err)
+/* Session id's row to fn, with its talk time when `talk` (else 0). */
+static dt_status one_session(dt_recorder *rec, const char *id, int talk, dt_rec_session_fn fn,
+                             void *user, dt_error *err)
 {
-    if (!rec || !id || !fn)
-        return dt_err_error(err, DT_EARG, NULL, 0, 0, "record", "recorder, id or callback missing");
     rdb_stmt *st = NULL;
     int64_t sid = 0;
-    dt_status ret = session_row(rec, id, &st, &sid, err);
+    dt_status ret = session_row(rec, id, talk, &st, &sid, err);
     if (ret == DT_OK) {
         dt_rec_session s;
         dt_rec_read_row(st, 1, &dt_rec_sessions_def, &s);
@@ -346,6 +347,28 @@ dt_status dt_recorder_get(dt_recorder *rec, const char *id, dt_rec_session_fn fn
     return ret;
 }
 
+dt_status dt_recorder_get(dt_recorder *rec, const char *id, dt_rec_session_fn fn, void *user,
+                          dt_error *err)
+{
+    if (!rec || !id || !fn)
+        return dt_err_error(err, DT_EARG, NULL, 0, 0, "record", "recorder, id or callback missing");
+    return one_session(rec, id, 1, fn, user, err);
+}
+
+static int take_events(void *user, const dt_rec_session *s)
+{
+    *(int64_t *)user = (int64_t)s->events;
+    return 0;
+}
+
+dt_status dt_recorder_event_count(dt_recorder *rec, const char *id, int64_t *count,
+                                  dt_error *err)
+{
+    if (!rec || !id || !count)
+        return dt_err_error(err, DT_EARG, NULL, 0, 0, "record", "recorder, id or count missing");
+    return one_session(rec, id, 0, take_events, count, err);
+}
+
 dt_status dt_recorder_transcript(dt_recorder *rec, const char *id, const dt_tree *tree,
                                  dt_rec_event_fn fn, void *user, dt_error *err)
 {
@@ -353,7 +376,7 @@ dt_status dt_recorder_transcript(dt_recorder *rec, const char *id, const dt_tree
         return dt_err_error(err, DT_EARG, NULL, 0, 0, "record", "recorder, id or callback missing");
     rdb_stmt *st = NULL;
     int64_t sid = 0;
-    dt_status ret = session_row(rec, id, &st, &sid, err);
+    dt_status ret = session_row(rec, id, 1, &st, &sid, err);
     dt_rec_log log;
     if (ret == DT_OK)
         ret = dt_rec_log_load(rec, sid, &log, err);
@@ -415,7 +438,7 @@ dt_status dt_recorder_events_after(dt_recorder *rec, const char *id, int64_t aft
     int rc = rdb_begin(rec->db, 0);
     if (rc != RDB_OK)
         return dt_rec_sqlerr(rec, err, rc, "reading the session's events");
-    dt_status ret = session_row(rec, id, &ss, &sid, err);
+    dt_status ret = session_row(rec, id, 0, &ss, &sid, err); /* talk time: not sent */
     dt_rec_sql_columns(&dt_rec_events_def, ecols, sizeof ecols);
     snprintf(sql, sizeof sql, "SELECT %s FROM events e WHERE e.sid = $1 AND e.seq > $2"
                               " ORDER BY e.seq%s",

@@ -286,6 +286,13 @@ static void test_records_a_session(void **state)
     assert_int_equal(dt_session_input(s, "Bob", NULL), DT_OK);
     long long seen = peek("SELECT count(*) FROM events");
     assert_int_equal(seen, peek("SELECT max(seq) FROM events"));
+    int64_t count = -1; /* the one-row read a server checks its cached copy with */
+    assert_int_equal(dt_recorder_event_count(rec, id, &count, NULL), DT_OK);
+    assert_int_equal(count, seen);
+    assert_int_equal(dt_recorder_event_count(rec, "00000000-0000-4000-8000-000000000000", &count,
+                                             NULL),
+                     DT_ENOTFOUND);
+    assert_int_equal(dt_recorder_event_count(rec, id, NULL, NULL), DT_EARG);
     assert_int_equal(peek("SELECT count(*) FROM events WHERE step_id = 'info1' AND kind = 'step'"),
                      1);
     assert_int_equal(peek("SELECT count(*) FROM events WHERE value LIKE '%1234%' OR label LIKE "
