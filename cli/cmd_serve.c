@@ -50,7 +50,7 @@ static const char serve_help[] =
     "  --web DIR            the web pages: /agent/ and /kiosk/TREE (default: the installed\n"
     "                       share/dtree/web, or web/ of the source tree); read once at start\n"
     "  --max-body BYTES     largest request body (default 65536)\n"
-    "  --threads N          worker threads (default 8)\n"
+    "  --threads N          worker threads (default 16)\n"
     "  --max-connections N  open connections at once (default 1000)\n"
     "  --max-per-address N  open connections at once from one client address (default: no cap)\n"
     "  --idle-timeout SEC   close a connection idle this long (default 30)\n"
@@ -453,7 +453,7 @@ static int make_cache(const serve_opts *o, srv_ctx *c)
 
 int cmd_serve(int argc, char **argv)
 {
-    serve_opts o = {"127.0.0.1:8080", NULL, NULL, NULL, NULL, NULL, NULL, NULL, 6000, 600, {65536, 8, 1000, 0, 30, NULL, NULL, 0}, {100, 500, 15, 1800}, NULL, 0};
+    serve_opts o = {"127.0.0.1:8080", NULL, NULL, NULL, NULL, NULL, NULL, NULL, 6000, 600, {65536, 16, 1000, 0, 30, NULL, NULL, 0}, {100, 500, 15, 1800}, NULL, 0};
     srv_ctx c;
     srv_lib *lib = NULL;
     char host[256] = "";
