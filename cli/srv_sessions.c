@@ -95,7 +95,7 @@ static json_t *recording_json(const srv_entry *e)
 }
 
 /* The state with the path from entry `from` on: a full state has 0; an action's response starts
- * at the first entry the action changed (srv_path_from), so that answering costs the same at the
+ * at the first entry the action changed (path_from below), so that answering costs the same at the
  * thousandth step as at the first, and the client keeps the entries before. */
 static json_t *state_from(const srv_entry *e, size_t from)
 {

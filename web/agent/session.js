@@ -55,8 +55,9 @@ export class Call {
     this.error = null;
     this.gen = (this.gen || 0) + 1;   // a read started before this action is older than its answer
     try {
+      const prev = this.state;   // the state the action is sent from: the path kept is its
       const next = await post(this.path(action), action === 'claim' || action === 'release' ? body : { seq: this.state.seq, ...body });
-      this.state = wholePath(this.state, next) || await get(this.path());
+      this.state = wholePath(prev, next) || await get(this.path());
       this.ended = this.state.status === 'completed';
       return true;
     } catch (e) {
