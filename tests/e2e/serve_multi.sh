@@ -3,10 +3,11 @@
 # the shared --seal-key); two clients racing on one seq through different instances: exactly one
 # wins; `kill -9` of one instance mid-call: the other goes on with nothing lost (serve_multi.py).
 # nginx runs from a private config in the scratch directory, on a free 127.0.0.1 port, as an
-# unprivileged user.  ~40 requests.  Closing line "N passed, N failed".
+# unprivileged user.  ~40 requests.  With DT_STORE=pg (tests/e2e/serve_pg.sh) the store is a
+# PostgreSQL database: both stores, one set of checks.  Closing line "N passed, N failed".
 . "$(dirname "$0")/../lib/e2e.sh"
 need nginx
-need sqlite3
+[ "${DT_STORE:-sqlite}" = pg ] || need sqlite3
 client="$(dirname "$0")/serve_multi.py"
 export MULTI_STATE="$tmp/state"
 . "$(dirname "$0")/../lib/serve.sh"
@@ -17,7 +18,7 @@ e2e_on_exit() {
 }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-SERVE_TOKEN=$(run token add alice --role agent --db "$tmp/s.db"); export SERVE_TOKEN
+SERVE_TOKEN=$(run token add alice --role agent --db "$SERVE_DB"); export SERVE_TOKEN
 (umask 077; head -c 32 /dev/urandom >"$tmp/seal.key")
 serve_start a --seal-key "$tmp/seal.key"; pa=$port pida=$pid
 serve_start b --seal-key "$tmp/seal.key"; pb=$port pidb=$pid
@@ -76,16 +77,19 @@ tally "$tmp/c2"
 
 # Nothing lost: every answer the clients were told was taken is in the store, in order, once.
 serve_stop "$pidb" 2>/dev/null
-answers=$(sqlite3 "$tmp/s.db" "SELECT group_concat(step_id, ' ') FROM (SELECT e.step_id FROM events e JOIN sessions s USING (sid) WHERE s.uuid = '$sid' AND e.kind = 'answer' ORDER BY e.seq)")
+if [ "${DT_STORE:-sqlite}" = pg ]; then agg="string_agg(e.step_id, ' ' ORDER BY e.seq)"
+else agg="group_concat(e.step_id, ' ')"; fi
+answers=$(dbsql "$SERVE_DB" "SELECT $agg FROM (SELECT e.step_id, e.seq FROM events e JOIN sessions s USING (sid) WHERE s.uuid = '$sid' AND e.kind = 'answer' ORDER BY e.seq) e")
 want="intro ask-account ask-dob verify try-again ask-account ask-dob verify choose-channel confirm-email send-link link-result"
 if [ "$answers" = "$want" ]; then ok; else bad "the recorded answers are not the ones taken: '$answers'"; fi
-notes=$(sqlite3 "$tmp/s.db" "SELECT count(*) FROM events e JOIN sessions s USING (sid) WHERE s.uuid = '$sid' AND e.kind = 'note'")
+notes=$(dbsql "$SERVE_DB" "SELECT count(*) FROM events e JOIN sessions s USING (sid) WHERE s.uuid = '$sid' AND e.kind = 'note'")
 if [ "$notes" = 3 ]; then ok; else bad "$notes notes recorded for 3 races: not exactly one each"; fi
-handoffs=$(sqlite3 "$tmp/s.db" "SELECT count(*) FROM events e JOIN sessions s USING (sid) WHERE s.uuid = '$sid' AND e.kind = 'handoff'")
+handoffs=$(dbsql "$SERVE_DB" "SELECT count(*) FROM events e JOIN sessions s USING (sid) WHERE s.uuid = '$sid' AND e.kind = 'handoff'")
 if [ "$handoffs" = 0 ]; then ok; else bad "$handoffs hand-offs recorded: moving between instances is not a hand-off"; fi
-status=$(sqlite3 "$tmp/s.db" "SELECT status || ' ' || (SELECT count(*) FROM sealed) FROM sessions WHERE uuid = '$sid'")
+status=$(dbsql "$SERVE_DB" "SELECT status || ' ' || (SELECT count(*) FROM sealed) FROM sessions WHERE uuid = '$sid'")
 if [ "$status" = "completed 0" ]; then ok; else bad "status and sealed boxes left: $status"; fi
-if strings -a "$tmp"/s.db* "$tmp"/log.* "$ngx/access.log" "$tmp/state.responses" | grep -q '86420975\|1981-02-03'; then
+if strings -a "$tmp"/log.* "$ngx/access.log" "$tmp/state.responses" | grep -q '86420975\|1981-02-03' ||
+    raw_has "$SERVE_DB" 86420975 || raw_has "$SERVE_DB" 1981-02-03; then
     bad "a sensitive answer is in the store, a log or a response"
 else ok; fi
 
