@@ -350,10 +350,23 @@ static int fresh(srv_entry *e)
     return dt_recorder_event_count(e->rec, e->id, &events, NULL) == DT_OK && events == e->seq;
 }
 
-srv_entry *srv_entry_get(srv_ctx *c, const srv_req *q, const char *id, int kiosk, srv_resp *r)
+/* A cached entry an action may use without asking the store first: it has not ended, its
+ * recorder writes, nothing waits to be written.  Were it stale, the action's write would be
+ * refused whole by the claim that the other instance took to move the session on (every write
+ * checks it), and srv_act runs it again on a fresh copy: a round trip less per answer. */
+static int trusted(const srv_entry *e)
+{
+    return !e->dead && e->rec && !dt_recorder_stopped(e->rec) && dt_recorder_pending(e->rec) == 0;
+}
+
+/* The entry of session id, locked.  trust: a cached one may be taken as it is (*checked = 0);
+ * else it is checked against the store first, or loaded from it (*checked = 1). */
+static srv_entry *entry_get(srv_ctx *c, const srv_req *q, const char *id, int kiosk, int trust,
+                            int *checked, srv_resp *r)
 {
     srv_entry *e = srv_cache_acquire(c->cache, id);
-    if (e && !fresh(e)) { /* another instance moved it on, or it ended: load it again */
+    *checked = !(e && trust && trusted(e));
+    if (e && *checked && !fresh(e)) { /* another instance moved it on, or it ended: load it again */
         srv_cache_drop(c->cache, e);
         srv_cache_release(c->cache, e);
         e = NULL;
@@ -366,6 +379,12 @@ srv_entry *srv_entry_get(srv_ctx *c, const srv_req *q, const char *id, int kiosk
     }
     snprintf(r->session, sizeof r->session, "%s", id);
     return e;
+}
+
+srv_entry *srv_entry_get(srv_ctx *c, const srv_req *q, const char *id, int kiosk, srv_resp *r)
+{
+    int checked;
+    return entry_get(c, q, id, kiosk, 0, &checked, r);
 }
 
 void srv_sessions_get(srv_ctx *c, const srv_req *q, const char *id, srv_resp *r)
@@ -446,38 +465,78 @@ int srv_stale(const srv_entry *e, json_t *seq, json_t *(*state)(const srv_entry 
     return 1;
 }
 
+/* Whether the action just run on e (not checked against the store) must run again on a fresh
+ * copy: its write was refused by another instance's claim, or it was refused and the store has
+ * moved on since (the refusal may be the stale copy's).  Then r is emptied and e dropped. */
+static int stale_copy(srv_ctx *c, srv_entry *e, dt_status st, srv_resp *r)
+{
+    if (st == DT_OK ? !dt_recorder_claim_lost(e->rec) : fresh(e)) return 0;
+    json_decref(r->json);
+    r->json = NULL;
+    r->status = 0;
+    r->ctype = NULL;
+    srv_cache_drop(c->cache, e);
+    return 1;
+}
+
+/* One action request, as srv_act tries it. */
+typedef struct act_try {
+    const char *action;
+    json_t *body, *seq;
+    const srv_req *q;
+    const srv_act_ops *ops;
+    int tries; /* srv_retry's */
+} act_try;
+
+/* Try the action once on e (checked: known to be the store's copy); 1 when it must run again on
+ * a fresh copy, else r holds the response. */
+static int act_once(srv_ctx *c, srv_entry *e, int checked, act_try *t, srv_resp *r)
+{
+    const srv_act_ops *ops = t->ops;
+    dt_error *err;
+    dt_status st;
+    int again;
+    /* a hand-off (take) resumes from the store: the seq is checked on a copy known to be fresh */
+    if (!checked && ops->take && strcmp(e->recorded, t->q->agent) != 0) {
+        if (stale_copy(c, e, DT_ESTATE, r)) return 1;
+        checked = 1;
+    }
+    if ((ops->may && ops->may(c, e, t->q, r)) || srv_stale(e, t->seq, ops->state, r) ||
+        (ops->take && ops->take(c, e, t->q, r)))
+        return !checked && stale_copy(c, e, DT_ESTATE, r); /* refused, maybe by a stale copy */
+    if (!(err = dt_error_new())) {
+        srv_problem(r, SRV_P_INTERNAL, "out of memory", NULL);
+        return 0;
+    }
+    e->path_before = dt_session_path_count(e->s);
+    st = ops->apply(e, t->action, t->body, err, r);
+    again = !checked && stale_copy(c, e, st, r);
+    if (!again && !(again = st == DT_OK && srv_retry(c, e, &t->tries, r)) && !r->json)
+        ops->respond(e, st, err, r);
+    dt_error_free(err);
+    return again;
+}
+
 void srv_act(srv_ctx *c, const char *id, const char *action, const srv_req *q,
              const srv_act_ops *ops, srv_resp *r)
 {
-    json_t *body, *seq;
+    act_try t = {action, NULL, NULL, q, ops, 0};
     srv_entry *e;
-    dt_error *err;
-    int tries = 0, again = 1;
+    int again = 1, trust = 1, checked;
 
-    if (srv_parse_body(q, ops->allowed, &body, r) != 0) return;
-    seq = json_object_get(body, "seq");
-    if (!json_is_integer(seq)) {
+    if (srv_parse_body(q, ops->allowed, &t.body, r) != 0) return;
+    t.seq = json_object_get(t.body, "seq");
+    if (!json_is_integer(t.seq)) {
         srv_problem(r, SRV_P_INVALID_FIELD, "seq (the session's seq you last saw) is required",
                     "seq");
         again = 0;
     }
-    while (again && (e = srv_entry_get(c, ops->kiosk ? NULL : q, id, ops->kiosk, r)) != NULL) {
-        again = 0;
-        if ((ops->may && ops->may(c, e, q, r)) || srv_stale(e, seq, ops->state, r) ||
-            (ops->take && ops->take(c, e, q, r))) {
-        } else if ((err = dt_error_new()) != NULL) {
-            dt_status st;
-            e->path_before = dt_session_path_count(e->s);
-            st = ops->apply(e, action, body, err, r);
-            if (!(again = st == DT_OK && srv_retry(c, e, &tries, r)) && !r->json)
-                ops->respond(e, st, err, r);
-            dt_error_free(err);
-        } else {
-            srv_problem(r, SRV_P_INTERNAL, "out of memory", NULL);
-        }
+    while (again && (e = entry_get(c, ops->kiosk ? NULL : q, id, ops->kiosk, trust, &checked, r))) {
+        again = act_once(c, e, checked, &t, r);
+        trust = 0; /* once is enough: a second try reads the store */
         srv_cache_release(c->cache, e);
     }
-    json_decref(body);
+    json_decref(t.body);
 }
 
 /* An agent acts only on a session nobody else holds, and takes it (srv_claim.c). */
