@@ -177,7 +177,9 @@ int dt_rec_claim_renew(dt_recorder *rec, int64_t now, int *check)
     if (!rec->claimed)
         return RDB_OK;
     int64_t gap = rec->claim_ms / 2 < RENEW_GAP_MS ? rec->claim_ms / 2 : RENEW_GAP_MS;
-    if (dt_rec_is_pg(rec) && rec->claim_until - now > rec->claim_ms - gap) {
+    /* A lease of 0 (dtree serve's: any instance may take the session at once) has nothing to
+     * renew: the check of the token is all its writes need. */
+    if (dt_rec_is_pg(rec) && (rec->claim_ms == 0 || rec->claim_until - now > rec->claim_ms - gap)) {
         *check = 1; /* by the write's first INSERT (dt_rec_claim_held_sql): a statement less */
         return RDB_OK;
     }
