@@ -4,7 +4,7 @@
 STEP "answers": N sessions on the two-question loop, each answered ROUNDS times by its own thread
 at once; every answer must come back 200 with its own session's state (seq two on, the other
 question).  STEP "fair": as many agents, each answering until the agents together have answered
-FAIR_EACH times each; none may have had fewer than half the answers of the busiest (requests
+FAIR_EACH times each; none may have had fewer than a third of the answers of the busiest (requests
 are served in the order they came, whichever HTTP thread took the connection).  STEP "until-killed": the same, with no end, each acknowledged seq appended to
 $GROUP_ACKS ("id seq" lines) before the next answer, until the server dies (serve_group.sh kills
 it with SIGKILL).  Prints "N passed, N failed"."""
@@ -19,7 +19,7 @@ TOKEN = os.environ["SERVE_TOKEN"]
 VALGRIND = os.environ.get("DT_VALGRIND") == "1"
 N = 4 if VALGRIND else 16
 ROUNDS = 4 if VALGRIND else 15
-FAIR_EACH = 20
+FAIR_EACH = int(os.environ.get("GROUP_FAIR", "60"))
 lock = threading.Lock()
 passed = failed = 0
 
@@ -110,7 +110,10 @@ def main():
         t.join()
     if STEP == "fair":
         print("  answers per agent: %s" % " ".join(map(str, sorted(counts))))
-        check(min(counts) * 2 >= max(counts), "some agents waited far longer than others")
+        # The unfairness this guards against (connections stuck on a crowded HTTP thread) gave
+        # 9..42; the clients' own threads, sharing one interpreter on a loaded machine, give up
+        # to 2.2x apart by chance (44..98 in 60 each), so 3x: chance passes, the fault fails.
+        check(min(counts) * 3 >= max(counts), "some agents waited far longer than others")
     if out is not None:
         check(True, "ran until the kill")
     print("%d passed, %d failed" % (passed, failed))
