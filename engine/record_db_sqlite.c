@@ -220,8 +220,10 @@ static int s_reclaim(rdb *db)
 }
 
 /* A WAL that is only checkpointed at 1000 pages (4 MB) and never shrunk eats the last free space
- * of a nearly full disk (~22 KB per event): checkpoint every 64 pages and cut the file back to
- * 256 KB after each checkpoint. */
+ * of a nearly full disk (~22 KB per event): checkpoint every 256 pages and cut the file back to
+ * 1 MB after each checkpoint.  Not fewer: each checkpoint syncs the database file inside some
+ * writer's COMMIT, and at 64 pages dtree serve made one every few COMMITs (256 pages: 10-22% more
+ * answers per second at 1 to 64 clients; a full disk is still met by s_reclaim). */
 static int s_ready(rdb *db, int ro)
 {
     if (ro)
@@ -236,7 +238,7 @@ static int s_ready(rdb *db, int ro)
     if (rc != SQLITE_OK)
         return map(S(db), rc);
     return s_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                      " PRAGMA wal_autocheckpoint=64; PRAGMA journal_size_limit=262144");
+                      " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576");
 }
 
 static void s_close(rdb *db)
