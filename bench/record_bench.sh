@@ -9,9 +9,10 @@
 #   pg      (issue 12; a throw-away cluster from tests/lib/pg.sh, fsync and synchronous_commit
 #           on) $PG_BENCH_WRITERS (default 32) writers, each its own recorder and connection
 #           (bench_record), record answers for $PG_BENCH_SECONDS (default 10) s: committed
-#           answers per second against pgbench's rate with a one-INSERT script, -c the same
-#           number of clients, same cluster, same run (target >= 0.5x); measured first, in
-#           $PG_BENCH_ROUNDS (default 3) rounds that alternate the two.
+#           events (rows) per second against pgbench's rows per second with a one-INSERT
+#           script, -c the same number of clients, same cluster, same run (target >= 0.5x), and
+#           the same per answer (one transaction of about two event rows and the session row's
+#           update); measured first, in $PG_BENCH_ROUNDS (default 3) rounds alternating the two.
 #           PG_BENCH_ONLY=writers stops after that figure (and the tables' HOT update counts).
 # Lines start "record:" (SQLite) or "record_pg:" (PostgreSQL).
 # Usage: sh bench/record_bench.sh [sqlite|pg]   (DTREE = the CLI, default $B/dtree, B default build)
@@ -180,16 +181,20 @@ pg)
         a=$(echo "$line" | sed 's/.*answers=\([0-9]*\).*/\1/')
         s=$(echo "$line" | sed 's/.*seconds=\([0-9.]*\).*/\1/')
         answers=$((answers + a)) secs=$(echo "$secs + $s" | bc -l)
-        events=$((events + $(echo "$line" | sed 's/.*events=\([0-9]*\).*/\1/')))
+        ev=$(echo "$line" | sed 's/.*events=\([0-9]*\).*/\1/')
+        events=$((events + ev))
         tps=$("$PG_BIN/pgbench" -n -M prepared -c "$WRITERS" -j 2 -T "$SECS" -f "$T/one.sql" "$DB" 2>&1 |
             sed -n 's/^tps = \([0-9.]*\).*/\1/p' | tail -n 1)
         [ -n "$tps" ] || { echo "$P: pgbench gave no rate"; exit 1; }
         tpsum=$(echo "$tpsum + $tps" | bc -l)
-        ratios="$ratios $(printf '%.2f' "$(echo "$a / $s / $tps" | bc -l)")"
+        ratios="$ratios $(printf '%.2f' "$(echo "$ev / $s / $tps" | bc -l)")"
     done
     rate=$(echo "$answers / $secs" | bc -l) tps=$(echo "$tpsum / $ROUNDS" | bc -l)
-    printf '%s: %d writers: dtree records %.0f answers/s (%.0f events/s; one committed transaction per answer), pgbench one-INSERT %.0f tps: ratio %.2f (target >= 0.5; %d rounds of %s s each:%s)\n' \
-        "$P" "$WRITERS" "$rate" "$(echo "$events / $secs" | bc -l)" "$tps" "$(echo "$rate / $tps" | bc -l)" \
+    erate=$(echo "$events / $secs" | bc -l)
+    # pgbench inserts one row per transaction; an answer is one transaction of its event rows (an
+    # answer and the step it leads to) and the session row's update: both ratios are printed
+    printf '%s: %d writers: dtree records %.0f events/s, pgbench one-INSERT %.0f rows/s: ratio %.2f (target >= 0.5); per answer %.0f answers/s, one committed transaction each: ratio %.2f (%d rounds of %s s each, per event:%s)\n' \
+        "$P" "$WRITERS" "$erate" "$tps" "$(echo "$erate / $tps" | bc -l)" "$rate" "$(echo "$rate / $tps" | bc -l)" \
         "$ROUNDS" "$SECS" "$ratios"
     # how the writers' updates went: HOT (no index touched) or not, per table
     pg_sql -d "$DB" "SELECT relname || ': ' || n_tup_upd || ' updates, ' || n_tup_hot_upd || ' HOT'
