@@ -102,6 +102,9 @@ typedef struct srv_act_ops {
     dt_status (*apply)(srv_entry *e, const char *action, json_t *body, dt_error *err, srv_resp *r);
     /* fill r after apply: 200 with the state, or the problem for st (r may hold one already) */
     void (*respond)(srv_entry *e, dt_status st, dt_error *err, srv_resp *r);
+    /* the actions that end the session's row without recording events (no claim check guards
+     * them): run only on a copy checked against the store first; NULL: none */
+    const char *const *checked;
 } srv_act_ops;
 /* One action on session id with the seq the client last saw: the body checked, then may, seq
  * (409), take, apply and respond, run again on a fresh copy when another instance moved it (srv_retry). */

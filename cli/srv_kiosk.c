@@ -232,7 +232,9 @@ void srv_kiosk_act(srv_ctx *c, const char *id, const char *action, const srv_req
     static const char *const allowed_answer[] = {"seq", "choice", "value", "continue", NULL};
     static const char *const allowed_feedback[] = {"seq", "helped", NULL};
     static const char *const allowed_plain[] = {"seq", NULL};
-    srv_act_ops ops = {allowed_plain, 1, kiosk_state, NULL, NULL, apply, kiosk_respond};
+    /* these end the row without an event, so no claim check refuses a stale copy's */
+    static const char *const row_only[] = {"handoff", "timeout", "feedback", NULL};
+    srv_act_ops ops = {allowed_plain, 1, kiosk_state, NULL, NULL, apply, kiosk_respond, row_only};
     if (strcmp(action, "answer") == 0)
         ops.allowed = allowed_answer;
     else if (strcmp(action, "feedback") == 0)

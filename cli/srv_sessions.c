@@ -345,6 +345,7 @@ static int fresh(srv_entry *e)
     int64_t events = -1;
     if (e->dead || dt_recorder_stopped(e->rec)) return 0;
     if (dt_recorder_pending(e->rec) > 0) dt_recorder_flush(e->rec, NULL);
+    if (dt_recorder_stopped(e->rec)) return 0;     /* the flush found the claim taken */
     if (dt_recorder_pending(e->rec) > 0) return 1; /* the store fails: what waits here is newer */
     /* the count alone: dt_recorder_get's talk time reads every event of the session */
     return dt_recorder_event_count(e->rec, e->id, &events, NULL) == DT_OK && events == e->seq;
@@ -466,11 +467,14 @@ int srv_stale(const srv_entry *e, json_t *seq, json_t *(*state)(const srv_entry 
 }
 
 /* Whether the action just run on e (not checked against the store) must run again on a fresh
- * copy: its write was refused by another instance's claim, or it was refused and the store has
- * moved on since (the refusal may be the stale copy's).  Then r is emptied and e dropped. */
+ * copy: its write was refused by another instance's claim, or it was not written (a store
+ * failure: the claim was not checked) or refused, and the store has moved on since (the refusal
+ * may be the stale copy's).  Then r is emptied and e dropped. */
 static int stale_copy(srv_ctx *c, srv_entry *e, dt_status st, srv_resp *r)
 {
-    if (st == DT_OK ? !dt_recorder_claim_lost(e->rec) : fresh(e)) return 0;
+    int stale = st != DT_OK ? !fresh(e)
+                            : dt_recorder_claim_lost(e->rec) || (dt_recorder_pending(e->rec) > 0 && !fresh(e));
+    if (!stale) return 0;
     json_decref(r->json);
     r->json = NULL;
     r->status = 0;
@@ -524,6 +528,9 @@ void srv_act(srv_ctx *c, const char *id, const char *action, const srv_req *q,
     srv_entry *e;
     int again = 1, trust = 1, checked;
 
+    for (const char *const *a = ops->checked; a && *a && trust; a++)
+        trust = strcmp(*a, action) != 0;
+
     if (srv_parse_body(q, ops->allowed, &t.body, r) != 0) return;
     t.seq = json_object_get(t.body, "seq");
     if (!json_is_integer(t.seq)) {
@@ -557,7 +564,7 @@ void srv_sessions_act(srv_ctx *c, const char *id, const char *action, const srv_
     static const char *const allowed_answer[] = {"seq", "choice", "value", "continue", NULL};
     static const char *const allowed_note[] = {"seq", "text", NULL};
     static const char *const allowed_plain[] = {"seq", NULL};
-    srv_act_ops ops = {allowed_plain, 0, state_json, agent_may, agent_take, apply, respond};
+    srv_act_ops ops = {allowed_plain, 0, state_json, agent_may, agent_take, apply, respond, NULL};
     if (strcmp(action, "answer") == 0)
         ops.allowed = allowed_answer;
     else if (strcmp(action, "note") == 0)

@@ -4,7 +4,8 @@
 PROXY is nginx's port (round robin over A and B, no affinity), A and B the instances' own ports.
 STEP "walk": a password-reset call through nginx, every request on whichever instance nginx
 picks, sensitive answers included (sealed, so the other instance carries them); then a stale-seq
-race, the same answer sent to A and to B at once, several rounds: exactly one wins each time.
+race, the same answer sent to A and to B at once, several rounds: exactly one wins each time; a
+kiosk session's idle timeout sent with an old seq to the instance that did not answer it: 409.
 STEP "after-kill": serve_multi.sh killed A with SIGKILL; the call goes on through nginx to its end
 with nothing lost.  State in $MULTI_STATE.  Prints "N passed, N failed"."""
 import os
@@ -83,6 +84,24 @@ def walk():
         f.write("%s %d %s\n" % (sid, s["seq"], s["view"]["step"]))
 
 
+def kiosk_stale_end():
+    """A kiosk session that both instances have read: answered on B, then the idle timeout with
+    the seq before it reaches A, whose copy is stale.  Ending a session records no event (no
+    claim check refuses it), so A must check its copy first: 409, and the session goes on."""
+    st, hd, s = api.call("POST", "/v1/kiosk/printer/sessions", port=A)
+    check(st == 201, "kiosk start on A: %s" % st)
+    kid, seq = s["id"], s["seq"]
+    st, hd, g = api.call("GET", "/v1/kiosk/sessions/" + kid, port=B)
+    st, hd, s2 = api.call("POST", "/v1/kiosk/sessions/%s/answer" % kid, {"seq": seq, "choice": "1"},
+                          port=B)
+    check(st == 200 and s2["seq"] > seq, "kiosk answer on B: %s" % st)
+    st, hd, t = api.call("POST", "/v1/kiosk/sessions/%s/timeout" % kid, {"seq": seq}, port=A)
+    check(st == 409, "a timeout with the old seq on the other instance is refused: %s %s" % (st, t))
+    st, hd, g = api.call("GET", "/v1/kiosk/sessions/" + kid, port=B)
+    check(st == 200 and g["seq"] == s2["seq"] and not g.get("ended"),
+          "and the session goes on where B left it: %s %s" % (st, g))
+
+
 def after_kill():
     sid, seq, where = open(STATE).read().split()
     st, s = call(PROXY, "GET", "/v1/sessions/" + sid)
@@ -109,6 +128,10 @@ def after_kill():
 
 
 if __name__ == "__main__":
-    walk() if STEP == "walk" else after_kill()
+    if STEP == "walk":
+        walk()
+        kiosk_stale_end()
+    else:
+        after_kill()
     api.dump(STATE + ".responses")   # serve_multi.sh searches them for the sensitive answers
     done()
