@@ -338,12 +338,18 @@ done:
     return rc;
 }
 
+/* 1 while e's session goes on and its recorder still writes. */
+static int writing(const srv_entry *e)
+{
+    return !e->dead && e->rec && !dt_recorder_stopped(e->rec);
+}
+
 /* The store is the truth: a cached entry is used only while nothing was recorded for its session
  * elsewhere since (the store's event count is still its seq) and its recorder still writes. */
 static int fresh(srv_entry *e)
 {
     int64_t events = -1;
-    if (e->dead || dt_recorder_stopped(e->rec)) return 0;
+    if (!writing(e)) return 0;
     if (dt_recorder_pending(e->rec) > 0) dt_recorder_flush(e->rec, NULL);
     if (dt_recorder_stopped(e->rec)) return 0;     /* the flush found the claim taken */
     if (dt_recorder_pending(e->rec) > 0) return 1; /* the store fails: what waits here is newer */
@@ -357,7 +363,7 @@ static int fresh(srv_entry *e)
  * checks it), and srv_act runs it again on a fresh copy: a round trip less per answer. */
 static int trusted(const srv_entry *e)
 {
-    return !e->dead && e->rec && !dt_recorder_stopped(e->rec) && dt_recorder_pending(e->rec) == 0;
+    return writing(e) && dt_recorder_pending(e->rec) == 0;
 }
 
 /* The entry of session id, locked.  trust: a cached one may be taken as it is (*checked = 0);
