@@ -769,9 +769,9 @@ DT_API size_t dt_recorder_pending(const dt_recorder *rec);
  * stops writing, dt_recorder_message says who has the session, and the events since are lost to
  * it (dt_recorder_pending counts them).  A claim is never taken from a live holder otherwise. */
 DT_API int dt_recorder_claim_lost(const dt_recorder *rec);
-/* 1 once the recorder stopped writing for good: the claim was lost, or the database file or its
- * -wal / -shm was deleted or replaced while the session was open (what SQLite wrote then would be
- * lost).  dt_recorder_message says which; the events since stay counted in dt_recorder_pending. */
+/* 1 once the recorder stopped writing for good: the claim was lost, the required token was
+ * revoked (dt_recorder_require_token), or the database file or its -wal / -shm was deleted or
+ * replaced while the session was open (what SQLite wrote then would be lost).  dt_recorder_message says which; the events since stay counted in dt_recorder_pending. */
 DT_API int dt_recorder_stopped(const dt_recorder *rec);
 /* The claim's lease in milliseconds (default 600000): how long a session stays claimed after its
  * holder's last write when the holder cannot be checked (another host).  Renewed by every write. */
@@ -825,6 +825,17 @@ typedef int (*dt_token_fn)(void *user, const dt_token_info *t);
 /* Every token, oldest first (fn returns nonzero to stop). */
 DT_API dt_status dt_recorder_token_list(dt_recorder *rec, dt_token_fn fn, void *user,
                                         dt_error *err);
+/* From now on every write of rec's events is made only while the store holds the live token
+ * of this hash (NULL or "": no longer), checked inside the write's own transaction, so that a
+ * server acting for a token it looked up before need not read it again first: on PostgreSQL the
+ * check costs no round trip.  A revocation committed before a write keeps the whole write out;
+ * the recorder then stops writing for good (dt_recorder_stopped; the events stay counted in
+ * dt_recorder_pending, dt_recorder_message says why).  Rows other than events (the session's
+ * end, an outcome) are not checked: write the events first.  hash is copied. */
+DT_API void dt_recorder_require_token(dt_recorder *rec, const char *hash);
+/* Since dt_recorder_require_token: 1 once a write committed with the token live, -1 once one was
+ * refused because it was not, 0 while no write was made (nothing confirms the token then). */
+DT_API int dt_recorder_token_state(const dt_recorder *rec);
 
 /* -- Queries.  Strings in the records below are borrowed for the callback call only; a callback
  * returns 0 to go on, nonzero to stop (the query then returns DT_OK). */

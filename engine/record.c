@@ -561,7 +561,7 @@ int dt_recorder_claim_lost(const dt_recorder *rec)
 
 int dt_recorder_stopped(const dt_recorder *rec)
 {
-    return rec ? rec->lost || rec->tampered : 0;
+    return rec ? rec->lost || rec->tampered || rec->token_state < 0 : 0;
 }
 
 void dt_recorder_set_claim_ms(dt_recorder *rec, int64_t ms)

@@ -154,6 +154,9 @@ struct dt_recorder {
     int claimed;             /* 1 while this recorder holds the claim on `sid` */
     int lost;                /* 1 once another recorder took the session over: writes stop */
     int tampered;            /* 1 once a file changed under the session: writes stop */
+    /* dt_recorder_require_token's (record_token.c): the hash every write needs live, or "" */
+    char need_token[72];
+    int token_state; /* 0 no write since it was set, 1 one committed, -1 refused: writes stop */
     dt_rec_ident ident[REC_NFILES];
     /* sealed values waiting for their event (record_seal.c) */
     dt_rec_seal *seal;
@@ -178,10 +181,19 @@ dt_status dt_rec_create_private(const char *path, dt_error *err);
 const char *dt_rec_path_problem(const char *path, int write, char *buf, size_t size);
 int dt_rec_fs_readonly(const char *path);
 
+/* record_token.c: the condition that the required token is live, for the end of the same
+ * INSERT as dt_rec_claim_held_sql, its hash $param; the length like snprintf (0: none needed). */
+size_t dt_rec_token_held_sql(const dt_recorder *rec, int param, char *buf, size_t size);
+/* A write that needed the token failed with rc: REC_OUT_OF_ORDER may mean the token was revoked
+ * (no row either way); it is read to tell which (REC_TOKEN_REVOKED), after rolling back on
+ * PostgreSQL, whose failed transaction reads nothing.  Any other rc is returned as it is. */
+int dt_rec_token_refusal(dt_recorder *rec, int rc);
+
 /* record_claim.c */
 #define REC_CLAIM_MS (10 * 60 * 1000)
 #define REC_CLAIM_LOST (-2)   /* dt_rec_claim_renew: the claim is no longer ours */
 #define REC_OUT_OF_ORDER (-3) /* an event's seq is not after every recorded one */
+#define REC_TOKEN_REVOKED (-4) /* dt_recorder_require_token's token is no longer live */
 /* Take the claim on session sid for `agent` (inside the caller's transaction when one is open,
  * else in its own).  DT_ESTATE ("record-claimed", naming the holder and since when) while another
  * live holder has it, unless take_over; *took_over (may be NULL) = 1 when a live claim was taken. */
@@ -199,6 +211,9 @@ size_t dt_rec_claim_held_sql(int token_param, char *buf, size_t size);
  * gone (no row either way); the write's transaction is rolled back and the claim read to tell
  * which (REC_CLAIM_LOST).  Any other rc is returned as it is. */
 int dt_rec_claim_refusal(dt_recorder *rec, int rc);
+/* 1 when sql ($1 the session's sid when with_sid, then text) finds no row; 0 when it finds one or
+ * cannot be read (a refusal is then taken as the store said it). */
+int dt_rec_absent(dt_recorder *rec, const char *sql, int with_sid, const char *text);
 /* The write transaction committed: the expiry it gave the claim is the one known from now on. */
 void dt_rec_claim_committed(dt_recorder *rec);
 void dt_rec_claim_lost_msg(dt_recorder *rec, char *buf, size_t size);

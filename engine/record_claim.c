@@ -208,19 +208,24 @@ size_t dt_rec_claim_held_sql(int token_param, char *buf, size_t size)
     return n < 0 ? size : (size_t)n;
 }
 
+int dt_rec_absent(dt_recorder *rec, const char *sql, int with_sid, const char *text)
+{
+    rdb_stmt *st = NULL;
+    int k = 1, got = rdb_prepare(rec->db, sql, &st);
+    got = got || !with_sid ? got : rdb_bind_i64(st, k++, rec->sid);
+    got = got ? got : rdb_bind_text(st, k, text);
+    got = got ? got : rdb_step(st);
+    rdb_finalize(st);
+    return got == RDB_DONE; /* unread (a failure): not known to be absent */
+}
+
 int dt_rec_claim_refusal(dt_recorder *rec, int rc)
 {
     static const char sql[] = "SELECT 1 FROM claims WHERE sid = $1 AND token = $2";
     if (rc != REC_OUT_OF_ORDER)
         return rc;
     rdb_rollback(rec->db); /* the failed write's transaction, so that the claim can be read */
-    rdb_stmt *st = NULL;
-    int got = rdb_prepare(rec->db, sql, &st);
-    got = got ? got : rdb_bind_i64(st, 1, rec->sid);
-    got = got ? got : rdb_bind_text(st, 2, rec->claim_token);
-    got = got ? got : rdb_step(st);
-    rdb_finalize(st);
-    return got == RDB_DONE ? REC_CLAIM_LOST : rc; /* unread (a failure): as the INSERT said */
+    return dt_rec_absent(rec, sql, 1, rec->claim_token) ? REC_CLAIM_LOST : rc;
 }
 
 void dt_rec_claim_committed(dt_recorder *rec)

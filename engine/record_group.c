@@ -111,7 +111,8 @@ static void keep_member(dt_recorder *rec)
 /* What the store refuses for one session only: the transaction holds the others' rows still. */
 static int refusal(int rc)
 {
-    return rc == REC_OUT_OF_ORDER || rc == REC_CLAIM_LOST || rc == RDB_ECONSTRAINT;
+    return rc == REC_OUT_OF_ORDER || rc == REC_CLAIM_LOST || rc == REC_TOKEN_REVOKED ||
+           rc == RDB_ECONSTRAINT;
 }
 
 static void finish(gwrite *w, int rc, void (*undo)(dt_recorder *))

@@ -131,3 +131,41 @@ dt_status dt_recorder_token_list(dt_recorder *rec, dt_token_fn fn, void *user, d
     return rc == RDB_ROW || rc == RDB_DONE ? DT_OK
                                            : dt_rec_sqlerr(rec, err, rc, "listing the tokens");
 }
+
+/* -- A write made for a token (dtree serve): the token's check rides in the write's first
+ * INSERT, so that on PostgreSQL an answer costs no round trip more than its write, and the
+ * check and the rows are one transaction: a revocation committed before the write keeps all of
+ * it out, one committed after finds it written, as a look-up before the write would have. */
+void dt_recorder_require_token(dt_recorder *rec, const char *hash)
+{
+    if (!rec)
+        return;
+    snprintf(rec->need_token, sizeof rec->need_token, "%s", hash ? hash : "");
+    if (rec->token_state > 0)
+        rec->token_state = 0; /* a refusal stays: the recorder stopped writing for good */
+}
+
+int dt_recorder_token_state(const dt_recorder *rec)
+{
+    return rec ? rec->token_state : 0;
+}
+
+size_t dt_rec_token_held_sql(const dt_recorder *rec, int param, char *buf, size_t size)
+{
+    if (!rec->need_token[0])
+        return 0;
+    int n = snprintf(buf, size, " AND EXISTS (SELECT 1 FROM tokens dtree_k WHERE dtree_k.hash = $%d"
+                                " AND dtree_k.revoked_ms IS NULL)",
+                     param);
+    return n < 0 ? size : (size_t)n;
+}
+
+int dt_rec_token_refusal(dt_recorder *rec, int rc)
+{
+    static const char sql[] = "SELECT 1 FROM tokens WHERE hash = $1 AND revoked_ms IS NULL";
+    if (rc != REC_OUT_OF_ORDER || !rec->need_token[0])
+        return rc;
+    if (dt_rec_is_pg(rec))
+        rdb_rollback(rec->db);
+    return dt_rec_absent(rec, sql, 0, rec->need_token) ? REC_TOKEN_REVOKED : rc;
+}

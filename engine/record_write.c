@@ -209,14 +209,17 @@ static int update_session(dt_recorder *rec, const dt_rec_pending *pend, size_t n
  * the last parameter).  Prepared at each write: both back ends keep a text's statement prepared
  * (the SQLite connection's cache, the server's prepared statements), and a statement held by
  * each live session would take all of the cache. */
-static int insert_rows(dt_recorder *rec, const dt_rec_pending *p, size_t n, int held)
+static int insert_rows(dt_recorder *rec, const dt_rec_pending *p, size_t n, int held, int first)
 {
-    char sql[INSERT_ROWS * REC_COLS_MAX + 512];
+    char sql[INSERT_ROWS * REC_COLS_MAX + 768];
     rdb_stmt *st = NULL;
     size_t len = dt_rec_sql_insert_rows(&dt_rec_events_def, n, sql, sizeof sql);
     int per = (int)dt_rec_events_def.ncols; /* every events column is set at insert */
+    int k = 2 + (int)n * per;               /* the parameter after the rows' */
     if (held && len < sizeof sql)
-        len += dt_rec_claim_held_sql(2 + (int)n * per, sql + len, sizeof sql - len);
+        len += dt_rec_claim_held_sql(k++, sql + len, sizeof sql - len);
+    size_t tok = first && len < sizeof sql ? dt_rec_token_held_sql(rec, k, sql + len, sizeof sql - len) : 0;
+    len += tok;
     if (len >= sizeof sql)
         return RDB_EOTHER;
     int rc = rdb_prepare(rec->db, sql, &st);
@@ -228,6 +231,8 @@ static int insert_rows(dt_recorder *rec, const dt_rec_pending *p, size_t n, int 
         rc = dt_rec_bind_row(st, 2 + (int)i * per, &dt_rec_events_def, &p[i].ev);
     if (rc == RDB_OK && held)
         rc = rdb_bind_text(st, 2 + (int)n * per, rec->claim_token);
+    if (rc == RDB_OK && tok)
+        rc = rdb_bind_text(st, k, rec->need_token);
     rc = rc ? rc : rdb_run(st, NULL); /* expected: n rows */
     rdb_finalize(st);
     return rc;
@@ -269,15 +274,19 @@ static int ready_rows(dt_recorder *rec)
 }
 
 /* The queue's rows, inside the caller's write transaction; *held = 1 when the first INSERT
- * checked the claim (a refusal then needs dt_rec_claim_refusal). */
+ * checked the claim (a refusal then needs dt_rec_claim_refusal).  The first INSERT checks the
+ * required token too: SQLite says at once why it added no row, PostgreSQL at the COMMIT of its
+ * batch (write_all). */
 static int write_rows(dt_recorder *rec, int *held)
 {
     /* first: a session taken over by another agent gets nothing more */
     int rc = dt_rec_claim_renew(rec, dt_rec_now(rec), held);
     for (size_t i = 0; rc == RDB_OK && i < rec->npend; i += INSERT_ROWS) {
         size_t n = rec->npend - i < INSERT_ROWS ? rec->npend - i : INSERT_ROWS;
-        rc = insert_rows(rec, &rec->pend[i], n, i == 0 && *held);
+        rc = insert_rows(rec, &rec->pend[i], n, i == 0 && *held, i == 0);
     }
+    if (!dt_rec_is_pg(rec))
+        rc = dt_rec_token_refusal(rec, rc);
     for (size_t i = 0; rc == RDB_OK && i < rec->npend; i++) {
         if (rec->pend[i].box)
             rc = dt_rec_seal_write(rec, rec->pend[i].ev.seq, rec->pend[i].box);
@@ -309,7 +318,8 @@ static int write_all(dt_recorder *rec)
         rdb_pg_notify(rec->db, "dtree_sessions", rec->sid);
         rc = rdb_commit(rec->db);
     }
-    return held ? dt_rec_claim_refusal(rec, rc) : rc;
+    rc = held ? dt_rec_claim_refusal(rec, rc) : rc;
+    return dt_rec_is_pg(rec) ? dt_rec_token_refusal(rec, rc) : rc;
 }
 
 /* Whether a failed write's COMMIT may have reached the store after all: only when the connection
@@ -329,6 +339,8 @@ static int write_wanted(dt_recorder *rec)
         dt_rec_claim_lost_msg(rec, rec->msg, sizeof rec->msg);
         return -1;
     }
+    if (rec->token_state < 0) /* whoever asked for these may no longer act: the message stays */
+        return -1;
     if (rec->tampered || (!dt_rec_is_pg(rec) && dt_rec_ident_check(rec) != 0)) {
         /* the database files were deleted or replaced */
         rec->tampered = rec->failed = 1; /* the first check's message stays */
@@ -345,6 +357,7 @@ int dt_rec_write_end(dt_recorder *rec, int rc, size_t back, void (*undo)(dt_reco
             dt_rec_ident_take(rec); /* the -wal and -shm exist from the first write on */
         dt_rec_spool_written(rec);
         dt_rec_claim_committed(rec);
+        rec->token_state = rec->need_token[0] ? 1 : 0; /* every write with rows checked it */
         dt_rec_pending_clear(rec);
         rec->failed = rec->retry = 0;
         rec->msg[0] = '\0';
@@ -352,7 +365,7 @@ int dt_rec_write_end(dt_recorder *rec, int rc, size_t back, void (*undo)(dt_reco
     }
     rec->failed = 1;
     rec->retry = may_have_committed(rc);
-    if (rc != REC_CLAIM_LOST) { /* the message before ROLLBACK, which resets the store's */
+    if (rc != REC_CLAIM_LOST && rc != REC_TOKEN_REVOKED) { /* before ROLLBACK resets the store's */
         char what[96];
         snprintf(what, sizeof what, "recording failed, %zu event%s kept in memory", rec->npend,
                  rec->npend == 1 ? "" : "s");
@@ -362,6 +375,13 @@ int dt_rec_write_end(dt_recorder *rec, int rc, size_t back, void (*undo)(dt_reco
         undo(rec);
     else
         rdb_rollback(rec->db);
+    if (rc == REC_TOKEN_REVOKED) { /* whoever asked may no longer act: nothing goes on for it */
+        rec->token_state = -1;
+        snprintf(rec->msg, sizeof rec->msg, "recording stopped: the access token this was done "
+                                            "with was revoked; the %zu event%s since the last write were not saved",
+                 rec->npend, rec->npend == 1 ? "" : "s");
+        return -1;
+    }
     if (rc != REC_CLAIM_LOST && dt_rec_spool_store(rec, rc, back) == 0) {
         rec->failed = 0; /* every event is in the spool: the call goes on, nothing is lost */
         rec->msg[0] = '\0';

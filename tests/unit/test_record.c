@@ -1557,6 +1557,45 @@ static void test_out_of_order_refused(void **state)
     dt_tree_free(t);
 }
 
+/* dt_recorder_require_token: writes are made while the token is live, checked in the write's
+ * transaction; once revoked (by another connection, as `dtree token revoke` does), the next write
+ * is refused whole, the recorder stops for good, and nothing of it reaches the store, not even at
+ * close or after the requirement is lifted. */
+static void test_required_token(void **state)
+{
+    (void)state;
+    static const char hash[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    dt_recorder *rec = open_rec(), *other = open_rec();
+    dt_tree *t = load_tree();
+    char id[37];
+    assert_int_equal(dt_recorder_token_add(rec, "carol", DT_ROLE_AGENT, hash, NULL), DT_OK);
+    dt_session *s = begin(rec, t, "carol", id);
+    dt_recorder_require_token(rec, hash);
+    assert_int_equal(dt_recorder_token_state(rec), 0); /* nothing written yet: nothing known */
+    assert_int_equal(dt_session_choose(s, 1, NULL), DT_OK);
+    assert_int_equal(dt_recorder_token_state(rec), 1);
+    assert_false(dt_recorder_failed(rec));
+    long long events = peek("SELECT count(*) FROM events");
+    dt_recorder_require_token(rec, hash); /* a new request: known again only by its write */
+    assert_int_equal(dt_recorder_token_state(rec), 0);
+    assert_int_equal(dt_recorder_token_revoke(other, "carol", NULL), DT_OK);
+    assert_int_equal(dt_session_continue(s, NULL), DT_OK);
+    assert_int_equal(dt_recorder_token_state(rec), -1);
+    assert_true(dt_recorder_failed(rec) && dt_recorder_stopped(rec));
+    assert_true(dt_recorder_pending(rec) > 0);
+    assert_non_null(strstr(dt_recorder_message(rec), "revoked"));
+    assert_int_equal(peek("SELECT count(*) FROM events"), events);
+    dt_recorder_require_token(rec, NULL); /* lifting it does not let the refused events in */
+    assert_int_equal(dt_recorder_token_state(rec), -1);
+    assert_int_equal(dt_session_back(s, NULL), DT_OK);
+    assert_int_not_equal(dt_recorder_flush(rec, NULL), DT_OK);
+    dt_recorder_close(rec);
+    assert_int_equal(peek("SELECT count(*) FROM events"), events);
+    dt_recorder_close(other);
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
 /* Opening a second recorder on the same file must not drop the first one's SQLite locks: POSIX
  * locks belong to the process and go with ANY close of the file.  dt_rec_create_private opened
  * and closed the database on every open, so a dtree token add (another process) closing its
@@ -1619,6 +1658,7 @@ int main(void)
         cmocka_unit_test(test_store_names),
         cmocka_unit_test(test_event_kinds),
         STORE_TEST(test_out_of_order_refused),
+        STORE_TEST(test_required_token),
         STORE_TEST(test_claim_refuses_second_agent),
         STORE_TEST(test_claim_holder_gone_and_lost),
         STORE_TEST(test_claim_expiry_and_take_over),

@@ -271,6 +271,31 @@ static void test_group_refusal_is_its_own(void **state)
     stop_all(w, base, t);
 }
 
+/* One writer needs a token that was revoked (dt_recorder_require_token): in a group its write
+ * alone is refused and it stops; the others' are in the same COMMIT. */
+static void test_group_revoked_token_is_its_own(void **state)
+{
+    (void)state;
+    static const char hash[] = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+    dt_tree *t = sup_loop_tree();
+    dt_recorder *base = open_base(1);
+    writer w[K] = {0};
+    long long before[K];
+    start_all(w, base, t);
+    assert_int_equal(dt_recorder_token_add(base, "gone", DT_ROLE_AGENT, hash, NULL), DT_OK);
+    assert_int_equal(dt_recorder_token_revoke(base, "gone", NULL), DT_OK);
+    commits = 0;
+    dt_recorder_require_token(w[3].rec, hash);
+    count_all(w, before);
+    answer_together(w);
+    assert_int_equal(commits, 1);
+    expect_all(w, before, 3, 2);
+    assert_int_equal(dt_recorder_token_state(w[3].rec), -1);
+    assert_true(dt_recorder_stopped(w[3].rec));
+    assert_int_equal(dt_recorder_token_state(w[2].rec), 0);
+    stop_all(w, base, t);
+}
+
 /* The COMMIT fails: every write of the group fails and keeps its events; the next write of each
  * stores them all. */
 static void test_group_commit_failure_keeps_all(void **state)
@@ -352,6 +377,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_commit_per_answer, setup, sup_store_teardown),
         cmocka_unit_test_setup_teardown(test_group_one_commit, setup, sup_store_teardown),
         cmocka_unit_test_setup_teardown(test_group_refusal_is_its_own, setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_group_revoked_token_is_its_own, setup,
+                                        sup_store_teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_failure_keeps_all, setup, sup_store_teardown),
         cmocka_unit_test_setup_teardown(test_group_free_running, setup, sup_store_teardown),
         cmocka_unit_test_setup_teardown(test_group_refuses_bad_use, setup, sup_store_teardown),
