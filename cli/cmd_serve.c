@@ -13,6 +13,7 @@
 #include "render.h"
 #include "srv_events.h"
 #include "srv_http.h"
+#include "srv_known.h"
 #include "srv_limit.h"
 #include "srv_seal.h"
 #include "srv_tls.h"
@@ -489,11 +490,14 @@ int cmd_serve(int argc, char **argv)
         (rc = load_tls(&o)) == 0 && (rc = make_limits(&o, &c)) == 0 &&
         (rc = load_library(&o, &lib)) == 0) {
         c.lib = lib;
-        rc = make_cache(&o, &c);
+        /* on PostgreSQL a token's look-up is a round trip an action's write can save (srv_known.h) */
+        if (dt_rec_store_is_pg(c.db_path) && !(c.known = srv_known_new(256))) rc = EXIT_INTERNAL;
+        if (rc == 0) rc = make_cache(&o, &c);
         if (rc == 0) rc = serve(&o, &c);
     }
     srv_cache_free(c.cache);   /* closes live sessions: each stays active and resumable */
     srv_lib_free(c.lib);
+    srv_known_free(c.known);
     dt_recorder_close(c.auth);
     pthread_mutex_destroy(&c.auth_mu);
     srv_seal_free();

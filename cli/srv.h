@@ -51,6 +51,7 @@ typedef struct srv_lib srv_lib;
 typedef struct srv_cache srv_cache;
 typedef struct srv_events srv_events;
 typedef struct srv_limit srv_limit;
+typedef struct srv_known srv_known;
 
 typedef struct srv_ctx {
     const char *db_opt;     /* --db as given (may be NULL: $DTREE_DB, then the default) */
@@ -66,6 +67,9 @@ typedef struct srv_ctx {
     /* rate limits (srv_limit.c; NULL: none): per token, per address (anonymous routes), per
      * address (failed sign-ins) */
     srv_limit *by_token, *by_address, *by_failure;
+    /* the tokens found live before (srv_known.h), so that an action need not look its token up
+     * first; NULL: every request looks its token up (SQLite, where that is no round trip) */
+    srv_known *known;
 } srv_ctx;
 
 typedef struct srv_req {
@@ -108,6 +112,10 @@ typedef struct srv_resp {
     int preflight;             /* a CORS preflight answer */
     unsigned retry_after;      /* seconds, for a Retry-After header (429, 503); 0: none */
     void *stream;              /* an event stream (srv_events.c) instead of a body */
+    /* the request's token was known (srv_known.h), not looked up: its name and role are right,
+     * but it may have been revoked since; the action's write checks it, or srv_auth_confirm
+     * must before anything else is done or said (srv_route does at the latest) */
+    int token_unchecked;
 } srv_resp;
 
 /* srv_auth.c: the token of q (Bearer header, else the sign-in cookie) is live and of role `need`
@@ -115,7 +123,11 @@ typedef struct srv_resp {
  * (not GET or HEAD) signed in by cookie must pass srv_origin_ok (else 403 origin-refused).  A
  * revoked token is refused at the next request. */
 #define SRV_COOKIE "dtree_token"
-int srv_authorize(srv_ctx *c, srv_req *q, dt_token_role need, srv_resp *r);
+/* defer: a known token (c->known) is taken without its look-up (r->token_unchecked). */
+int srv_authorize(srv_ctx *c, srv_req *q, dt_token_role need, int defer, srv_resp *r);
+/* After a deferred srv_authorize: look q's token up now (nothing when r->token_unchecked is 0):
+ * 0 when live; else -1 with r replaced by the 401 (or the store's 503). */
+int srv_auth_confirm(srv_ctx *c, const srv_req *q, srv_resp *r);
 /* 1 when q's Origin is this server's own (scheme and Host) or the --cors origin. */
 int srv_origin_ok(const srv_ctx *c, const srv_req *q);
 /* POST /v1/login {"token"}: sets the HttpOnly cookie; POST /v1/logout expires it; GET /v1/me

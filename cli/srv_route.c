@@ -155,7 +155,29 @@ static void kiosk_route(srv_ctx *c, const srv_req *q, const char *rest, srv_resp
     srv_kiosk_scrub(r);
 }
 
+/* An action whose write checks the token itself (srv_sessions.c act_once): its look-up can wait
+ * until something other than that write needs it.  Not claim or release: they write other rows. */
+static int token_checked_by_write(const srv_req *q)
+{
+    static const char *const actions[] = {"/answer", "/back", "/restart", "/note", NULL};
+    const char *p = q->path, *a;
+    size_t i;
+    if (strcmp(q->method, "POST") != 0 || strncmp(p, "/v1/sessions/", 13) != 0) return 0;
+    a = p + 13 + strcspn(p + 13, "/");
+    for (i = 0; actions[i]; i++)
+        if (strcmp(a, actions[i]) == 0) return 1;
+    return 0;
+}
+
+static void dispatch(srv_ctx *c, srv_req *q, srv_resp *r);
+
 void srv_route(srv_ctx *c, srv_req *q, srv_resp *r)
+{
+    dispatch(c, q, r);
+    srv_auth_confirm(c, q, r); /* a token taken on trust and not yet checked: now, at the latest */
+}
+
+static void dispatch(srv_ctx *c, srv_req *q, srv_resp *r)
 {
     const char *p = q->path;
     /* Agent routes need an agent's (or a manager's) token; health, the contract and the kiosk
@@ -169,7 +191,8 @@ void srv_route(srv_ctx *c, srv_req *q, srv_resp *r)
     /* rate limits (srv_limit.c): anonymous routes per address, signed ones per token */
     int refused = srv_limit_before(c, q, signed_route, r) != 0;
     if (!refused && signed_route) {
-        refused = srv_authorize(c, q, manager_route ? DT_ROLE_MANAGER : DT_ROLE_AGENT, r) != 0;
+        refused = srv_authorize(c, q, manager_route ? DT_ROLE_MANAGER : DT_ROLE_AGENT,
+                                token_checked_by_write(q), r) != 0;
         if (refused && r->status == 401)
             srv_limit_after(c, q, 0, r);
         else if (!refused)

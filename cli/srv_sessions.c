@@ -373,6 +373,10 @@ static srv_entry *entry_get(srv_ctx *c, const srv_req *q, const char *id, int ki
 {
     srv_entry *e = srv_cache_acquire(c->cache, id);
     *checked = !(e && trust && trusted(e));
+    if (*checked && srv_auth_confirm(c, q, r) != 0) { /* the store is asked: the token first */
+        if (e) srv_cache_release(c->cache, e);
+        return NULL;
+    }
     if (e && *checked && !fresh(e)) { /* another instance moved it on, or it ended: load it again */
         srv_cache_drop(c->cache, e);
         srv_cache_release(c->cache, e);
@@ -511,6 +515,7 @@ static int act_once(srv_ctx *c, srv_entry *e, int checked, act_try *t, srv_resp 
         if (stale_copy(c, e, DT_ESTATE, r)) return 1;
         checked = 1;
     }
+    if (checked && srv_auth_confirm(c, t->q, r) != 0) return 0; /* before a hand-off's write */
     if ((ops->may && ops->may(c, e, t->q, r)) || srv_stale(e, t->seq, ops->state, r) ||
         (ops->take && ops->take(c, e, t->q, r)))
         return !checked && stale_copy(c, e, DT_ESTATE, r); /* refused, maybe by a stale copy */
@@ -519,10 +524,15 @@ static int act_once(srv_ctx *c, srv_entry *e, int checked, act_try *t, srv_resp 
         return 0;
     }
     e->path_before = dt_session_path_count(e->s);
+    /* a token not looked up is checked by the write (a revoked one's is refused whole: the
+     * recorder stops, the copy is stale below, and the next try looks the token up) */
+    dt_recorder_require_token(e->rec, r->token_unchecked ? t->q->token_hash : NULL);
     st = ops->apply(e, t->action, t->body, err, r);
+    if (dt_recorder_token_state(e->rec) > 0) r->token_unchecked = 0;
     again = !checked && stale_copy(c, e, st, r);
     if (!again && !(again = st == DT_OK && srv_retry(c, e, &t->tries, r)) && !r->json)
         ops->respond(e, st, err, r);
+    dt_recorder_require_token(e->rec, NULL);
     dt_error_free(err);
     return again;
 }

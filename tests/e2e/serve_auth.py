@@ -4,11 +4,13 @@
 Sign-in: POST /v1/login sets an HttpOnly, SameSite=Strict, Path=/ cookie (Secure behind TLS), only
 from our own origin; the cookie then authenticates like the Bearer header; a change signed in by
 cookie from another origin (or none) is 403 problem+json; --cors lets one other origin in;
-logout expires the cookie; a revoked token's cookie is refused at once.
+logout expires the cookie; a revoked token's cookie is refused at once, and so is a token revoked
+between two answers of its call, whatever it asks next.
 Claims: the agent who started a session holds it; a colleague reads it but cannot change it (409
 session-claimed naming the holder) until it is released or taken over; the hand-off is recorded.
-Env: ALICE, BOB (agent tokens), CORS (the --cors origin).  Prints "FAIL ..." per failed check and a
+Env: ALICE, BOB, CAROL (agent tokens), CORS (the --cors origin), DTREE, SERVE_DB.  Prints "FAIL ..." per failed check and a
 closing "N passed, N failed".  Standard library only."""
+import json
 import os
 import sys
 
@@ -17,7 +19,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from dthttp import Client, check, check_contract, done, problem  # noqa: E402
 
 PORT = int(sys.argv[1])
-ALICE, BOB, CORS = os.environ["ALICE"], os.environ["BOB"], os.environ["CORS"]
+ALICE, BOB, CAROL = os.environ["ALICE"], os.environ["BOB"], os.environ["CAROL"]
+CORS = os.environ["CORS"]
 SELF = "http://127.0.0.1:%d" % PORT
 api = Client(PORT)   # no token of its own: each call says whose it is
 call = api.call
@@ -144,6 +147,32 @@ def claims():
         f.write(sid + "\n")
 
 
+def revoked_mid_call():
+    """A token revoked between two answers of its call: the next action is 401 whatever it is
+    (one that would be refused or stale too: no state for it), nothing of it is recorded, and
+    the call is as it was for a colleague.  On PostgreSQL the server takes a token it has seen
+    on its word and lets the answer's write check it: this is that check."""
+    import subprocess
+    st, hd, s = call("POST", "/v1/sessions", {"tree": "internet-down"}, token=CAROL)
+    path = "/v1/sessions/" + s["id"]
+    st, hd, s = call("POST", path + "/answer", {"seq": s["seq"], "choice": "all"}, token=CAROL)
+    check(st == 200, "carol answers: %s" % st)
+    rc = subprocess.run([os.environ["DTREE"], "token", "revoke", "carol", "--db",
+                         os.environ["SERVE_DB"]], stdout=subprocess.DEVNULL).returncode
+    check(rc == 0, "token revoke carol: %s" % rc)
+    for what, action, body in (("an answer", "back", {"seq": s["seq"]}),
+                               ("a note", "note", {"seq": s["seq"], "text": "after-revocation"}),
+                               ("a stale answer", "restart", {"seq": s["seq"] - 1}),
+                               ("a refused answer", "answer", {"seq": s["seq"], "choice": "nope"})):
+        st, hd, doc = call("POST", path + "/" + action, body, token=CAROL)
+        check(problem(st, hd, doc, 401, "unauthorized") and "current" not in doc,
+              "%s with a token revoked mid-call: %s %s" % (what, st, doc))
+    st, hd, doc = call("GET", path, token=BOB)
+    check(st == 200 and doc["seq"] == s["seq"] and len(doc["path"]) == len(s["path"]) + s["path_from"]
+          and not any("after-revocation" in json.dumps(p) for p in doc["path"]),
+          "nothing of the revoked token's actions was recorded: %s %s" % (doc.get("seq"), s["seq"]))
+
+
 def conformance():
     """Every route, method and status met here is in docs/openapi.yaml as served."""
     import yaml
@@ -158,6 +187,7 @@ if __name__ == "__main__":
     ck = sign_in()
     cookie_auth(ck)
     claims()
+    revoked_mid_call()
     sign_out(ck)
     conformance()
     done()

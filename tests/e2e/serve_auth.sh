@@ -7,8 +7,9 @@ need curl
 need sqlite3
 export SERVE_STATE="$tmp/state" CORS="http://crm.example:8443"
 . "$(dirname "$0")/../lib/serve.sh"
-ALICE=$(run token add alice --role agent --db "$SERVE_DB") && BOB=$(run token add bob --role agent --db "$SERVE_DB") && ok || bad "token add"
-export ALICE BOB
+ALICE=$(run token add alice --role agent --db "$SERVE_DB") && BOB=$(run token add bob --role agent --db "$SERVE_DB") &&
+    CAROL=$(run token add carol --role agent --db "$SERVE_DB") && ok || bad "token add"
+export ALICE BOB CAROL SERVE_DB DTREE
 if serve_start 1 --cors "$CORS"; then ok; else bad "server did not start: $(cat "$log")"; fi
 
 python3 "$(dirname "$0")/serve_auth.py" "$port" >"$tmp/c" 2>&1
