@@ -123,8 +123,10 @@ int rdb_sqlite_class(int raw);
  * transaction of its own that does not wait for the disk (synchronous_commit off: a lost
  * notification loses nothing).  Not inside the recorded transaction: a transaction that notifies
  * holds a database-wide lock until its commit is flushed, which would queue every writer's
- * commit behind the others'.  No-op on SQLite. */
-void rdb_pg_notify(rdb *db, const char *channel, int64_t id);
+ * commit behind the others'.  At most once every 250 ms per *told_ms, the caller's (one per
+ * session, not per connection: connections are shared by sessions), which it sets: 1 when it
+ * will notify.  No-op (0) on SQLite. */
+int rdb_pg_notify(rdb *db, const char *channel, int64_t id, int64_t *told_ms);
 
 /* PostgreSQL only: a bulk load, `COPY into FROM STDIN` in text format (the bulk path; SQLite's is
  * a prepared INSERT in one transaction).  `into` is our own text, "table(col, ...)", never data.

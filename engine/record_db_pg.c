@@ -74,7 +74,6 @@ typedef struct pdb {
     queued q[QMAX];           /* the batch's results not read yet, in order */
     int nq, qrc;              /* qrc: the first failure while sending */
     int64_t notify_id;        /* > 0: notify after the commit (rdb_pg_notify) */
-    int64_t told_id, told_ms; /* the last notification sent: its id and when (monotonic) */
     char notify_chan[32];
     struct pstmt *live; /* the query whose rows are still coming in (single-row mode) */
     char msg[512];
@@ -874,18 +873,18 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void rdb_pg_notify(rdb *db, const char *channel, int64_t id)
+int rdb_pg_notify(rdb *db, const char *channel, int64_t id, int64_t *told_ms)
 {
     if (!db || db->kind != RDB_PG)
-        return;
+        return 0;
     pdb *d = P(db);
     int64_t now = mono_ms();
-    if (id == d->told_id && now - d->told_ms < NOTIFY_GAP_MS)
-        return;
+    if (now - *told_ms < NOTIFY_GAP_MS)
+        return 0;
     snprintf(d->notify_chan, sizeof d->notify_chan, "%s", channel);
     d->notify_id = id;
-    d->told_id = id;
-    d->told_ms = now;
+    *told_ms = now;
+    return 1;
 }
 
 static int p_in_tx(rdb *db)

@@ -315,7 +315,7 @@ static int write_all(dt_recorder *rec)
     if (rc == RDB_OK)
         rc = write_rows(rec, &held);
     if (rc == RDB_OK) { /* the live board (sessions --follow) is told, after the commit */
-        rdb_pg_notify(rec->db, "dtree_sessions", rec->sid);
+        rdb_pg_notify(rec->db, "dtree_sessions", rec->sid, &rec->told_ms);
         rc = rdb_commit(rec->db);
     }
     rc = held ? dt_rec_claim_refusal(rec, rc) : rc;
@@ -449,6 +449,7 @@ dt_status dt_rec_attach(dt_recorder *rec, dt_session *s, const dt_tree *tree, in
     rec->sid = sid;
     memcpy(rec->uuid, uuid, 37);
     rec->next_seq = next_seq;
+    rec->told_ms = 0; /* a new session: the board hears of it at its first write */
     rec->failed = 0;
     rec->lost = 0;
     rec->msg[0] = '\0';
