@@ -26,7 +26,9 @@ void srv_lock_give(srv_lock *l);
 typedef struct srv_entry {
     char id[40];
     srv_lock own;           /* the session's: held by the request using it (srv_cache.c) */
-    srv_lock *mu;           /* its store connection's lock (srv_cache_lock_of) */
+    srv_lock *mu;           /* the lock of the store connection its recorder is on: the one
+                               its id hashes to (srv_cache_lock_of), or the one its last
+                               request took (srv_cache.c) */
     dt_session *s;          /* owned */
     dt_recorder *rec;       /* owned; records s */
     const dt_tree *tree;    /* borrowed from the library */
@@ -48,8 +50,9 @@ typedef struct srv_entry {
 srv_entry *srv_entry_new(srv_cache *c, const char *id);
 /* The lock of the store connection of session id: held while its recorder is used. */
 srv_lock *srv_cache_lock_of(srv_cache *c, const char *id);
-/* A recorder for session id on its store connection (the caller holds srv_cache_lock_of(id)). */
-dt_status srv_cache_recorder(srv_cache *c, const char *id, dt_recorder **rec, dt_error *err);
+/* A recorder on the store connection of lock mu (srv_cache_lock_of, or an entry's mu), which the
+ * caller holds. */
+dt_status srv_cache_recorder(srv_cache *c, const srv_lock *mu, dt_recorder **rec, dt_error *err);
 /* Free an entry that never made it into the cache. */
 void srv_entry_discard(srv_entry *e);
 /* The entry for id, locked, or NULL when not cached. */
@@ -83,9 +86,9 @@ dt_status srv_input(srv_entry *e, const char *value, dt_error *err);
  * loaded the session meanwhile (none of it was written), with e dropped: run the action again on
  * a fresh copy.  0 otherwise; after the third refusal 0 with 503 in r. */
 int srv_retry(srv_ctx *c, srv_entry *e, int *tries, srv_resp *r);
-/* A recorder for session id on its pooled store connection (the caller holds its lock), set the
- * way every instance shares sessions (srv_sessions.c). */
-dt_status srv_store_open(srv_ctx *c, const char *id, dt_recorder **rec, dt_error *err);
+/* A recorder on the pooled store connection of lock mu (the caller holds it), set the way every
+ * instance shares sessions (srv_sessions.c). */
+dt_status srv_store_open(srv_ctx *c, const srv_lock *mu, dt_recorder **rec, dt_error *err);
 /* Commit after an action; an ended agent session is closed (a kiosk one waits for feedback). */
 void srv_settle(srv_entry *e);
 /* 1 with a 409 in r carrying state(e) when seq is not e's. */

@@ -89,7 +89,7 @@ static int hand_over(srv_ctx *c, srv_entry *e, const char *agent, int take_over,
     }
     if (!err) {
         srv_problem(r, SRV_P_INTERNAL, "out of memory", NULL);
-    } else if (srv_store_open(c, e->id, &rec, err) != DT_OK ||
+    } else if (srv_store_open(c, e->mu, &rec, err) != DT_OK ||
                dt_recorder_resume(rec, e->id, e->tree, &m, &s, NULL, err) != DT_OK) {
         srv_problem(r, SRV_P_STORE, dt_error_text(err), NULL);
     } else {

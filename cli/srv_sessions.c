@@ -57,22 +57,22 @@ void srv_count_event(void *user, const dt_event *ev)
     ((srv_entry *)user)->seq++;
 }
 
-dt_status srv_store_open(srv_ctx *c, const char *id, dt_recorder **rec, dt_error *err)
+dt_status srv_store_open(srv_ctx *c, const srv_lock *mu, dt_recorder **rec, dt_error *err)
 {
     /* Any instance answers any request: our claim on a session lapses at once (srv_cache_recorder
      * sets it so), so another instance may load it at any time; it then holds the claim, and our
      * next write is refused whole (dt_recorder_claim_lost) instead of mixing two copies. */
-    return srv_cache_recorder(c->cache, id, rec, err);
+    return srv_cache_recorder(c->cache, mu, rec, err);
 }
 
-static int open_store(srv_ctx *c, const char *id, dt_recorder **rec, srv_resp *r)
+static int open_store(srv_ctx *c, const srv_lock *mu, dt_recorder **rec, srv_resp *r)
 {
     dt_error *err = dt_error_new();
     if (!err) {
         srv_problem(r, SRV_P_INTERNAL, "out of memory", NULL);
         return -1;
     }
-    if (srv_store_open(c, id, rec, err) != DT_OK) {
+    if (srv_store_open(c, mu, rec, err) != DT_OK) {
         srv_problem(r, SRV_P_STORE, dt_error_text(err), NULL);
         dt_error_free(err);
         return -1;
@@ -214,7 +214,7 @@ int srv_begin(srv_ctx *c, const dt_tree *t, json_t *vars, const char *agent, srv
     srv_lock_take(mu);
     if (!err || dt_session_new(t, &s, err) != DT_OK) {
         srv_problem(r, SRV_P_INTERNAL, "out of memory", NULL);
-    } else if (set_vars(s, vars, r) == 0 && open_store(c, id, &rec, r) == 0) {
+    } else if (set_vars(s, vars, r) == 0 && open_store(c, mu, &rec, r) == 0) {
         if (vars) seal_vars(rec, t, id, vars);
         if (dt_recorder_begin(rec, s, t, &m, id, err) != DT_OK)
             srv_problem(r, SRV_P_STORE, dt_error_text(err), NULL);
@@ -298,7 +298,7 @@ static int load(srv_ctx *c, const char *id, const char *agent, srv_entry **out, 
     snprintf(sid, sizeof sid, "%s", id);
     m.unseal_user = sid;
     srv_lock_take(mu); /* the store work on its connection; never held into the cache */
-    if (!err || open_store(c, id, &rec, r) != 0) goto done;
+    if (!err || open_store(c, mu, &rec, r) != 0) goto done;
     if (dt_recorder_get(rec, id, copy_row, &row, err) != DT_OK) {
         srv_problem(r, SRV_P_NOT_FOUND, "no session with this id", NULL);
     } else if (!resumable(row.status)) {

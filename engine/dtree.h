@@ -661,6 +661,12 @@ DT_API dt_status dt_recorder_open(const char *path, unsigned flags, dt_recorder 
  * lease is the new recorder's own.  *out owns the recorder (dt_recorder_close, which leaves the
  * connection open); DT_EARG for a missing or read-only base. */
 DT_API dt_status dt_recorder_open_shared(dt_recorder *base, dt_recorder **out, dt_error *err);
+/* Move rec (from dt_recorder_open_shared) onto the connection of base, another base recorder on
+ * the same store, between writes: so that a pool can give a session whichever connection is free
+ * (the caller holds both connections' locks, or base's and nobody uses rec's).  DT_EARG for a
+ * recorder not shared, another store, or a transaction or group write under way; rec is then
+ * unchanged. */
+DT_API dt_status dt_recorder_rebase(dt_recorder *rec, dt_recorder *base, dt_error *err);
 /* Group commit on base's SQLite connection, for the recorders sharing it (opened after this
  * call): when the writes of several sessions wait for the connection at once, the first of them
  * whose turn comes (the leader) writes them all in one transaction, each under a SAVEPOINT of its

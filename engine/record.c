@@ -242,6 +242,19 @@ dt_status dt_recorder_open_shared(dt_recorder *base, dt_recorder **out, dt_error
     return DT_OK;
 }
 
+dt_status dt_recorder_rebase(dt_recorder *rec, dt_recorder *base, dt_error *err)
+{
+    if (!rec || !base || !rec->shared_db || base->shared_db || !base->db || !rec->where ||
+        !base->where || strcmp(rec->where, base->where) != 0 || rec->flags != base->flags ||
+        rdb_in_tx(rec->db))
+        return dt_err_error(err, DT_EARG, NULL, 0, 0, "record",
+                            "a shared recorder moves only onto another base of its store, between "
+                            "writes");
+    rec->db = base->db;
+    rec->group = base->group;
+    return DT_OK;
+}
+
 /* The connection string may hold a password: not left in freed memory (or a core dump). */
 static void wipe_free(char *s)
 {
