@@ -490,7 +490,7 @@ int cmd_serve(int argc, char **argv)
         (rc = load_tls(&o)) == 0 && (rc = make_limits(&o, &c)) == 0 &&
         (rc = load_library(&o, &lib)) == 0) {
         c.lib = lib;
-        /* on PostgreSQL a token's look-up is a round trip an action's write can save (srv_known.h) */
+        /* on PostgreSQL a token's look-up is a round trip an action's write saves (srv_known.h) */
         if (dt_rec_store_is_pg(c.db_path) && !(c.known = srv_known_new(256))) rc = EXIT_INTERNAL;
         if (rc == 0) rc = make_cache(&o, &c);
         if (rc == 0) rc = serve(&o, &c);

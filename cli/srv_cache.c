@@ -338,7 +338,8 @@ static srv_entry *evict_one(srv_cache *c)
     return e;
 }
 
-/* A free connection for e (its lock taken), its recorder moved onto it; else e's own, waited for. */
+/* A free connection for e (its lock taken), its recorder moved onto it; else e's own, waited
+ * for. */
 static void take_conn(srv_cache *c, srv_entry *e)
 {
     unsigned i;

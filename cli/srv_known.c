@@ -25,7 +25,8 @@ struct srv_known {
 srv_known *srv_known_new(unsigned slots)
 {
     srv_known *k = calloc(1, sizeof *k);
-    if (!k || slots == 0 || (slots & (slots - 1)) != 0 || !(k->slot = calloc(slots, sizeof *k->slot))) {
+    if (!k || slots == 0 || (slots & (slots - 1)) != 0 ||
+        !(k->slot = calloc(slots, sizeof *k->slot))) {
         free(k);
         return NULL;
     }

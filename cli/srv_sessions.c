@@ -515,7 +515,10 @@ static int act_once(srv_ctx *c, srv_entry *e, int checked, act_try *t, srv_resp 
         if (stale_copy(c, e, DT_ESTATE, r)) return 1;
         checked = 1;
     }
-    if (checked && srv_auth_confirm(c, t->q, r) != 0) return 0; /* before a hand-off's write */
+    /* before a hand-off's write, or a hold that outlives a failed action */
+    if ((checked || (ops->take && strcmp(e->holder, t->q->agent) != 0)) &&
+        srv_auth_confirm(c, t->q, r) != 0)
+        return 0;
     if ((ops->may && ops->may(c, e, t->q, r)) || srv_stale(e, t->seq, ops->state, r) ||
         (ops->take && ops->take(c, e, t->q, r)))
         return !checked && stale_copy(c, e, DT_ESTATE, r); /* refused, maybe by a stale copy */

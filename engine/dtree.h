@@ -662,10 +662,10 @@ DT_API dt_status dt_recorder_open(const char *path, unsigned flags, dt_recorder 
  * connection open); DT_EARG for a missing or read-only base. */
 DT_API dt_status dt_recorder_open_shared(dt_recorder *base, dt_recorder **out, dt_error *err);
 /* Move rec (from dt_recorder_open_shared) onto the connection of base, another base recorder on
- * the same store, between writes: so that a pool can give a session whichever connection is free
- * (the caller holds both connections' locks, or base's and nobody uses rec's).  DT_EARG for a
- * recorder not shared, another store, or a transaction or group write under way; rec is then
- * unchanged. */
+ * the same store, between rec's writes (no call on rec under way: the caller serialises them), so
+ * that a pool can give a session whichever connection is free; the caller holds base's lock.
+ * rec's old connection is not touched (others may be using it).  DT_EARG for a recorder not
+ * shared or a base of another store; rec is then unchanged. */
 DT_API dt_status dt_recorder_rebase(dt_recorder *rec, dt_recorder *base, dt_error *err);
 /* Group commit on base's SQLite connection, for the recorders sharing it (opened after this
  * call): when the writes of several sessions wait for the connection at once, the first of them
@@ -777,7 +777,8 @@ DT_API size_t dt_recorder_pending(const dt_recorder *rec);
 DT_API int dt_recorder_claim_lost(const dt_recorder *rec);
 /* 1 once the recorder stopped writing for good: the claim was lost, the required token was
  * revoked (dt_recorder_require_token), or the database file or its -wal / -shm was deleted or
- * replaced while the session was open (what SQLite wrote then would be lost).  dt_recorder_message says which; the events since stay counted in dt_recorder_pending. */
+ * replaced while the session was open (what SQLite wrote then would be lost).
+ * dt_recorder_message says which; the events since stay counted in dt_recorder_pending. */
 DT_API int dt_recorder_stopped(const dt_recorder *rec);
 /* The claim's lease in milliseconds (default 600000): how long a session stays claimed after its
  * holder's last write when the holder cannot be checked (another host).  Renewed by every write. */
@@ -837,7 +838,9 @@ DT_API dt_status dt_recorder_token_list(dt_recorder *rec, dt_token_fn fn, void *
  * check costs no round trip.  A revocation committed before a write keeps the whole write out;
  * the recorder then stops writing for good (dt_recorder_stopped; the events stay counted in
  * dt_recorder_pending, dt_recorder_message says why).  Rows other than events (the session's
- * end, an outcome) are not checked: write the events first.  hash is copied. */
+ * end, an outcome) are not checked: write the events first.  Events queued under a token and
+ * not yet written (a store failure) keep needing that token until they are: a new hash, or NULL,
+ * takes effect once they are written.  hash is copied. */
 DT_API void dt_recorder_require_token(dt_recorder *rec, const char *hash);
 /* Since dt_recorder_require_token: 1 once a write committed with the token live, -1 once one was
  * refused because it was not, 0 while no write was made (nothing confirms the token then). */

@@ -245,8 +245,7 @@ dt_status dt_recorder_open_shared(dt_recorder *base, dt_recorder **out, dt_error
 dt_status dt_recorder_rebase(dt_recorder *rec, dt_recorder *base, dt_error *err)
 {
     if (!rec || !base || !rec->shared_db || base->shared_db || !base->db || !rec->where ||
-        !base->where || strcmp(rec->where, base->where) != 0 || rec->flags != base->flags ||
-        rdb_in_tx(rec->db))
+        !base->where || strcmp(rec->where, base->where) != 0 || rec->flags != base->flags)
         return dt_err_error(err, DT_EARG, NULL, 0, 0, "record",
                             "a shared recorder moves only onto another base of its store, between "
                             "writes");

@@ -157,6 +157,7 @@ struct dt_recorder {
     /* dt_recorder_require_token's (record_token.c): the hash every write needs live, or "" */
     char need_token[72];
     int token_state; /* 0 no write since it was set, 1 one committed, -1 refused: writes stop */
+    int token_sent;  /* the write under way carries the token's check (its first INSERT) */
     int64_t told_ms; /* the live board was last told of this session (rdb_pg_notify) */
     dt_rec_ident ident[REC_NFILES];
     /* sealed values waiting for their event (record_seal.c) */

@@ -140,6 +140,10 @@ void dt_recorder_require_token(dt_recorder *rec, const char *hash)
 {
     if (!rec)
         return;
+    /* events queued under the token and not written yet (a store failure) keep needing it:
+     * whoever writes them later, and whenever, writes them only while it is live */
+    if (rec->need_token[0] && rec->token_state == 0 && rec->npend > 0)
+        return;
     snprintf(rec->need_token, sizeof rec->need_token, "%s", hash ? hash : "");
     if (rec->token_state > 0)
         rec->token_state = 0; /* a refusal stays: the recorder stopped writing for good */

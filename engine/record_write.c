@@ -218,7 +218,9 @@ static int insert_rows(dt_recorder *rec, const dt_rec_pending *p, size_t n, int 
     int k = 2 + (int)n * per;               /* the parameter after the rows' */
     if (held && len < sizeof sql)
         len += dt_rec_claim_held_sql(k++, sql + len, sizeof sql - len);
-    size_t tok = first && len < sizeof sql ? dt_rec_token_held_sql(rec, k, sql + len, sizeof sql - len) : 0;
+    size_t tok = 0;
+    if (first && len < sizeof sql)
+        tok = dt_rec_token_held_sql(rec, k, sql + len, sizeof sql - len);
     len += tok;
     if (len >= sizeof sql)
         return RDB_EOTHER;
@@ -233,6 +235,7 @@ static int insert_rows(dt_recorder *rec, const dt_rec_pending *p, size_t n, int 
         rc = rdb_bind_text(st, 2 + (int)n * per, rec->claim_token);
     if (rc == RDB_OK && tok)
         rc = rdb_bind_text(st, k, rec->need_token);
+    rec->token_sent |= tok != 0;
     rc = rc ? rc : rdb_run(st, NULL); /* expected: n rows */
     rdb_finalize(st);
     return rc;
@@ -281,6 +284,7 @@ static int write_rows(dt_recorder *rec, int *held)
 {
     /* first: a session taken over by another agent gets nothing more */
     int rc = dt_rec_claim_renew(rec, dt_rec_now(rec), held);
+    rec->token_sent = 0;
     for (size_t i = 0; rc == RDB_OK && i < rec->npend; i += INSERT_ROWS) {
         size_t n = rec->npend - i < INSERT_ROWS ? rec->npend - i : INSERT_ROWS;
         rc = insert_rows(rec, &rec->pend[i], n, i == 0 && *held, i == 0);
@@ -357,7 +361,8 @@ int dt_rec_write_end(dt_recorder *rec, int rc, size_t back, void (*undo)(dt_reco
             dt_rec_ident_take(rec); /* the -wal and -shm exist from the first write on */
         dt_rec_spool_written(rec);
         dt_rec_claim_committed(rec);
-        rec->token_state = rec->need_token[0] ? 1 : 0; /* every write with rows checked it */
+        if (rec->token_sent) /* a write that wrote nothing (all stored before) confirms nothing */
+            rec->token_state = 1;
         dt_rec_pending_clear(rec);
         rec->failed = rec->retry = 0;
         rec->msg[0] = '\0';
@@ -377,8 +382,9 @@ int dt_rec_write_end(dt_recorder *rec, int rc, size_t back, void (*undo)(dt_reco
         rdb_rollback(rec->db);
     if (rc == REC_TOKEN_REVOKED) { /* whoever asked may no longer act: nothing goes on for it */
         rec->token_state = -1;
-        snprintf(rec->msg, sizeof rec->msg, "recording stopped: the access token this was done "
-                                            "with was revoked; the %zu event%s since the last write were not saved",
+        snprintf(rec->msg, sizeof rec->msg,
+                 "recording stopped: the access token this was done with was revoked; the %zu "
+                 "event%s since the last write were not saved",
                  rec->npend, rec->npend == 1 ? "" : "s");
         return -1;
     }

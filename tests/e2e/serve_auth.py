@@ -157,9 +157,20 @@ def revoked_mid_call():
     path = "/v1/sessions/" + s["id"]
     st, hd, s = call("POST", path + "/answer", {"seq": s["seq"], "choice": "all"}, token=CAROL)
     check(st == 200, "carol answers: %s" % st)
+    st, hd, s2 = call("POST", "/v1/sessions", {"tree": "internet-down"}, token=CAROL)
+    path2 = "/v1/sessions/" + s2["id"]
+    st, hd, doc = call("POST", path2 + "/release", None, token=CAROL)
+    check(st == 200 and doc["claim"] is None, "carol lets a second call go: %s" % st)
     rc = subprocess.run([os.environ["DTREE"], "token", "revoke", "carol", "--db",
                          os.environ["SERVE_DB"]], stdout=subprocess.DEVNULL).returncode
     check(rc == 0, "token revoke carol: %s" % rc)
+    # first (the server still knows carol's token: a refusal makes it forget): a refused answer
+    # on a call nobody holds, which the answer would have taken
+    st, hd, doc = call("POST", path2 + "/answer", {"seq": s2["seq"], "choice": "nope"}, token=CAROL)
+    check(problem(st, hd, doc, 401, "unauthorized"), "a revoked token on a call nobody holds: %s" % st)
+    st, hd, doc = call("GET", path2, token=BOB)
+    check(st == 200 and doc["claim"] is None,
+          "and it did not take hold of it: %s %s" % (st, doc.get("claim")))
     for what, action, body in (("an answer", "back", {"seq": s["seq"]}),
                                ("a note", "note", {"seq": s["seq"], "text": "after-revocation"}),
                                ("a stale answer", "restart", {"seq": s["seq"] - 1}),

@@ -1596,6 +1596,42 @@ static void test_required_token(void **state)
     dt_tree_free(t);
 }
 
+/* Events queued under a required token whose write failed (the store locked) keep needing that
+ * token: lifting the requirement does not let them in unchecked, and once the token is revoked
+ * the retry refuses them whole. */
+static void test_required_token_outlives_a_failure(void **state)
+{
+    (void)state;
+    static const char hash[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    dt_recorder *rec = open_rec();
+    dt_recorder_set_busy_timeout(rec, 100);
+    dt_tree *t = load_tree();
+    char id[37];
+    assert_int_equal(dt_recorder_token_add(rec, "dora", DT_ROLE_AGENT, hash, NULL), DT_OK);
+    dt_session *s = begin(rec, t, "dora", id);
+    long long events = peek("SELECT count(*) FROM events");
+    sqlite3 *other = NULL;
+    sqlite3_open(dbpath, &other);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    dt_recorder_require_token(rec, hash);
+    assert_int_equal(dt_session_choose(s, 1, NULL), DT_OK);
+    assert_true(dt_recorder_failed(rec) && dt_recorder_pending(rec) > 0);
+    assert_int_equal(dt_recorder_token_state(rec), 0);
+    dt_recorder_require_token(rec, NULL); /* the request is over; its events still wait */
+    assert_int_equal(sqlite3_exec(other, "UPDATE tokens SET revoked_ms = 1 WHERE name = 'dora';"
+                                         " COMMIT",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(other);
+    assert_int_not_equal(dt_recorder_flush(rec, NULL), DT_OK);
+    assert_int_equal(dt_recorder_token_state(rec), -1);
+    assert_true(dt_recorder_stopped(rec));
+    dt_recorder_close(rec);
+    assert_int_equal(peek("SELECT count(*) FROM events"), events);
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
 /* Opening a second recorder on the same file must not drop the first one's SQLite locks: POSIX
  * locks belong to the process and go with ANY close of the file.  dt_rec_create_private opened
  * and closed the database on every open, so a dtree token add (another process) closing its
@@ -1659,6 +1695,7 @@ int main(void)
         cmocka_unit_test(test_event_kinds),
         STORE_TEST(test_out_of_order_refused),
         STORE_TEST(test_required_token),
+        STORE_TEST(test_required_token_outlives_a_failure),
         STORE_TEST(test_claim_refuses_second_agent),
         STORE_TEST(test_claim_holder_gone_and_lost),
         STORE_TEST(test_claim_expiry_and_take_over),
