@@ -155,17 +155,21 @@ static void kiosk_route(srv_ctx *c, const srv_req *q, const char *rest, srv_resp
     srv_kiosk_scrub(r);
 }
 
-/* An action whose write checks the token itself (srv_sessions.c act_once): its look-up can wait
- * until something other than that write needs it.  Not claim or release: they write other rows. */
+/* The actions on an agent session, once: the first AGENT_EVENT_ACTIONS record events, and their
+ * write checks the token itself (srv_sessions.c act_once), so their look-up can wait until
+ * something other than that write needs it; claim and release write other rows. */
+static const char *const agent_actions[] = {"answer", "back", "restart", "note",
+                                            "claim", "release", NULL};
+#define AGENT_EVENT_ACTIONS 4
+
 static int token_checked_by_write(const srv_req *q)
 {
-    static const char *const actions[] = {"/answer", "/back", "/restart", "/note", NULL};
     const char *p = q->path, *a;
     size_t i;
     if (strcmp(q->method, "POST") != 0 || strncmp(p, "/v1/sessions/", 13) != 0) return 0;
     a = p + 13 + strcspn(p + 13, "/");
-    for (i = 0; actions[i]; i++)
-        if (strcmp(a, actions[i]) == 0) return 1;
+    for (i = 0; *a == '/' && i < AGENT_EVENT_ACTIONS; i++)
+        if (strcmp(a + 1, agent_actions[i]) == 0) return 1;
     return 0;
 }
 
@@ -236,13 +240,12 @@ static void dispatch(srv_ctx *c, srv_req *q, srv_resp *r)
             else srv_manage_report(c, q, name, r);
         }
     } else if (strncmp(p, "/v1/sessions/", 13) == 0) {
-        static const char *const actions[] = {"answer", "back", "restart", "note",
-                                              "claim", "release", NULL};
         size_t n = strcspn(p + 13, "/");
         if (strcmp(p + 13 + n, "/events") == 0)
             events_route(c, q, p + 13, r);
         else
-            session_route(c, q, "/v1/sessions", p + 13, actions, srv_sessions_get, agent_act, r);
+            session_route(c, q, "/v1/sessions", p + 13, agent_actions, srv_sessions_get, agent_act,
+                          r);
     } else if (strncmp(p, "/v1/kiosk/", 10) == 0) {
         kiosk_route(c, q, p + 10, r);
     } else if (!srv_static(q, r)) {
