@@ -6,6 +6,7 @@
 # instances behind nginx, a call alternating between them, a kill -9 of one) and serve_group.sh
 # (16 agents at once on the pooled connections, a kill -9 mid-load) run unchanged with
 # DT_STORE=pg, each against a new database of the cluster: one set of checks, both stores.
+# First, the number of store connections a server keeps open (one per worker by default).
 # Under valgrind only serve_auth.sh runs here (CI budget: the server's C is the same on both
 # stores, and the PostgreSQL recorder is record_pg.sh's, which runs under valgrind too).
 # Ends "N passed, N failed".
@@ -18,6 +19,23 @@ suites="serve serve_auth serve_multi serve_group"
 if [ "${DT_VALGRIND:-}" = 1 ]; then
     suites=serve_auth
     echo "serve on PostgreSQL: skipped under valgrind (serve_auth runs)"
+fi
+# The pool: one store connection per worker by default, so that no worker waits for one behind
+# another session (docs/serve.md, "Bounded"); --store-connections still sets it.  Counted in
+# pg_stat_activity while an idle server runs: its pool and its token connection, opened at start.
+pool_count() { # $1 = database, then the server's options: the connections it keeps open
+    name=$1 db=$(pg_db "$1") && shift || return 1
+    "$DTREE" serve --listen 127.0.0.1:0 --db "$db" --trees trees "$@" </dev/null >"$tmp/pool.log" 2>&1 &
+    p=$!
+    for _ in $(seq 1 300); do grep -q 'listening on' "$tmp/pool.log" && break; sleep 0.1; done
+    pg_sql "SELECT count(*) FROM pg_stat_activity WHERE datname = '$name'"
+    kill -TERM "$p"; wait "$p"
+}
+if [ "${DT_VALGRIND:-}" != 1 ]; then
+    n=$(pool_count pool_default --threads 12)
+    [ "$n" = 13 ] && ok || bad "--threads 12: $n connections open, want 12 pooled and 1 for tokens"
+    n=$(pool_count pool_set --threads 12 --store-connections 3)
+    [ "$n" = 4 ] && ok || bad "--store-connections 3: $n connections open, want 3 and 1 for tokens"
 fi
 for s in $suites; do
     pg_suite "tests/e2e/$s.sh"
