@@ -29,7 +29,9 @@ pool_count() { # $1 = database, then the server's options: the connections it ke
     p=$!
     for _ in $(seq 1 300); do grep -q 'listening on' "$tmp/pool.log" && break; sleep 0.1; done
     pg_sql "SELECT count(*) FROM pg_stat_activity WHERE datname = '$name'"
-    kill -TERM "$p"; wait "$p"
+    kill -TERM "$p"
+    for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null; wait "$p"
 }
 if [ "${DT_VALGRIND:-}" != 1 ]; then
     n=$(pool_count pool_default --threads 12)
