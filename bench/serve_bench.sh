@@ -11,7 +11,9 @@
 # or a CRM does.  Memory per live session: the server's RSS before and after starting
 # SERVE_BENCH_SESSIONS (default and at least 1024) sessions, divided.  Last, how many recorded writes
 # shared a COMMIT (group commit on SQLite: the server's closing line), and per answer the server's
-# CPU time and context switches.  Never part of make check.
+# CPU time and context switches, and the answers' p50 and p99 inside the server (its request log:
+# wrk's figures less the waits for a core the client and the server share).  Never part of make
+# check.
 # Usage: sh bench/serve_bench.sh   (DTREE = the CLI, default $B/dtree; SERVE_BENCH_SECONDS per run;
 # SERVE_BENCH_ARGS: more options for the server, e.g. "--threads 16"; SERVE_BENCH_ROWS: which rows,
 # default "1 16 64 64p" (64p needs 64 before it: its floor); SERVE_BENCH_PG=1: the store
@@ -112,6 +114,15 @@ measure() { # $1 = connections, then wrk's other arguments; prints "rps p50 p99 
     bad=$(echo "$out" | sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
     echo "$rps $p50 $p99 ${bad:-0}"
 }
+# The server's own p50 and p99 of the answers in its log lines on stdin (each request's "ms", from
+# its first byte read to its response queued): the part of wrk's latency spent in the server, the
+# rest being the wait for a core between wrk, the HTTP threads and the workers on this one machine.
+server_ms() {
+    python3 -c '
+import json, sys
+v = sorted(json.loads(l)["ms"] for l in sys.stdin if "\"route\":\"/v1/sessions/{id}/answer\"" in l)
+print(*(("%.2f" % v[min(len(v) - 1, int(len(v) * q))]) if v else "0" for q in (0.5, 0.99)))'
+}
 ROWS=${SERVE_BENCH_ROWS:-1 16 64 64p}
 mid=$(( $(echo $ROWS | wc -w) / 2 ))
 k=0
@@ -120,14 +131,15 @@ for c in $ROWS; do
     k=$((k + 1))
     # 64p: 64 clients again, each pausing $THINK ms after each answer (the floor of the row above)
     [ "$c" = 64p ] || { set -- $(measure "$c" "http://127.0.0.1:$port/healthz"); h_rps=$1 h50=$2 h99=$3; }
-    k0=$(ticks) s0=$(switches)
+    k0=$(ticks) s0=$(switches) l0=$(wc -l <"$T/log")
     think=0
     [ "$c" = 64p ] && think=$THINK
     set -- $(POOL="$T/pool.$c" TOKEN="$TOKEN" THINK_MS=$think measure "${c%p}" -s "$here/serve_answer.lua" "http://127.0.0.1:$port/"); a_rps=$1 a50=$2 a99=$3 bad=$4
     n=$(echo "$a_rps * $SECS" | bc -l)
     cpu=$(echo "($(ticks) - $k0) * 1000000 / $(getconf CLK_TCK) / $n" | bc -l)
     sw=$(echo "($(switches) - $s0) / $n" | bc -l)
-    echo "$c $h_rps $h50 $h99 $a_rps $a50 $a99 $bad $cpu $sw" >>"$T/rows"
+    set -- $(tail -n +"$((l0 + 1))" "$T/log" | server_ms); s50=$1 s99=$2
+    echo "$c $h_rps $h50 $h99 $a_rps $a50 $a99 $bad $cpu $sw $s50 $s99" >>"$T/rows"
     [ "$k" -ne "$mid" ] || raw2=$(raw_rate)
 done
 [ -n "${raw2:-}" ] || raw2=$(raw_rate)
@@ -136,15 +148,16 @@ raw=$(printf '%s\n' "$raw1" "$raw2" "$raw3" | sort -g | sed -n 2p)
 printf 'serve: %d s per run, wrk -t1 on loopback; store raw single-insert rate %.0f/s, the median of %.0f, %.0f, %.0f (%s)\n' \
     "$SECS" "$raw" "$raw1" "$raw2" "$raw3" "$store"
 printf '  memory per live session: %d bytes (RSS %d -> %d KiB for %d sessions)\n' "$per" "$rss0" "$rss1" "$NSESS"
-printf '  %-4s %10s %9s %9s | %10s %9s %9s | %8s %8s %8s %8s | %6s %6s\n' conns healthz/s p50ms p99ms answers/s p50ms p99ms "x floor" "x insert" "p99 x" refused "cpu us" switch
-while read -r c h_rps h50 h99 a_rps a50 a99 bad cpu sw; do
-    printf '  %-4s %10.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %8.3f %8.2f %8.1f %8s | %6.0f %6.1f\n' "$c" "$h_rps" "$h50" "$h99" \
+printf '  %-4s %10s %9s %9s | %10s %9s %9s | %8s %8s %8s %8s | %6s %6s | %7s %7s\n' conns healthz/s p50ms p99ms answers/s p50ms p99ms "x floor" "x insert" "p99 x" refused "cpu us" switch "srv p50" "srv p99"
+while read -r c h_rps h50 h99 a_rps a50 a99 bad cpu sw s50 s99; do
+    printf '  %-4s %10.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %8.3f %8.2f %8.1f %8s | %6.0f %6.1f | %7.2f %7.2f\n' "$c" "$h_rps" "$h50" "$h99" \
         "$a_rps" "$a50" "$a99" "$(echo "$a_rps / $h_rps" | bc -l)" "$(echo "$a_rps / $raw" | bc -l)" \
-        "$(echo "$a99 / $h99" | bc -l)" "$bad" "$cpu" "$sw"
+        "$(echo "$a99 / $h99" | bc -l)" "$bad" "$cpu" "$sw" "$s50" "$s99"
 done <"$T/rows"
 echo "  (x floor: answers/s over healthz/s; x insert: answers/s over the raw insert rate, goal >= 0.5;"
 echo "   p99 x: answer p99 over healthz p99; refused: non-2xx answers, expected 0;"
 echo "   cpu us, switch: the server's CPU time and its threads' context switches per answer;"
+echo "   srv p50, p99: the answers' time inside the server (its log), of wrk's p50 and p99;"
 echo "   64p: 64 clients each pausing $THINK ms between answers, as people or a CRM would; the rows"
 echo "   above answer back to back: the server's saturation)"
 kill "$pid" 2>/dev/null; wait "$pid" || true; pid=""
