@@ -99,6 +99,12 @@ int dt_rec_bind_row(rdb_stmt *st, int first, const dt_rec_tabledef *t, const voi
 /* Fill `row` from result columns c0 .. c0 + ncols - 1; strings are borrowed from the statement
  * (NULL read as "").  Members the table does not list are left as they are. */
 void dt_rec_read_row(rdb_stmt *st, int c0, const dt_rec_tabledef *t, void *row);
+/* Latest clock time (epoch ms) a read keeps: 9999-12-31T23:59:59.999Z. */
+#define REC_MS_MAX INT64_C(253402300799999)
+/* A clock time, a duration or a sequence number read from a store, as 0 .. REC_MS_MAX: a hostile
+ * file may say anything, and callers subtract two of them (a part's length, a step's offset). */
+int64_t dt_rec_col_ms(rdb_stmt *st, int c);
+int64_t dt_rec_clamp_ms(int64_t v);
 
 /* An event waiting to be written: the row as it will be read back (strings owned, dt_malloc,
  * NULL stored as "") and what the session row update needs. */

@@ -44,8 +44,8 @@ static int read_holder(dt_recorder *rec, int64_t sid, holder *h, int *rc)
         snprintf(h->name, sizeof h->name, "%s", rdb_col_str(st, 0));
         snprintf(h->host, sizeof h->host, "%s", rdb_col_str(st, 1));
         h->pid = rdb_col_i64(st, 2);
-        h->since_ms = rdb_col_i64(st, 3);
-        h->expires_ms = rdb_col_i64(st, 4);
+        h->since_ms = dt_rec_col_ms(st, 3);
+        h->expires_ms = dt_rec_col_ms(st, 4);
         found = 1;
     }
     if (*rc == RDB_ROW || *rc == RDB_DONE)

@@ -88,7 +88,7 @@ dt_status dt_recorder_list(dt_recorder *rec, const dt_rec_filter *f, dt_rec_sess
     while (ret == DT_OK && rc == RDB_OK && (rc = rdb_step(st)) == RDB_ROW) {
         dt_rec_session s;
         dt_rec_read_row(st, 0, &dt_rec_sessions_def, &s);
-        s.talk_ms = rdb_col_i64(st, (int)dt_rec_sessions_def.ncols); /* after the columns */
+        s.talk_ms = dt_rec_col_ms(st, (int)dt_rec_sessions_def.ncols); /* after the columns */
         rc = fn(user, &s) != 0 ? RDB_DONE : RDB_OK;
     }
     if (ret == DT_OK && rc != RDB_DONE && rc != RDB_OK)
@@ -340,7 +340,7 @@ static dt_status one_session(dt_recorder *rec, const char *id, int talk, dt_rec_
     if (ret == DT_OK) {
         dt_rec_session s;
         dt_rec_read_row(st, 1, &dt_rec_sessions_def, &s);
-        s.talk_ms = rdb_col_i64(st, 1 + (int)dt_rec_sessions_def.ncols); /* after sid, columns */
+        s.talk_ms = dt_rec_col_ms(st, 1 + (int)dt_rec_sessions_def.ncols); /* after sid, columns */
         fn(user, &s);
     }
     rdb_finalize(st);
@@ -383,7 +383,7 @@ dt_status dt_recorder_transcript(dt_recorder *rec, const char *id, const dt_tree
     if (ret == DT_OK) {
         dt_rec_session s;
         dt_rec_read_row(st, 1, &dt_rec_sessions_def, &s);
-        s.talk_ms = rdb_col_i64(st, 1 + (int)dt_rec_sessions_def.ncols);
+        s.talk_ms = dt_rec_col_ms(st, 1 + (int)dt_rec_sessions_def.ncols);
         annotate(&log, tree && strcmp(dt_tree_hash(tree), s.tree_hash) == 0 ? tree : NULL);
         for (size_t i = 0; i < log.n && fn(user, &s, &log.ev[i]) == 0; i++)
             ;
@@ -563,12 +563,13 @@ static int part_rename(parts *ps, const char *agent)
  * opens the next; interactive steps count for the part they were shown in. */
 static int part_event(parts *ps, rdb_stmt *st, int64_t *prev_ms)
 {
-    int64_t t = rdb_col_i64(st, 0);
+    int64_t t = dt_rec_col_ms(st, 0);
     dt_rec_kind kind = dt_rec_kind_from_name(rdb_col_str(st, 1));
     const char *skind = rdb_col_str(st, 2), *value = rdb_col_str(st, 5);
     dt_rec_part *cur = &ps->v[ps->n - 1];
     if (kind == DT_RK_HANDOFF) {
-        cur->to_ms = *value >= '0' && *value <= '9' ? strtoll(value, NULL, 10) : *prev_ms;
+        cur->to_ms = *value >= '0' && *value <= '9' ? dt_rec_clamp_ms(strtoll(value, NULL, 10))
+                                                    : *prev_ms;
         if (part_rename(ps, rdb_col_str(st, 3)) != 0 || part_open(ps, rdb_col_str(st, 4), t) != 0)
             return -1;
     } else if (kind == DT_RK_END || (kind == DT_RK_STEP && dt_rec_interactive_kind(skind))) {
@@ -597,9 +598,9 @@ static dt_status parts_load(dt_recorder *rec, const char *id, parts *ps, dt_erro
     rc = rc ? rc : rdb_step(st);
     int row = rc == RDB_ROW;
     int64_t sid = row ? rdb_col_i64(st, 0) : 0, end_ms = 0, prev = 0;
-    int oom = row && part_open(ps, rdb_col_str(st, 1), rdb_col_i64(st, 2)) != 0;
-    end_ms = row ? rdb_col_i64(st, 3) : 0;
-    prev = row ? rdb_col_i64(st, 2) : 0;
+    int oom = row && part_open(ps, rdb_col_str(st, 1), dt_rec_col_ms(st, 2)) != 0;
+    end_ms = row ? dt_rec_col_ms(st, 3) : 0;
+    prev = row ? dt_rec_col_ms(st, 2) : 0;
     rdb_finalize(st);
     if (!row)
         return rc == RDB_DONE ? dt_err_error(err, DT_ENOTFOUND, rec->path, 0, 0, "record",

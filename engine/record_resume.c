@@ -257,7 +257,7 @@ static dt_status read_row(dt_recorder *rec, const char *id, row *o, dt_error *er
         snprintf(o->hash, sizeof o->hash, "%s", rdb_col_str(st, 2));
         known = dt_rec_status_from_name(rdb_col_str(st, 3), &o->status) == DT_OK;
         snprintf(o->agent, sizeof o->agent, "%s", rdb_col_str(st, 4));
-        o->left_ms = rdb_col_i64(st, 5);
+        o->left_ms = dt_rec_col_ms(st, 5);
     }
     rdb_finalize(st);
     if (rc == RDB_ROW && !known) /* a damaged file: never guess what the session is */

@@ -36,6 +36,17 @@ static size_t count_col(rdb_stmt *st, int c)
     return v < 0 ? 0 : (size_t)v;
 }
 
+int64_t dt_rec_clamp_ms(int64_t v)
+{
+    return v < 0 ? 0 : v > REC_MS_MAX ? REC_MS_MAX
+                                      : v;
+}
+
+int64_t dt_rec_col_ms(rdb_stmt *st, int c)
+{
+    return dt_rec_clamp_ms(rdb_col_i64(st, c));
+}
+
 void dt_rec_read_row(rdb_stmt *st, int c0, const dt_rec_tabledef *t, void *row)
 {
     for (size_t i = 0; i < t->ncols; i++) {
@@ -44,7 +55,7 @@ void dt_rec_read_row(rdb_stmt *st, int c0, const dt_rec_tabledef *t, void *row)
         void *m = member(row, c);
         switch (c->type) {
         case REC_C_TEXT: *(const char **)m = rdb_col_str(st, k); break;
-        case REC_C_I64: *(int64_t *)m = rdb_col_i64(st, k); break;
+        case REC_C_I64: *(int64_t *)m = dt_rec_col_ms(st, k); break; /* times, seq */
         case REC_C_FLAG: *(int *)m = rdb_col_i64(st, k) != 0; break;
         case REC_C_SIZE: *(size_t *)m = count_col(st, k); break;
         }

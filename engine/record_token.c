@@ -122,8 +122,8 @@ dt_status dt_recorder_token_list(dt_recorder *rec, dt_token_fn fn, void *user, d
         t.name = rdb_col_str(st, 0);
         if (dt_token_role_from_name(rdb_col_str(st, 1), &t.role) != DT_OK)
             continue;
-        t.created_ms = rdb_col_i64(st, 2);
-        t.revoked_ms = rdb_col_i64(st, 3);
+        t.created_ms = dt_rec_col_ms(st, 2);
+        t.revoked_ms = dt_rec_col_ms(st, 3);
         if (fn(user, &t) != 0)
             break;
     }

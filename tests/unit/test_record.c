@@ -648,6 +648,45 @@ static void test_parts_after_handoff(void **state)
     dt_tree_free(t);
 }
 
+/* fuzz_record: a file whose times say anything (INT64_MIN, INT64_MAX, a hand-off at 10^19) made
+ * `dtree show` overflow subtracting them; every time read is kept within 0 .. year 9999. */
+static void test_hostile_times_kept_in_range(void **state)
+{
+    (void)state;
+    dt_recorder *rec = open_rec();
+    dt_tree *t = load_tree();
+    char id[37];
+    dt_session *s = begin(rec, t, "alice", id);
+    dt_session_choose(s, 1, NULL);
+    dt_recorder_close(rec);
+    dt_session_free(s);
+    rec = open_rec();
+    s = resume(rec, id, t, NULL, DT_OK);
+    dt_recorder_close(rec);
+    dt_session_free(s);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA ignore_check_constraints = 1;"
+                                      " UPDATE sessions SET ended_ms = -9223372036854775808,"
+                                      " started_ms = 9223372036854775807;"
+                                      " UPDATE events SET time_ms = -9223372036854775808;"
+                                      " UPDATE events SET value = '9999999999999999999'"
+                                      " WHERE kind = 'handoff'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(dt_recorder_open(dbpath, DT_REC_READONLY, &rec, NULL), DT_OK);
+    parts_seen w = {"", {0}, 0, 0}; /* part_cb subtracts: UBSan (make sanitize) checks it */
+    assert_int_equal(dt_recorder_parts(rec, id, part_cb, &w, NULL), DT_OK);
+    assert_string_equal(w.agents, "alice>carol");
+    assert_true(w.talk >= -253402300799999 && w.talk <= 2 * 253402300799999);
+    int64_t talk = -1;
+    assert_int_equal(dt_recorder_get(rec, id, talk_cb, &talk, NULL), DT_OK);
+    assert_true(talk >= 0 && talk <= 253402300799999);
+    dt_recorder_close(rec);
+    dt_tree_free(t);
+}
+
 /* A toy sealer for the test: the box is "box:" + the value reversed (dtree serve encrypts). */
 static int toy_unseal(void *user, const char *var, const char *box, char *buf, size_t size)
 {
@@ -1700,6 +1739,7 @@ int main(void)
         STORE_TEST(test_claim_holder_gone_and_lost),
         STORE_TEST(test_claim_expiry_and_take_over),
         STORE_TEST(test_parts_after_handoff),
+        STORE_TEST(test_hostile_times_kept_in_range),
         STORE_TEST(test_lock_wait_is_told),
         STORE_TEST(test_path_messages_and_mode),
         STORE_TEST(test_files_changed_under_session),
