@@ -440,13 +440,12 @@ static int make_limits(const serve_opts *o, srv_ctx *c)
  * faster.  PostgreSQL writes in parallel: one connection per worker, so that a worker never
  * waits for a connection.  With fewer (8 for 16 workers) the workers queued a second time, each
  * behind its session's last connection, while one arriving later took the first to come free:
- * the p99 at 16 clients was 12-48 ms against 7-11 ms now (README). */
-#define SRV_PG_CONNS_MAX 64 /* srv_cache.c's pool at most */
+ * the p99 at 16 clients was 12-48 ms against 7-11 ms now (README).  srv_cache_new clamps. */
 static int make_cache(const serve_opts *o, srv_ctx *c)
 {
-    unsigned workers = o->http.threads < SRV_PG_CONNS_MAX ? o->http.threads : SRV_PG_CONNS_MAX;
-    unsigned n = o->store_conns ? o->store_conns : dt_rec_store_is_pg(c->db_path) ? workers
-                                                                                  : 1;
+    unsigned n = o->store_conns                   ? o->store_conns
+                 : dt_rec_store_is_pg(c->db_path) ? o->http.threads
+                                                  : 1;
     dt_error *err = dt_error_new();
     int rc = EXIT_OK;
     if (!err) return EXIT_INTERNAL;

@@ -12,7 +12,8 @@
 # Ends "N passed, N failed".
 . tests/lib/e2e.sh
 . tests/lib/pg.sh
-e2e_on_exit() { pg_stop; }
+. tests/lib/serve.sh
+e2e_on_exit() { serve_cleanup; pg_stop; }
 if ! pg_start; then echo "0 passed, 1 failed"; exit 1; fi
 export PG_DIR PG_USER PG_URI PG_PORT
 suites="serve serve_auth serve_multi serve_group"
@@ -24,14 +25,10 @@ fi
 # another session (docs/serve.md, "Bounded"); --store-connections still sets it.  Counted in
 # pg_stat_activity while an idle server runs: its pool and its token connection, opened at start.
 pool_count() { # $1 = database, then the server's options: the connections it keeps open
-    name=$1 db=$(pg_db "$1") && shift || return 1
-    "$DTREE" serve --listen 127.0.0.1:0 --db "$db" --trees trees "$@" </dev/null >"$tmp/pool.log" 2>&1 &
-    p=$!
-    for _ in $(seq 1 300); do grep -q 'listening on' "$tmp/pool.log" && break; sleep 0.1; done
+    name=$1 && shift
+    SERVE_DB=$(pg_db "$name") && serve_start "pool_$name" "$@" || { serve_cleanup; return 1; }
     pg_sql "SELECT count(*) FROM pg_stat_activity WHERE datname = '$name'"
-    kill -TERM "$p"
-    for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null; wait "$p"
+    serve_stop
 }
 if [ "${DT_VALGRIND:-}" != 1 ]; then
     n=$(pool_count pool_default --threads 12)
