@@ -288,8 +288,6 @@ static void read_request(srv_http *h, struct MHD_Connection *conn, const char *m
         st->r.cors = h->ctx->cors;
 }
 
-/* On a worker (srv_pool.c): the request's work, then its connection wakes to send the response.
- * The connection is asleep meanwhile, so nothing else reads or frees st. */
 /* Connections this libmicrohttpd thread serves: each is served by one thread for good, which is
  * told of its start and of its end (on_connection). */
 static _Thread_local unsigned conns_here;
@@ -304,6 +302,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         conns_here--;
 }
 
+/* On a worker (srv_pool.c): the request's work, then its connection wakes to send the response.
+ * The connection is asleep meanwhile, so nothing else reads or frees st. */
 static void run_request(srv_job *job)
 {
     conn_state *st = (conn_state *)job;

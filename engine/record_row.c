@@ -38,8 +38,9 @@ static size_t count_col(rdb_stmt *st, int c)
 
 int64_t dt_rec_clamp_ms(int64_t v)
 {
-    return v < 0 ? 0 : v > REC_MS_MAX ? REC_MS_MAX
-                                      : v;
+    if (v < 0)
+        return 0;
+    return v > REC_MS_MAX ? REC_MS_MAX : v;
 }
 
 int64_t dt_rec_col_ms(rdb_stmt *st, int c)
