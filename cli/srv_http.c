@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 struct srv_http {
     struct MHD_Daemon *d;
@@ -384,6 +385,17 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
+/* libmicrohttpd's threads only read requests and send responses (the workers do the rest), so one
+ * per core keeps every core busy; more only take turns for the cores with the workers and the
+ * store.  At 64 clients on PostgreSQL, 2 HTTP threads instead of 16 on 2 cores took the p99 from
+ * 24-27 ms to 20-21 at the same rate, and on SQLite gave 5-9% more answers (docs/serve.md). */
+static unsigned http_threads(unsigned workers)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = cores < 1 ? 1 : (unsigned)cores;
+    return n < workers ? n : (workers < 1 ? 1 : workers);
+}
+
 srv_http *srv_http_start(srv_ctx *ctx, const struct sockaddr *addr, const srv_http_opts *o)
 {
     srv_http *h = calloc(1, sizeof *h);
@@ -407,7 +419,7 @@ srv_http *srv_http_start(srv_ctx *ctx, const struct sockaddr *addr, const srv_ht
     else
         tls[0].option = MHD_OPTION_END;
     h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, addr,
-                            MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+                            MHD_OPTION_THREAD_POOL_SIZE, http_threads(o->threads),
                             MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_ip,
                             MHD_OPTION_CONNECTION_TIMEOUT, o->idle_seconds,
