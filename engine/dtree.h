@@ -630,7 +630,7 @@ typedef struct dt_recorder dt_recorder;
 
 #define DT_REC_READONLY 1u   /* open for queries only; the file must exist */
 #define DT_REC_NOCREATE 2u   /* open read-write but never create the file */
-#define DT_REC_SCHEMA_VERSION 5
+#define DT_REC_SCHEMA_VERSION 6
 #define DT_REC_APPLICATION_ID 0x64547265 /* "dTre": PRAGMA application_id of every dtree database */
 
 /* 1 when `db` names a PostgreSQL database ("postgresql://...", "postgres://...", "service=...");

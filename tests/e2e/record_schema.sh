@@ -1,15 +1,16 @@
 #!/bin/sh
 # record_schema.sh — the recording schema against what older dtrees made.  tests/cases/record-schema/
-# holds a store of every schema version as dtree made it before the schema was generated from one
-# definition (engine/record_schema.c): sqlite-vN.sql (the file's .schema and header) and pg-vN.sql
-# (pg_dump).  A new store must get exactly the schema of version 5, and a store of every older
-# version, with a recorded session in it, must upgrade to it and keep the session.  Runs on SQLite
+# holds a store of every schema version as dtree made it (versions 1-5 before the schema was
+# generated from one definition, engine/record_schema.c; 6 when it was new): sqlite-vN.sql (the
+# file's .schema and header) and pg-vN.sql (pg_dump).  A new store must get exactly the schema of
+# the last version, and a store of every older version, with a recorded session in it, must
+# upgrade to it and keep the session.  Runs on SQLite
 # here and on PostgreSQL inside tests/e2e/record_pg.sh (DT_STORE=pg).  Ends "N passed, N failed".
 . tests/lib/e2e.sh
 . tests/lib/store.sh
 need sqlite3
 CASES=tests/cases/record-schema
-LAST=5
+LAST=6
 UUID=0b7ac3f2-5a39-4f59-8f6d-2d5c0d1e9a71
 
 # load FIXTURE DB: make the store an older dtree left
@@ -61,6 +62,35 @@ new=$(newdb new)
 run token list --db "$new" >"$tmp/out" 2>&1 || { bad "a new store:"; cat "$tmp/out"; }
 same "a new store" "$new"
 
+# a session row of the store $1 (the one a version upgrade must keep)
+add_session() {
+    dbsql "$1" "INSERT INTO sessions(uuid, tree_id, tree_version, tree_hash, tree_path, agent,
+        mode, host, started_ms, ended_ms, last_ms, status, outcome, steps, events) VALUES
+        ('$UUID', 'support', '1', 'h', 'support.xml', 'ann', 'agent', 'pc', 1000, 61000,
+        61000, 'completed', 'resolved', 1, 2)" >/dev/null
+}
+
+# Both stores refuse a mode or a status that is none of dtree's, on insert and on update
+# (PostgreSQL by domains since version 6, SQLite by CHECKs)
+add_session "$new"
+for change in "UPDATE sessions SET status = 'lost'" "UPDATE sessions SET mode = 'robot'" \
+    "INSERT INTO sessions(uuid, tree_id, tree_version, tree_hash, tree_path, agent, mode, host,
+     started_ms, last_ms, status)
+     VALUES ('x', 't', '1', 'h', 'p', 'a', 'agent', 'pc', 1, 1, 'odd')"; do
+    if dbsql "$new" "$change" >"$tmp/out" 2>&1; then bad "the store took: $change"; else ok; fi
+done
+# The live board is told when an UPDATE changes a session's status or agent, and only then
+# (engine/record_schema_pg.c): one notification for the three UPDATEs below
+if [ "$DT_STORE" = pg ]; then
+    psql -X -q -d "$new" -c "LISTEN dtree_sessions" \
+        -c "UPDATE sessions SET last_ms = last_ms + 1, steps = steps + 1" \
+        -c "UPDATE sessions SET status = 'completed'" \
+        -c "UPDATE sessions SET status = 'abandoned'" \
+        >"$tmp/notes" 2>&1
+    n=$(grep -c 'notification "dtree_sessions" with payload' "$tmp/notes")
+    [ "$n" -eq 1 ] && ok || { bad "the board was told $n times, not once:"; cat "$tmp/notes"; }
+fi
+
 # every older version, with a session recorded in it, upgrades on the first write
 v=1
 while [ "$v" -le "$LAST" ]; do
@@ -68,10 +98,7 @@ while [ "$v" -le "$LAST" ]; do
     if ! load "$CASES/$DT_STORE-v$v.sql" "$db"; then
         bad "loading $DT_STORE-v$v.sql:"; cat "$tmp/load"
     else
-        dbsql "$db" "INSERT INTO sessions(uuid, tree_id, tree_version, tree_hash, tree_path, agent,
-            mode, host, started_ms, ended_ms, last_ms, status, outcome, steps, events) VALUES
-            ('$UUID', 'support', '1', 'h', 'support.xml', 'ann', 'agent', 'pc', 1000, 61000,
-            61000, 'completed', 'resolved', 1, 2)" >/dev/null
+        add_session "$db"
         run token list --db "$db" >"$tmp/out" 2>&1 || { bad "version $v: the upgrade:"; cat "$tmp/out"; }
         same "version $v upgraded" "$db"
         run sessions --db "$db" >"$tmp/out" 2>&1
