@@ -387,8 +387,9 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* libmicrohttpd's threads only read requests and send responses (the workers do the rest), so one
  * per core keeps every core busy; more only take turns for the cores with the workers and the
- * store.  At 64 clients on PostgreSQL, 2 HTTP threads instead of 16 on 2 cores took the p99 from
- * 24-27 ms to 20-21 at the same rate, and on SQLite gave 5-9% more answers (docs/serve.md). */
+ * store.  At 64 clients on PostgreSQL, 2 HTTP threads instead of 16 on 2 cores (with schema 6)
+ * took the p99 from 25-28 ms to 21-24 at a few % more answers, and on SQLite gave 5-9% more
+ * answers (README, measured figures). */
 static unsigned http_threads(unsigned workers)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
