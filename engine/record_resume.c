@@ -21,6 +21,7 @@ typedef struct replay {
     dt_rec_resume *info;
     const dt_record_meta *meta; /* its unseal function opens sealed sensitive answers */
     char changed[160];   /* "" or the sentence saying the tree changed */
+    int64_t when;        /* the session's clock while it replays (replay_clock) */
 } replay;
 
 static const dt_rec_event *entry(const replay *r, size_t k)
@@ -190,13 +191,33 @@ static dt_status apply_initial_vars(replay *r, dt_error *err)
     return DT_OK;
 }
 
+/* While it replays, the session's clock reads the recorded time of the entry the next action
+ * leads to: the path keeps the times the call was taken at, not the moment it was resumed (every
+ * entry had the resume's time, and a call moved to another instance showed a CRM that), and a
+ * date input's "today" is the day it was answered, so an answer valid then replays. */
+static int64_t replay_clock(void *user)
+{
+    return ((const replay *)user)->when;
+}
+
+/* The time of what acting at entry k led to: entry k + 1, else the answer (or keep the last). */
+static void clock_at(replay *r, size_t k)
+{
+    if (k + 1 < r->log.npath)
+        r->when = entry(r, k + 1)->time_ms;
+    else if (r->log.answer[k] >= 0)
+        r->when = r->log.ev[r->log.answer[k]].time_ms;
+}
+
 /* Start, then act at each step where the walk stops, until the recorded path is used up.  The
  * engine decides where a walk stops (a called tree's end without words is passed through, one
  * with words is shown), so the replay follows it rather than guessing from the recorded kinds.
  * Every action adds at least one path entry, so this takes at most npath actions. */
-static dt_status replay_path(replay *r, dt_error *err)
+static dt_status walk_path(replay *r, dt_error *err)
 {
     dt_status st = apply_initial_vars(r, err);
+    if (r->log.npath > 0)
+        r->when = entry(r, 0)->time_ms;
     if (st == DT_OK)
         st = dt_session_start(r->s, err);
     if (st != DT_OK || r->log.npath == 0)
@@ -210,6 +231,7 @@ static dt_status replay_path(replay *r, dt_error *err)
         if ((st = check_landing(r, have, err)) != DT_OK || have > r->log.npath)
             return st;
         int stop = 0;
+        clock_at(r, have - 1);
         st = act(r, have - 1, &stop, err);
         if (st != DT_OK)
             return st;
@@ -221,6 +243,16 @@ static dt_status replay_path(replay *r, dt_error *err)
         r->info->replayed++;
         before = have;
     }
+}
+
+/* The recorded path walked again on the replay's clock; the real clock back after it. */
+static dt_status replay_path(replay *r, dt_error *err)
+{
+    r->when = dt_rec_now(r->rec);
+    dt_session_set_clock(r->s, replay_clock, r);
+    dt_status st = walk_path(r, err);
+    dt_session_set_clock(r->s, NULL, NULL);
+    return st;
 }
 
 /* Every step on the recorded path must still exist in the (changed) tree. */

@@ -535,6 +535,47 @@ static dt_session *resume(dt_recorder *rec, const char *id, dt_tree *t, dt_rec_r
     return s;
 }
 
+static int64_t held_clock(void *user)
+{
+    return *(int64_t *)user;
+}
+
+/* A resumed path keeps the times its steps were recorded at, not the resume's; and the session
+ * is on the real clock again afterwards.  Before, every entry had the resume's time. */
+static void test_resume_keeps_times(void **state)
+{
+    (void)state;
+    dt_recorder *rec = open_rec();
+    dt_tree *t = load_tree();
+    char id[37];
+    dt_session *s = begin(rec, t, "alice", id);
+    int64_t then = 1000000000000; /* 2001-09-09 */
+    dt_session_set_clock(s, held_clock, &then);
+    assert_int_equal(dt_session_choose(s, 1, NULL), DT_OK);
+    then += 5000;
+    assert_int_equal(dt_session_continue(s, NULL), DT_OK); /* q2 */
+    size_t n = dt_session_path_count(s);
+    int64_t want[8];
+    assert_in_range(n, 3, 8);
+    for (size_t i = 0; i < n; i++)
+        want[i] = dt_session_path_get(s, i)->time_ms;
+    assert_int_equal(want[n - 1], then);
+    dt_recorder_close(rec);
+    dt_session_free(s);
+
+    rec = open_rec();
+    s = resume(rec, id, t, NULL, DT_OK);
+    assert_int_equal(dt_session_path_count(s), n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(dt_session_path_get(s, i)->time_ms, want[i]);
+    int64_t before = (int64_t)time(NULL) * 1000 - 1000;
+    assert_int_equal(dt_session_choose(s, 1, NULL), DT_OK);
+    assert_true(dt_session_path_get(s, dt_session_path_count(s) - 1)->time_ms >= before);
+    dt_recorder_close(rec);
+    dt_session_free(s);
+    dt_tree_free(t);
+}
+
 static void test_resume_plain_and_handoff(void **state)
 {
     (void)state;
@@ -1723,6 +1764,7 @@ int main(void)
         STORE_TEST(test_locked_then_flushed),
         STORE_TEST(test_queries),
         STORE_TEST(test_corrupt),
+        STORE_TEST(test_resume_keeps_times),
         STORE_TEST(test_resume_plain_and_handoff),
         STORE_TEST(test_resume_sensitive_and_changed_tree),
         STORE_TEST(test_resume_sealed),
