@@ -535,7 +535,7 @@ static dt_session *resume(dt_recorder *rec, const char *id, dt_tree *t, dt_rec_r
     return s;
 }
 
-static int64_t held_clock(void *user)
+static int64_t fixed_clock(void *user)
 {
     return *(int64_t *)user;
 }
@@ -550,7 +550,7 @@ static void test_resume_keeps_times(void **state)
     char id[37];
     dt_session *s = begin(rec, t, "alice", id);
     int64_t then = 1000000000000; /* 2001-09-09 */
-    dt_session_set_clock(s, held_clock, &then);
+    dt_session_set_clock(s, fixed_clock, &then);
     assert_int_equal(dt_session_choose(s, 1, NULL), DT_OK);
     then += 5000;
     assert_int_equal(dt_session_continue(s, NULL), DT_OK); /* q2 */
@@ -1338,11 +1338,6 @@ static void test_claim_holder_gone_and_lost(void **state)
     dt_session_free(s2);
     assert_int_equal(peek("SELECT count(*) = max(seq) FROM events"), 1);
     dt_tree_free(t);
-}
-
-static int64_t fixed_clock(void *user)
-{
-    return *(int64_t *)user;
 }
 
 /* An expired claim (another host: no process to check) is free; a live one only with take_over,
