@@ -4,8 +4,8 @@
 # generated from one definition, engine/record_schema.c; 6 when it was new): sqlite-vN.sql (the
 # file's .schema and header) and pg-vN.sql (pg_dump).  A new store must get exactly the schema of
 # the last version, and a store of every older version, with a recorded session in it, must
-# upgrade to it and keep the session.  Runs on SQLite
-# here and on PostgreSQL inside tests/e2e/record_pg.sh (DT_STORE=pg).  Ends "N passed, N failed".
+# upgrade to it and keep the session.  Runs on SQLite here and on PostgreSQL inside
+# tests/e2e/record_pg.sh (DT_STORE=pg).  Ends "N passed, N failed".
 . tests/lib/e2e.sh
 . tests/lib/store.sh
 need sqlite3

@@ -35,7 +35,7 @@ lock.execute("BEGIN IMMEDIATE")
 st, _, a1 = c.answer(sid, seq0, **pick(s["view"]))  # the seq A's copy has: run on that copy
 lock.execute("COMMIT")
 lock.close()
-saved = (a1 or {}).get("recording", {}).get("saved") if isinstance(a1, dict) else None
+saved = a1.get("recording", {}).get("saved") if isinstance(a1, dict) else None
 check(st == 200 and saved is False, "A answers on its copy, not saved: %d %s" % (st, saved))
 # A's next request: its copy is refused by the store, the call loaded again, B's path shown
 st, _, g = c.call("GET", "/v1/sessions/%s" % sid)
