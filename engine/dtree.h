@@ -771,6 +771,13 @@ DT_API dt_status dt_recorder_flush(dt_recorder *rec, dt_error *err);
 DT_API int dt_recorder_failed(const dt_recorder *rec);
 DT_API const char *dt_recorder_message(const dt_recorder *rec);
 DT_API size_t dt_recorder_pending(const dt_recorder *rec);
+/* 1 while events wait in memory because the last write found the SQLite database locked by
+ * another writer for the whole busy timeout (dt_recorder_set_busy_timeout): writing again at
+ * once would most likely wait as long again, so a caller answering a person (dtree serve) may
+ * leave the events queued for its next change instead of flushing now.  0 otherwise, and always
+ * on PostgreSQL, where the same failure class also means a deadlock or a serialization failure,
+ * after which trying again at once is right. */
+DT_API int dt_recorder_busy(const dt_recorder *rec);
 /* 1 once another recorder took this session over (dt_record_meta.take_over): the recorder then
  * stops writing, dt_recorder_message says who has the session, and the events since are lost to
  * it (dt_recorder_pending counts them).  A claim is never taken from a live holder otherwise. */

@@ -566,6 +566,11 @@ size_t dt_recorder_pending(const dt_recorder *rec)
     return rec ? rec->npend : 0;
 }
 
+int dt_recorder_busy(const dt_recorder *rec)
+{
+    return rec && rec->failed && rec->npend > 0 && rec->last_rc == RDB_EBUSY && !dt_rec_is_pg(rec);
+}
+
 int dt_recorder_claim_lost(const dt_recorder *rec)
 {
     return rec ? rec->lost : 0;

@@ -326,6 +326,7 @@ static void test_full_disk_buffers_then_recovers(void **state)
     assert_true(dt_recorder_failed(rec));
     assert_non_null(strstr(dt_recorder_message(rec), "full"));
     assert_non_null(strstr(dt_recorder_message(rec), "kept in memory"));
+    assert_false(dt_recorder_busy(rec)); /* full, not locked: trying again at once may help */
     size_t pend = dt_recorder_pending(rec);
     assert_true(pend > 0);
     assert_int_equal(dt_session_choose(s, 1, NULL), DT_OK); /* still walking; still buffered */
@@ -359,10 +360,13 @@ static void test_locked_then_flushed(void **state)
     assert_int_equal(dt_session_choose(s, 1, NULL), DT_OK);
     assert_true(dt_recorder_failed(rec));
     assert_non_null(strstr(dt_recorder_message(rec), "locked"));
+    assert_true(dt_recorder_busy(rec));
     sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(other);
     assert_int_equal(dt_session_continue(s, NULL), DT_OK);
     assert_false(dt_recorder_failed(rec));
+    assert_false(dt_recorder_busy(rec));
+    assert_false(dt_recorder_busy(NULL));
     assert_int_equal(dt_recorder_pending(rec), 0);
     assert_int_equal(peek("SELECT count(*) = max(seq) FROM events"), 1);
     dt_recorder_close(rec); /* never finished: stays active */
