@@ -129,10 +129,22 @@ static size_t path_from(const srv_entry *e)
     return m > 0 ? m - 1 : 0;
 }
 
+/* 1 when a write of this request found SQLite locked by another process past the busy timeout
+ * (dt_recorder_busy): the lock is most likely still held, so the request waits for it no more and
+ * answers with the events kept in memory ("saved": false) for a later request to write.  Valid
+ * once entry_get or srv_begin returned e: an entry with events waiting is never trusted, so an
+ * earlier request's failure has been written again (fresh) or given way to a new copy (load). */
+static int busy_this_request(const srv_entry *e)
+{
+    return dt_recorder_busy(e->rec);
+}
+
 /* After a successful action: commit, and close the record of an ended session (a kiosk session
- * stays open for the customer's feedback: srv_kiosk.c closes it). */
+ * stays open for the customer's feedback: srv_kiosk.c closes it).  A session that ended while
+ * the store is locked is closed by its end event when that is written. */
 void srv_settle(srv_entry *e)
 {
+    if (busy_this_request(e)) return;
     dt_recorder_flush(e->rec, NULL);
     if (dt_session_ended(e->s) && !e->kiosk &&
         dt_recorder_finish(e->rec, DT_REC_COMPLETED, NULL) == DT_OK)
@@ -357,6 +369,13 @@ static int fresh(srv_entry *e)
     return dt_recorder_event_count(e->rec, e->id, &events, NULL) == DT_OK && events == e->seq;
 }
 
+/* fresh() once more in the same request: when a write of it found the store locked, the copy
+ * is taken as fresh at once, as fresh() would take it after its flush waited the lock out again. */
+static int fresh_again(srv_entry *e)
+{
+    return writing(e) && busy_this_request(e) ? 1 : fresh(e);
+}
+
 /* A cached entry an action may use without asking the store first: it has not ended, its
  * recorder writes, nothing waits to be written.  Were it stale, the action's write would be
  * refused whole by the claim that the other instance took to move the session on (every write
@@ -482,8 +501,9 @@ int srv_stale(const srv_entry *e, json_t *seq, json_t *(*state)(const srv_entry 
  * may be the stale copy's).  Then r is emptied and e dropped. */
 static int stale_copy(srv_ctx *c, srv_entry *e, dt_status st, srv_resp *r)
 {
-    int stale = st != DT_OK ? !fresh(e)
-                            : dt_recorder_claim_lost(e->rec) || (dt_recorder_pending(e->rec) > 0 && !fresh(e));
+    int stale = st != DT_OK ? !fresh_again(e)
+                            : dt_recorder_claim_lost(e->rec) ||
+                                  (dt_recorder_pending(e->rec) > 0 && !fresh_again(e));
     if (!stale) return 0;
     json_decref(r->json);
     r->json = NULL;
