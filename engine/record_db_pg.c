@@ -437,8 +437,10 @@ static int drain(pdb *d)
             queued *e = &d->q[i];
             int one = result_rc(d, r, e->miss);
             got = 1;
-            if (one != RDB_OK && e->cache >= 0)
-                d->cache[e->cache].ready = 0; /* not prepared after all */
+            /* not prepared after all: refused, or skipped after an earlier statement's failure
+             * (which result_rc counts once, there) */
+            if (e->cache >= 0 && (one != RDB_OK || PQresultStatus(r) == PGRES_PIPELINE_ABORTED))
+                d->cache[e->cache].ready = 0;
             rc = rc || e->quiet ? rc : one;
             if (e->keep && !e->keep->res && PQresultStatus(r) == PGRES_TUPLES_OK)
                 e->keep->res = r;
