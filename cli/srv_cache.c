@@ -43,6 +43,8 @@ struct srv_cache {
     pthread_mutex_t mu;
     srv_conn conn[SRV_POOL_MAX];
     unsigned nconn;
+    /* PostgreSQL: the writes waiting at once, in one statement */
+    dt_recorder_batch *batch;
     int pick; /* a request takes any free connection (PostgreSQL; SQLite's keeps its group) */
     srv_entry *slot[SRV_CACHE_CAP];
     size_t live;
@@ -187,6 +189,8 @@ static void pool_close(srv_cache *c)
         lock_destroy(&c->conn[i].mu);
     }
     c->nconn = 0;
+    dt_recorder_batch_free(c->batch); /* after every recorder that wrote through it */
+    c->batch = NULL;
 }
 
 /* nconn store connections, each with its lock; 0, or -1 with err filled. */
@@ -200,9 +204,10 @@ static int pool_open(srv_cache *c, const char *db_path, unsigned nconn, dt_error
         } else if (dt_recorder_open(db_path, 0, &k->base, err) != DT_OK) {
             lock_destroy(&k->mu);
             rc = -1;
-        } else if (!dt_rec_store_is_pg(db_path) &&
-                   dt_recorder_group_commit(k->base, SRV_GROUP_MAX, lock_release, lock_retake,
-                                            &k->mu, err) != DT_OK) {
+        } else if (dt_rec_store_is_pg(db_path)
+                       ? dt_recorder_batch_join(k->base, c->batch, err) != DT_OK
+                       : dt_recorder_group_commit(k->base, SRV_GROUP_MAX, lock_release,
+                                                  lock_retake, &k->mu, err) != DT_OK) {
             dt_recorder_close(k->base);
             lock_destroy(&k->mu);
             rc = -1;
@@ -223,7 +228,9 @@ int srv_cache_new(const char *db_path, unsigned nconn, srv_cache **out, dt_error
     }
     nconn = nconn < 1 ? 1 : nconn > SRV_POOL_MAX ? SRV_POOL_MAX
                                                  : nconn;
-    if (pool_open(c, db_path, nconn, err) != 0) {
+    if ((dt_rec_store_is_pg(db_path) &&
+         dt_recorder_batch_new(SRV_GROUP_MAX, &c->batch, err) != DT_OK) ||
+        pool_open(c, db_path, nconn, err) != 0) {
         pool_close(c);
         pthread_mutex_destroy(&c->mu);
         free(c);
@@ -238,7 +245,10 @@ int srv_cache_new(const char *db_path, unsigned nconn, srv_cache **out, dt_error
 void srv_cache_stats(srv_cache *c, unsigned long long *writes, unsigned long long *commits)
 {
     unsigned i;
-    *writes = *commits = 0;
+    uint64_t bw, bk;
+    dt_recorder_batch_stats(c->batch, &bw, &bk);
+    *writes = bw;
+    *commits = bk;
     for (i = 0; i < c->nconn; i++) {
         uint64_t w, k;
         srv_lock_take(&c->conn[i].mu);

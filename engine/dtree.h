@@ -688,6 +688,29 @@ DT_API dt_status dt_recorder_group_commit(dt_recorder *base, unsigned max,
 /* What the group commit on base's connection did so far: writes made and COMMITs they took
  * (equal when no two writes ever shared one).  Zeros without group commit. */
 DT_API void dt_recorder_group_stats(const dt_recorder *base, uint64_t *writes, uint64_t *commits);
+/* Batched writes across PostgreSQL connections, for a server whose requests each hold a
+ * connection of a pool (dt_recorder_batch_join on every base of it): when the writes of several
+ * sessions wait at once, the first of them (the leader) writes them all in one statement, which
+ * the server runs and commits as one transaction, on its own connection; the others wait for
+ * it, and each write returns its own result, after that commit (an answer is still durable
+ * before the call that made it returns).  A write that the statement did not take (its session
+ * moved on elsewhere, its claim or token gone) and every write of a statement that failed are
+ * then made alone, as without a batch, so that each gets exactly its own refusal or failure.
+ * Only the plain writes go in a batch (a few events that neither end, reopen nor hand off the
+ * session, nor carry a sealed value, nor renew a claim); the others are made alone.  At most
+ * `max` writes (1 to 1024) go in one statement.  The batch is safe for concurrent use by
+ * recorders on different connections; each connection is still used by one thread at a time.
+ * *out owns it: dt_recorder_batch_free, after every recorder that joined is closed. */
+typedef struct dt_recorder_batch dt_recorder_batch;
+DT_API dt_status dt_recorder_batch_new(unsigned max, dt_recorder_batch **out, dt_error *err);
+/* The recorders sharing base's connection (opened or moved onto it after this call) write
+ * through b.  DT_EARG for SQLite (its group commit is dt_recorder_group_commit), a read-only or
+ * shared base, or one that joined already. */
+DT_API dt_status dt_recorder_batch_join(dt_recorder *base, dt_recorder_batch *b, dt_error *err);
+/* What b did so far: writes made through it, and the statements and alone writes (each one
+ * COMMIT) that stored or tried them.  Zeros for NULL. */
+DT_API void dt_recorder_batch_stats(dt_recorder_batch *b, uint64_t *writes, uint64_t *commits);
+DT_API void dt_recorder_batch_free(dt_recorder_batch *b);
 /* Flush what is buffered (see above), detach from the session being recorded (its status stays as
  * it is: a session never finished stays "active" and can be resumed), close.  Call it before
  * freeing that session.  NULL does nothing. */

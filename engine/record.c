@@ -237,6 +237,7 @@ dt_status dt_recorder_open_shared(dt_recorder *base, dt_recorder **out, dt_error
     rec->busy_ms = base->busy_ms;
     rec->claim_ms = REC_CLAIM_MS;
     rec->group = base->group;
+    rec->batch = base->batch;
     memcpy(rec->ident, base->ident, sizeof rec->ident);
     *out = rec;
     return DT_OK;
@@ -251,6 +252,7 @@ dt_status dt_recorder_rebase(dt_recorder *rec, dt_recorder *base, dt_error *err)
                             "writes");
     rec->db = base->db;
     rec->group = base->group;
+    rec->batch = base->batch;
     return DT_OK;
 }
 

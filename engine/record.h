@@ -171,6 +171,7 @@ struct dt_recorder {
     size_t nseal, capseal;
     struct rec_spool *spool; /* where events go while the store cannot be reached (record_spool.c) */
     struct dt_rec_group *group; /* the connection's group commit (record_group.c), or NULL */
+    dt_recorder_batch *batch;   /* the pool's batched writes (record_batch.c), or NULL */
     /* what the last dt_rec_resume handed out points at */
     char *resume_agent;
     char resume_note[512];
@@ -212,6 +213,8 @@ dt_status dt_rec_claim(dt_recorder *rec, int64_t sid, const char *agent, int tak
  * the write's first INSERT (*check = 1: its text ends with dt_rec_claim_held_sql, and a refusal
  * of it goes through dt_rec_claim_refusal); RDB_OK, REC_CLAIM_LOST, or a store failure. */
 int dt_rec_claim_renew(dt_recorder *rec, int64_t now, int *check);
+/* 1 when a write at `now` leaves the claim to that check (nothing to renew): PostgreSQL only. */
+int dt_rec_claim_checked_only(const dt_recorder *rec, int64_t now);
 /* The condition that the claim is still ours, for the end of an INSERT ... SELECT ... WHERE whose
  * $1 is the sid and $token_param our token; the length like snprintf. */
 size_t dt_rec_claim_held_sql(int token_param, char *buf, size_t size);
@@ -340,6 +343,23 @@ int dt_rec_write_pending(dt_recorder *rec);
 int dt_rec_write_alone(dt_recorder *rec, size_t back);
 int dt_rec_write_rows(dt_recorder *rec);
 int dt_rec_write_end(dt_recorder *rec, int rc, size_t back, void (*undo)(dt_recorder *));
+
+/* What queue entries pend[0, n) do to the session row, as the events one after the other
+ * would: newest time, steps shown (the last one's tree and step), a hand-off (to agent), and
+ * state "" (nothing else), "end" (at end_ms with outcome) or "reopen" (back, restart, jump,
+ * hand-off). */
+typedef struct dt_rec_folded {
+    int64_t newest, steps, handoff, end_ms;
+    const char *tree, *step, *agent, *state, *outcome;
+} dt_rec_folded;
+dt_rec_folded dt_rec_fold(const dt_rec_pending *pend, size_t n);
+/* Whether a write that failed with rc may have committed after all (a connection or a disk lost
+ * under it): the next write then first drops what the store holds already. */
+int dt_rec_may_have_committed(int rc);
+
+/* record_batch.c: the writes of sessions on several PostgreSQL connections, those waiting at
+ * once in one statement.  0 or -1, as dt_rec_write_pending. */
+int dt_rec_batch_write(dt_recorder *rec, size_t back);
 
 /* record_group.c: the writes of the recorders sharing one connection, several in one COMMIT
  * when they wait at once.  0 or -1, as dt_rec_write_pending. */

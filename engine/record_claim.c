@@ -169,6 +169,15 @@ dt_status dt_rec_claim(dt_recorder *rec, int64_t sid, const char *agent, int tak
  * much of a full lease after its holder's last write.  SQLite holds the database's write lock
  * through the transaction: its renewal costs little. */
 #define RENEW_GAP_MS 30000
+int dt_rec_claim_checked_only(const dt_recorder *rec, int64_t now)
+{
+    int64_t gap = rec->claim_ms / 2 < RENEW_GAP_MS ? rec->claim_ms / 2 : RENEW_GAP_MS;
+    /* A lease of 0 (dtree serve's: any instance may take the session at once) has nothing to
+     * renew: the check of the token is all its writes need. */
+    return dt_rec_is_pg(rec) &&
+           (rec->claim_ms == 0 || rec->claim_until - now > rec->claim_ms - gap);
+}
+
 int dt_rec_claim_renew(dt_recorder *rec, int64_t now, int *check)
 {
     static const char sql[] = "UPDATE claims SET expires_ms = $1 WHERE sid = $2 AND token = $3";
@@ -176,10 +185,7 @@ int dt_rec_claim_renew(dt_recorder *rec, int64_t now, int *check)
     *check = 0;
     if (!rec->claimed)
         return RDB_OK;
-    int64_t gap = rec->claim_ms / 2 < RENEW_GAP_MS ? rec->claim_ms / 2 : RENEW_GAP_MS;
-    /* A lease of 0 (dtree serve's: any instance may take the session at once) has nothing to
-     * renew: the check of the token is all its writes need. */
-    if (dt_rec_is_pg(rec) && (rec->claim_ms == 0 || rec->claim_until - now > rec->claim_ms - gap)) {
+    if (dt_rec_claim_checked_only(rec, now)) {
         *check = 1; /* by the write's first INSERT (dt_rec_claim_held_sql): a statement less */
         return RDB_OK;
     }

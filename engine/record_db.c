@@ -20,6 +20,10 @@ void rdb_expect(rdb_stmt *st, int64_t want, int miss)
     st->want = want;
     st->miss = miss;
 }
+void rdb_whole(rdb_stmt *st)
+{
+    st->whole = 1;
+}
 int rdb_bind_text(rdb_stmt *st, int i, const char *s)
 {
     return st->db->ops->bind_text(st, i, s ? s : "");

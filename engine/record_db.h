@@ -85,11 +85,12 @@ struct rdb {
     rdb_kind kind;
 };
 /* Every back end's statement starts with this.  want: rows each run must change (-1: any), else
- * the run fails with miss (rdb_expect). */
+ * the run fails with miss (rdb_expect).  whole: rdb_whole's. */
 struct rdb_stmt {
     rdb *db;
     int64_t want;
     int miss;
+    int whole;
 };
 
 /* Open a store (record_db_sqlite.c, record_db_pg.c).  `where`: a file path, or a PostgreSQL
@@ -127,6 +128,8 @@ int rdb_sqlite_class(int raw);
  * session, not per connection: connections are shared by sessions), which it sets: 1 when it
  * will notify.  No-op (0) on SQLite. */
 int rdb_pg_notify(rdb *db, const char *channel, int64_t id, int64_t *told_ms);
+/* The same rule alone, for a caller that notifies by itself: 1 (and *told_ms set) when due. */
+int rdb_pg_tell_due(int64_t *told_ms);
 
 /* PostgreSQL only: a bulk load, `COPY into FROM STDIN` in text format (the bulk path; SQLite's is
  * a prepared INSERT in one transaction).  `into` is our own text, "table(col, ...)", never data.
@@ -175,6 +178,11 @@ int rdb_begin_batch(rdb *db);
  * and with it the transaction: the out-of-order event, the claim another agent took.  Call after
  * prepare; it stays across resets. */
 void rdb_expect(rdb_stmt *st, int64_t want, int miss);
+/* Every result of st's run is read before its first row is given, so that a failure after the
+ * rows (the commit of a statement run on its own, outside a transaction) fails the run: rows
+ * are then never taken for stored when they were not.  PostgreSQL (SQLite commits inside the
+ * last step); call after prepare. */
+void rdb_whole(rdb_stmt *st);
 int rdb_commit(rdb *db);
 int rdb_rollback(rdb *db);
 int rdb_in_tx(rdb *db);

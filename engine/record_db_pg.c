@@ -649,7 +649,7 @@ static int run_once(pstmt *t)
     }
     if (!usable(d))
         return RDB_ECONN;
-    if (t->base.want < 0)
+    if (t->base.want < 0 && !t->base.whole)
         return stream_start(d, t);
     t->res = send_now(d, t);
     ExecStatusType s = t->res ? PQresultStatus(t->res) : PGRES_FATAL_ERROR;
@@ -875,17 +875,22 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int rdb_pg_notify(rdb *db, const char *channel, int64_t id, int64_t *told_ms)
+int rdb_pg_tell_due(int64_t *told_ms)
 {
-    if (!db || db->kind != RDB_PG)
-        return 0;
-    pdb *d = P(db);
     int64_t now = mono_ms();
     if (now - *told_ms < NOTIFY_GAP_MS)
         return 0;
+    *told_ms = now;
+    return 1;
+}
+
+int rdb_pg_notify(rdb *db, const char *channel, int64_t id, int64_t *told_ms)
+{
+    if (!db || db->kind != RDB_PG || !rdb_pg_tell_due(told_ms))
+        return 0;
+    pdb *d = P(db);
     snprintf(d->notify_chan, sizeof d->notify_chan, "%s", channel);
     d->notify_id = id;
-    *told_ms = now;
     return 1;
 }
 

@@ -148,15 +148,9 @@ static const char *const upd_sql[2][3] = {
      UPD_HEAD ", agent = $6" UPD_REOPEN " WHERE sid = $7"},
 };
 
-/* What pend[from, to) does to the session row, as the events one after the other would. */
-typedef struct folded {
-    int64_t newest, steps, handoff, end_ms;
-    const char *tree, *step, *agent, *state, *outcome;
-} folded;
-
-static folded fold(const dt_rec_pending *pend, size_t n)
+dt_rec_folded dt_rec_fold(const dt_rec_pending *pend, size_t n)
 {
-    folded f = {0, 0, 0, 0, "", "", "", "", ""};
+    dt_rec_folded f = {0, 0, 0, 0, "", "", "", "", ""};
     for (size_t i = 0; i < n; i++) {
         const dt_rec_event *e = &pend[i].ev;
         dt_rec_kind kind = dt_rec_kind_from_name(e->kind);
@@ -179,7 +173,7 @@ static folded fold(const dt_rec_pending *pend, size_t n)
 
 static int update_session(dt_recorder *rec, const dt_rec_pending *pend, size_t n)
 {
-    folded f = fold(pend, n);
+    dt_rec_folded f = dt_rec_fold(pend, n);
     int end = strcmp(f.state, "end") == 0, reopen = strcmp(f.state, "reopen") == 0;
     int k = 6; /* the next parameter after the head's */
     rdb_stmt *st = NULL;
@@ -329,7 +323,7 @@ static int write_all(dt_recorder *rec)
 /* Whether a failed write's COMMIT may have reached the store after all: only when the connection
  * or the disk failed under it.  A refusal (out of order, claim lost, constraint, busy, full) rolled
  * back for certain, so its events must not be taken for written at the next try. */
-static int may_have_committed(int rc)
+int dt_rec_may_have_committed(int rc)
 {
     return rc == RDB_ECONN || rc == RDB_EIO || rc == RDB_EOTHER;
 }
@@ -369,7 +363,7 @@ int dt_rec_write_end(dt_recorder *rec, int rc, size_t back, void (*undo)(dt_reco
         return 0;
     }
     rec->failed = 1;
-    rec->retry = may_have_committed(rc);
+    rec->retry = dt_rec_may_have_committed(rc);
     if (rc != REC_CLAIM_LOST && rc != REC_TOKEN_REVOKED) { /* before ROLLBACK resets the store's */
         char what[96];
         snprintf(what, sizeof what, "recording failed, %zu event%s kept in memory", rec->npend,
@@ -418,6 +412,9 @@ int dt_rec_write_pending(dt_recorder *rec)
     /* several sessions on one connection: their writes may share one COMMIT (record_group.c) */
     if (rec->group && !rdb_in_tx(rec->db))
         return dt_rec_group_write(rec, back);
+    /* sessions on several connections (PostgreSQL): their writes may share one statement */
+    if (rec->batch && !rdb_in_tx(rec->db))
+        return dt_rec_batch_write(rec, back);
     return dt_rec_write_alone(rec, back);
 }
 
