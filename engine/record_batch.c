@@ -40,6 +40,7 @@ enum { W_QUEUED,
 typedef struct bwrite {
     dt_recorder *rec;
     int state;
+    int seen;    /* the statement returned its session */
     int written; /* 1: in the store, committed */
     int rc;      /* the statement's failure (RDB_OK when it only did not take this write) */
     struct bwrite *next;
@@ -225,24 +226,28 @@ static int bind_all(rdb_stmt *st, bwrite **b, size_t n)
     return rc;
 }
 
-/* The statement's rows: the sids written.  Believed only once the whole run succeeded. */
+static int by_sid(const void *a, const void *b);
+
+/* The statement's rows: the sids written, looked up in the batch (in the order of the sids).
+ * Believed only once the whole run, its commit included, succeeded. */
 static int run(rdb *db, const char *sql, bwrite **b, size_t n)
 {
     rdb_stmt *st = NULL;
-    int rc = rdb_prepare(db, sql, &st), got[BATCH_MAX] = {0};
+    int rc = rdb_prepare(db, sql, &st);
     if (rc == RDB_OK)
         rdb_whole(st);
     rc = rc ? rc : bind_all(st, b, n);
     while (rc == RDB_OK && (rc = rdb_step(st)) == RDB_ROW) {
-        int64_t sid = rdb_col_i64(st, 0);
+        dt_recorder key = {.sid = rdb_col_i64(st, 0)};
+        bwrite kw = {.rec = &key}, *k = &kw, **hit = bsearch(&k, b, n, sizeof *b, by_sid);
+        if (hit)
+            (*hit)->seen = 1;
         rc = RDB_OK;
-        for (size_t w = 0; w < n; w++)
-            got[w] |= b[w]->rec->sid == sid;
     }
     rdb_finalize(st);
     rc = rc == RDB_DONE ? RDB_OK : rc;
     for (size_t w = 0; w < n; w++) {
-        b[w]->written = rc == RDB_OK && got[w];
+        b[w]->written = rc == RDB_OK && b[w]->seen;
         b[w]->rc = rc;
     }
     return rc;
@@ -309,16 +314,29 @@ static size_t take(dt_recorder_batch *b, bwrite **out)
     return n;
 }
 
+/* Two writes of one session in a batch (an old copy's last flush and the new copy's write) would
+ * fail the statement on the events' key: only the first of b (sorted) goes in `out`, the others
+ * are left to be written alone.  The count in out. */
+static size_t unique(bwrite **b, size_t n, bwrite **out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || out[k - 1]->rec->sid != b[i]->rec->sid)
+            out[k++] = b[i];
+    return k;
+}
+
 /* The leader's turn: its batch written on its own connection, the batch lock let go meanwhile. */
 static void lead(dt_recorder_batch *b, bwrite *w)
 {
-    bwrite *batch[BATCH_MAX];
+    bwrite *batch[BATCH_MAX], *one[BATCH_MAX];
     size_t n = take(b, batch);
     b->leaders++;
     pthread_mutex_unlock(&b->mu);
     qsort(batch, n, sizeof batch[0], by_sid);
-    if (run(w->rec->db, b->sql, batch, n) == RDB_OK)
-        tell(w->rec->db, batch, n);
+    size_t k = unique(batch, n, one);
+    if (run(w->rec->db, b->sql, one, k) == RDB_OK)
+        tell(w->rec->db, one, k);
     pthread_mutex_lock(&b->mu);
     b->leaders--;
     b->commits++;
@@ -330,7 +348,7 @@ static void lead(dt_recorder_batch *b, bwrite *w)
 int dt_rec_batch_write(dt_recorder *rec, size_t back)
 {
     dt_recorder_batch *b = rec->batch;
-    bwrite w = {rec, W_QUEUED, 0, RDB_OK, NULL};
+    bwrite w = {rec, W_QUEUED, 0, 0, RDB_OK, NULL};
     int batched = fits(rec);
     pthread_mutex_lock(&b->mu);
     b->writes++;
