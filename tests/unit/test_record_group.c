@@ -371,6 +371,35 @@ static void test_group_refuses_bad_use(void **state)
     dt_recorder_close(base);
 }
 
+/* The PostgreSQL write batch (record_batch.c, run by tests/e2e/serve_group.sh on PostgreSQL)
+ * refuses a bad size and an SQLite recorder, which has its group commit instead; nothing
+ * written through it counts nothing. */
+static void test_batch_refuses_bad_use(void **state)
+{
+    (void)state;
+    int sentinel;
+    dt_recorder_batch *b = (dt_recorder_batch *)(void *)&sentinel; /* must be set to NULL */
+    dt_error *err = dt_error_new();
+    assert_int_equal(dt_recorder_batch_new(0, &b, err), DT_EARG);
+    assert_null(b);
+    assert_non_null(strstr(dt_error_text(err), "1 to 1024"));
+    dt_error_free(err);
+    assert_int_equal(dt_recorder_batch_new(1025, &b, NULL), DT_EARG);
+    assert_int_equal(dt_recorder_batch_new(64, &b, NULL), DT_OK);
+    dt_recorder *base = open_base(0);
+    assert_int_equal(dt_recorder_batch_join(base, b, NULL), DT_EARG);
+    assert_int_equal(dt_recorder_batch_join(NULL, b, NULL), DT_EARG);
+    uint64_t w = 9, k = 9;
+    dt_recorder_batch_stats(b, &w, &k);
+    assert_true(w == 0 && k == 0);
+    w = k = 9;
+    dt_recorder_batch_stats(NULL, &w, &k);
+    assert_true(w == 0 && k == 0);
+    dt_recorder_close(base);
+    dt_recorder_batch_free(b);
+    dt_recorder_batch_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +411,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit_failure_keeps_all, setup, sup_store_teardown),
         cmocka_unit_test_setup_teardown(test_group_free_running, setup, sup_store_teardown),
         cmocka_unit_test_setup_teardown(test_group_refuses_bad_use, setup, sup_store_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_refuses_bad_use, setup, sup_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
