@@ -5,9 +5,14 @@ STEP "answers": N sessions on the two-question loop, each answered ROUNDS times 
 at once; every answer must come back 200 with its own session's state (seq two on, the other
 question).  STEP "fair": as many agents, each answering until the agents together have answered
 FAIR_EACH times each; none may have had fewer than a third of the answers of the busiest (requests
-are served in the order they came, whichever HTTP thread took the connection).  STEP "until-killed": the same, with no end, each acknowledged seq appended to
-$GROUP_ACKS ("id seq" lines) before the next answer, until the server dies (serve_group.sh kills
-it with SIGKILL).  Prints "N passed, N failed"."""
+are served in the order they came, whichever HTTP thread took the connection).  STEP
+"until-killed": the same, with no end, each acknowledged seq appended to $GROUP_ACKS ("id seq"
+lines) before the next answer, until the server dies (serve_group.sh kills it with SIGKILL).
+STEP "values": N agents at once type the texts of VALUES (quotes, backslashes, braces, commas,
+NULL, UTF-8, empty) into sessions of the free-text tree `said`, and add NOTES; each text they were
+told was saved goes to $GROUP_OUT as "id|kind|n|hex" (the nth answer or note of the session, its
+UTF-8 bytes in hex) for serve_group.sh to find in the store byte for byte.  Prints "N passed, N
+failed"."""
 import http.client
 import json
 import os
@@ -41,10 +46,15 @@ def call(conn, method, path, body):
     return r.status, json.loads(r.read() or b"null")
 
 
-def start(conn):
-    st, s = call(conn, "POST", "/v1/sessions", {"tree": "loop"})
+def start(conn, tree="loop"):
+    st, s = call(conn, "POST", "/v1/sessions", {"tree": tree})
     check(st == 201, "start: %s %s" % (st, s))
     return s
+
+
+def answer(conn, s, **kw):
+    kw["seq"] = s["seq"]
+    return call(conn, "POST", "/v1/sessions/%s/answer" % s["id"], kw)
 
 
 def answers(conn, s):
@@ -74,6 +84,47 @@ def until_killed(conn, s, out):
         return  # the server is gone
 
 
+# Texts typed, each holding what an element of an array literal must escape or quote ("{a,b}",
+# NULL and an empty element are something else unquoted; a","b unescaped is two elements), one
+# long enough to grow the statement's buffers; stored as typed but for the outer white space (an
+# input's answer is trimmed).
+VALUES = ['say "hi"', "back\\slash \\", '\\"', '"', 'a","b', "a,b", "{a,b}", "}{", "'", "it's", "NULL",
+          "null", "  two  words  ", "\u00e9t\u00e9 \u65e5\u672c \U0001F600", "tab\tin, line\nin", "",
+          "   ", "x", '{"k": [1, "\\\\"], "n": NULL}', ('"\\,{} ' * 400).strip()]
+SPACE = " \t\n\v\f\r"   # C's isspace
+NOTES = ['note "quoted" \\ {x,y}', "NULL", " spaced ", "\u00fcber \u2713"]
+
+
+def values(conn, s, out):
+    n = {"answer": 0, "note": 0}
+
+    def saved(kind, text):
+        n[kind] += 1
+        with lock:
+            out.write("%s|%s|%d|%s\n" % (s["id"], kind, n[kind], text.encode("utf-8").hex()))
+
+    for _ in range(2 if VALGRIND else 3):
+        for typed in VALUES:
+            kept = typed.strip(SPACE)
+            st, s2 = answer(conn, s, value=typed)
+            said = [v for v in s2.get("variables", []) if v["name"] == "said"] if st == 200 else []
+            check(st == 200 and s2["recording"]["saved"] is True and s2["view"]["step"] == "ask"
+                  and (kept == "" or said[0]["value"] == kept),
+                  "answer %r on %s: %s %s" % (typed[:40], s["id"], st, str(s2)[:300]))
+            if st != 200:
+                return
+            saved("answer", kept)
+            s = s2
+        for text in NOTES:
+            st, s2 = call(conn, "POST", "/v1/sessions/%s/note" % s["id"], {"seq": s["seq"], "text": text})
+            check(st == 200 and s2["recording"]["saved"] is True,
+                  "note %r on %s: %s %s" % (text, s["id"], st, str(s2)[:300]))
+            if st != 200:
+                return
+            saved("note", text)
+            s = s2
+
+
 done = 0
 
 
@@ -94,16 +145,20 @@ def fair(conn, s, counts, i):
 
 def main():
     conns = [http.client.HTTPConnection("127.0.0.1", PORT, timeout=60) for _ in range(N)]
-    sessions = [start(c) for c in conns]
-    out = open(os.environ["GROUP_ACKS"], "a") if STEP == "until-killed" else None
+    sessions = [start(c, "said" if STEP == "values" else "loop") for c in conns]
+    agents = list(zip(conns, sessions))
+    out = None
+    if STEP == "until-killed":
+        out = open(os.environ["GROUP_ACKS"], "a")
+    elif STEP == "values":
+        out = open(os.environ["GROUP_OUT"], "w")
     counts = [0] * N
     if STEP == "fair":
-        ths = [threading.Thread(target=fair, args=(c, s, counts, i))
-               for i, (c, s) in enumerate(zip(conns, sessions))]
+        ths = [threading.Thread(target=fair, args=(c, s, counts, i)) for i, (c, s) in enumerate(agents)]
     else:
-        ths = [threading.Thread(target=answers if out is None else until_killed,
-                                args=(c, s) if out is None else (c, s, out))
-               for c, s in zip(conns, sessions)]
+        step = {"answers": answers, "until-killed": until_killed, "values": values}[STEP]
+        ths = [threading.Thread(target=step, args=(c, s) if out is None else (c, s, out))
+               for c, s in agents]
     for t in ths:
         t.start()
     for t in ths:
@@ -114,7 +169,7 @@ def main():
         # 9..42; the clients' own threads, sharing one interpreter on a loaded machine, give up
         # to 2.2x apart by chance (44..98 in 60 each), so 3x: chance passes, the fault fails.
         check(min(counts) * 3 >= max(counts), "some agents waited far longer than others")
-    if out is not None:
+    if STEP == "until-killed":
         check(True, "ran until the kill")
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
