@@ -11,8 +11,11 @@ lines) before the next answer, until the server dies (serve_group.sh kills it wi
 STEP "values": N agents at once type the texts of VALUES (quotes, backslashes, braces, commas,
 NULL, UTF-8, empty) into sessions of the free-text tree `said`, and add NOTES; each text they were
 told was saved goes to $GROUP_OUT as "id|kind|n|hex" (the nth answer or note of the session, its
-UTF-8 bytes in hex) for serve_group.sh to find in the store byte for byte.  Prints "N passed, N
-failed"."""
+UTF-8 bytes in hex) for serve_group.sh to find in the store byte for byte.  STEP "race" PORT2:
+N agents answer on PORT, and for every other session a rival on the second instance PORT2 sends
+the same seq at the same moment, ROUNDS times: exactly one of the two wins (200 and 409); each
+session's last acknowledged seq goes to $GROUP_OUT ("id seq": serve_group.sh finds exactly that
+many events, seq 1 to it).  Prints "N passed, N failed"."""
 import http.client
 import json
 import os
@@ -125,6 +128,57 @@ def values(conn, s, out):
             s = s2
 
 
+wins = [0, 0]   # races won on the first instance, on the second
+
+
+def race(conns, sessions, rivals, out):
+    """Sessions 0, 2, 4 ... each have a rival thread on the other instance: both send the same
+    seq at once (an answer each, or the rival a note); the others are answered on the first
+    instance meanwhile."""
+    def alone(conn, s):
+        for _ in range(ROUNDS):
+            st, s2 = answer(conn, s, choice="1")
+            check(st == 200, "answer on %s: %s %s" % (s["id"], st, s2))
+            if st != 200:
+                break
+            s = s2
+        with lock:
+            out.write("%s %d\n" % (s["id"], s["seq"]))
+
+    def side(k, conn, pair):
+        for r in range(ROUNDS):
+            s = pair["s"]
+            pair["go"].wait()
+            if k == 1 and r % 2:   # the rival adds a note every other time: one event, not two
+                pair["got"][k] = call(conn, "POST", "/v1/sessions/%s/note" % s["id"],
+                                      {"seq": s["seq"], "text": "rival %d" % r})
+            else:
+                pair["got"][k] = answer(conn, s, choice="1")
+            if pair["go"].wait() == 0:   # one of the two, once both are back
+                st = [g[0] for g in pair["got"]]
+                check(sorted(st) == [200, 409], "race %d on %s: %s" % (
+                    r, s["id"], [(g[0], str(g[1])[:160]) for g in pair["got"]]))
+                won = [g[1] for g in pair["got"] if g[0] == 200]
+                if won:
+                    pair["s"] = max(won, key=lambda w: w["seq"])
+                    with lock:
+                        wins[st.index(200)] += 1
+            pair["go"].wait()
+        if k == 0:
+            with lock:
+                out.write("%s %d\n" % (pair["s"]["id"], pair["s"]["seq"]))
+
+    ths = []
+    for i, (c, s) in enumerate(zip(conns, sessions)):
+        if i % 2:
+            ths.append(threading.Thread(target=alone, args=(c, s)))
+            continue
+        pair = {"go": threading.Barrier(2), "got": [None, None], "s": s}
+        ths += [threading.Thread(target=side, args=(0, c, pair)),
+                threading.Thread(target=side, args=(1, rivals[i // 2], pair))]
+    return ths
+
+
 done = 0
 
 
@@ -150,11 +204,15 @@ def main():
     out = None
     if STEP == "until-killed":
         out = open(os.environ["GROUP_ACKS"], "a")
-    elif STEP == "values":
+    elif STEP in ("values", "race"):
         out = open(os.environ["GROUP_OUT"], "w")
     counts = [0] * N
     if STEP == "fair":
         ths = [threading.Thread(target=fair, args=(c, s, counts, i)) for i, (c, s) in enumerate(agents)]
+    elif STEP == "race":
+        rivals = [http.client.HTTPConnection("127.0.0.1", int(sys.argv[3]), timeout=60)
+                  for _ in range(0, N, 2)]
+        ths = race(conns, sessions, rivals, out)
     else:
         step = {"answers": answers, "until-killed": until_killed, "values": values}[STEP]
         ths = [threading.Thread(target=step, args=(c, s) if out is None else (c, s, out))
@@ -171,6 +229,8 @@ def main():
         check(min(counts) * 3 >= max(counts), "some agents waited far longer than others")
     if STEP == "until-killed":
         check(True, "ran until the kill")
+    if STEP == "race":
+        print("  races won on the first instance %d, on the second %d" % tuple(wins))
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
 

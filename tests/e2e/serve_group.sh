@@ -3,7 +3,9 @@
 # batch, one statement for the sessions of every connection (engine/record_batch.c).  16 agents
 # answering at once each get their own session's state back, every answer is in the store, and
 # the server's closing line shows that the answers took fewer commits than writes.  Texts that an
-# array literal must quote or escape, typed by 16 agents at once, are stored byte for byte.  Then
+# array literal must quote or escape, typed by 16 agents at once, are stored byte for byte.  Two
+# instances on one store: when a rival on the second sends the same seq as an agent on the first,
+# exactly one of them wins, and every session holds seq 1 to its last acknowledged one.  Then
 # agents answer until the server is killed with SIGKILL mid-group: every answer that was
 # acknowledged is in the store (nobody is answered before the commit holding their events).  And
 # agents on connections that the HTTP threads took unevenly are served alike (cli/srv_pool.c).
@@ -25,6 +27,18 @@ fewer_commits() { # $1 = a server's log, $2 = what it ran: some writes shared a 
     # shellcheck disable=SC2086 # the two numbers, as $1 and $2
     set -- $line
     if [ $# -eq 2 ] && [ "$2" -lt "$1" ]; then ok; else bad "no write shared a commit: '$line'"; fi
+}
+# $1 = "id seq" lines, each a session's last acknowledged seq: the store holds exactly that many
+# of its events, seq 1 to it, none twice (nothing written for an answer refused)
+stored_seqs() {
+    dbsql "$SERVE_DB" "SELECT s.uuid || ' ' || count(*) || ' ' || count(DISTINCT e.seq) || ' ' ||
+        min(e.seq) || ' ' || max(e.seq) FROM sessions s JOIN events e ON e.sid = s.sid
+        GROUP BY s.uuid" >"$tmp/seqs"
+    awk 'NR == FNR { want[$1] = $2; n++; next }
+        $1 in want { seen++; if ($2 != want[$1] || $3 != $2 || $4 != 1 || $5 != $2) { bad++
+            print "  " $1 ": acknowledged seq " want[$1] ", stored " $2 " events, " $3 " seqs, " $4 " to " $5 } }
+        END { if (seen != n || n == 0) print "  " n - seen " of " n " sessions not in the store"
+              exit bad || seen != n || n == 0 }' "$1" "$tmp/seqs"
 }
 
 serve_start 1 --threads 8 --rate-token 0
@@ -75,6 +89,21 @@ want=$((16 * 3 * (20 + 4))); [ "${DT_VALGRIND:-}" = 1 ] && want=$((4 * 2 * (20 +
 [ "$n" -eq "$want" ] && ok || bad "$n texts saved, $want typed"
 if cmp -s "$tmp/saved" "$tmp/stored"; then ok
 else bad "the texts stored are not those saved (id|kind|n|hex, saved <, stored >):"; diff "$tmp/saved" "$tmp/stored" | cut -c 1-160 | head -n 8; fi
+
+# Refusals inside the statements: two instances on one store; on the first 16 agents answer at
+# once, and every other session has a rival on the second sending the same seq at the same
+# moment: exactly one of each two wins (serve_group.py), and every session holds seq 1 to its
+# last acknowledged one, once each.
+serve_start 4 --threads 8 --rate-token 0; pa=$port pida=$pid
+serve_start 5 --threads 8 --rate-token 0; pb=$port pidb=$pid
+if [ -n "$pa" ] && [ -n "$pb" ]; then ok; else bad "the instances did not start: $(cat "$tmp/log.4" "$tmp/log.5")"; fi
+python3 "$py" "$pa" race "$pb" >"$tmp/c5" 2>&1
+tally "$tmp/c5"
+grep '^  races' "$tmp/c5"
+if stored_seqs "$GROUP_OUT" >"$tmp/why"; then ok; else bad "race: the store does not hold what was acknowledged:"; cat "$tmp/why"; fi
+serve_stop "$pida"; rc=$?
+serve_stop "$pidb"; rc=$((rc + $?))
+[ "$rc" -eq 0 ] && ok || bad "the instances exited $rc: $(tail -n 20 "$tmp/log.4" "$tmp/log.5")"
 
 # SIGKILL in the middle of the groups: no acknowledged answer is missing from the store.
 serve_start 2 --threads 8 --rate-token 0
