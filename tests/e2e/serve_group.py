@@ -13,14 +13,19 @@ NULL, UTF-8, empty) into sessions of the free-text tree `said`, and add NOTES; e
 told was saved goes to $GROUP_OUT as "id|kind|n|hex" (the nth answer or note of the session, its
 UTF-8 bytes in hex) for serve_group.sh to find in the store byte for byte.  STEP "race" PORT2:
 N agents answer on PORT, and for every other session a rival on the second instance PORT2 sends
-the same seq at the same moment, ROUNDS times: exactly one of the two wins (200 and 409); each
-session's last acknowledged seq goes to $GROUP_OUT ("id seq": serve_group.sh finds exactly that
-many events, seq 1 to it).  Prints "N passed, N failed"."""
+the same seq at the same moment, ROUNDS times: exactly one of the two wins (200 and 409).  STEP
+"revoke": N agents answer on their own sessions (token $SERVE_TOKEN) while this program revokes
+the token ($GROUP_REVOKE, a command line); each answer sent after the revocation returned must
+be 401.  "race" and "revoke" write each session's last acknowledged seq to $GROUP_OUT ("id seq":
+serve_group.sh finds exactly that many events, seq 1 to it).  Prints "N passed, N failed"."""
 import http.client
 import json
 import os
+import shlex
+import subprocess
 import sys
 import threading
+import time
 
 PORT, STEP = int(sys.argv[1]), sys.argv[2]
 TOKEN = os.environ["SERVE_TOKEN"]
@@ -179,6 +184,45 @@ def race(conns, sessions, rivals, out):
     return ths
 
 
+revoked_at = None   # time.monotonic() once `dtree token revoke` returned
+progress = [0] * N  # answers each agent of "revoke" has sent
+refused = [0, 0]    # its answers taken, refused
+
+
+def after_revoke(conn, s, out, i):
+    """Answers until three were sent after the revocation returned: each of those must be 401,
+    and the last acknowledged seq is what the store must hold."""
+    late = 0
+    while late < 3 and progress[i] < 5000:
+        t = time.monotonic()
+        st, s2 = answer(conn, s, choice="1")
+        progress[i] += 1
+        after = revoked_at is not None and t > revoked_at
+        late += after
+        check(st == 401 if after else st in (200, 401),
+              "answer on %s %s the revocation: %s %s" % (s["id"], "after" if after else "before", st,
+                                                         str(s2)[:200]))
+        if st == 200:
+            s = s2
+        with lock:
+            refused[st == 401] += 1
+    check(late == 3, "%s: %d answers sent after the revocation" % (s["id"], late))
+    with lock:
+        out.write("%s %d\n" % (s["id"], s["seq"]))
+
+
+def revoke():
+    """Once every agent has answered twice, the token revoked while they go on."""
+    global revoked_at
+    for _ in range(600 if VALGRIND else 100):
+        if min(progress) >= 2:
+            break
+        time.sleep(0.05)
+    rc = subprocess.run(shlex.split(os.environ["GROUP_REVOKE"]), stdout=subprocess.DEVNULL).returncode
+    revoked_at = time.monotonic()
+    check(rc == 0, "dtree token revoke exited %d" % rc)
+
+
 done = 0
 
 
@@ -204,7 +248,7 @@ def main():
     out = None
     if STEP == "until-killed":
         out = open(os.environ["GROUP_ACKS"], "a")
-    elif STEP in ("values", "race"):
+    elif STEP in ("values", "race", "revoke"):
         out = open(os.environ["GROUP_OUT"], "w")
     counts = [0] * N
     if STEP == "fair":
@@ -213,12 +257,17 @@ def main():
         rivals = [http.client.HTTPConnection("127.0.0.1", int(sys.argv[3]), timeout=60)
                   for _ in range(0, N, 2)]
         ths = race(conns, sessions, rivals, out)
+    elif STEP == "revoke":
+        ths = [threading.Thread(target=after_revoke, args=(c, s, out, i))
+               for i, (c, s) in enumerate(agents)]
     else:
         step = {"answers": answers, "until-killed": until_killed, "values": values}[STEP]
         ths = [threading.Thread(target=step, args=(c, s) if out is None else (c, s, out))
                for c, s in agents]
     for t in ths:
         t.start()
+    if STEP == "revoke":
+        revoke()
     for t in ths:
         t.join()
     if STEP == "fair":
@@ -231,6 +280,8 @@ def main():
         check(True, "ran until the kill")
     if STEP == "race":
         print("  races won on the first instance %d, on the second %d" % tuple(wins))
+    if STEP == "revoke":
+        print("  answers of the revoked token: %d taken, %d refused" % tuple(refused))
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
 

@@ -5,7 +5,8 @@
 # the server's closing line shows that the answers took fewer commits than writes.  Texts that an
 # array literal must quote or escape, typed by 16 agents at once, are stored byte for byte.  Two
 # instances on one store: when a rival on the second sends the same seq as an agent on the first,
-# exactly one of them wins, and every session holds seq 1 to its last acknowledged one.  Then
+# exactly one of them wins, and every session holds seq 1 to its last acknowledged one; a token
+# revoked while its 16 agents answer: nothing sent after the revocation is taken or stored.  Then
 # agents answer until the server is killed with SIGKILL mid-group: every answer that was
 # acknowledged is in the store (nobody is answered before the commit holding their events).  And
 # agents on connections that the HTTP threads took unevenly are served alike (cli/srv_pool.c).
@@ -93,14 +94,22 @@ else bad "the texts stored are not those saved (id|kind|n|hex, saved <, stored >
 # Refusals inside the statements: two instances on one store; on the first 16 agents answer at
 # once, and every other session has a rival on the second sending the same seq at the same
 # moment: exactly one of each two wins (serve_group.py), and every session holds seq 1 to its
-# last acknowledged one, once each.
-serve_start 4 --threads 8 --rate-token 0; pa=$port pida=$pid
+# last acknowledged one, once each.  Then, on the first, a token revoked while its 16 agents
+# answer: each answer sent after `dtree token revoke` returned is refused (401), and nothing of
+# a refused one is stored (no limit on failed sign-ins: 16 agents are refused at once).
+serve_start 4 --threads 8 --rate-token 0 --rate-address 0; pa=$port pida=$pid
 serve_start 5 --threads 8 --rate-token 0; pb=$port pidb=$pid
 if [ -n "$pa" ] && [ -n "$pb" ]; then ok; else bad "the instances did not start: $(cat "$tmp/log.4" "$tmp/log.5")"; fi
 python3 "$py" "$pa" race "$pb" >"$tmp/c5" 2>&1
 tally "$tmp/c5"
 grep '^  races' "$tmp/c5"
 if stored_seqs "$GROUP_OUT" >"$tmp/why"; then ok; else bad "race: the store does not hold what was acknowledged:"; cat "$tmp/why"; fi
+bob=$(run token add bob --role agent --db "$SERVE_DB") && ok || bad "token add bob"
+SERVE_TOKEN=$bob GROUP_REVOKE="${DTREE_WRAP:-} $DTREE token revoke bob --db $SERVE_DB" \
+    python3 "$py" "$pa" revoke >"$tmp/c6" 2>&1
+tally "$tmp/c6"
+grep '^  answers of' "$tmp/c6"
+if stored_seqs "$GROUP_OUT" >"$tmp/why"; then ok; else bad "revoke: the store does not hold what was acknowledged:"; cat "$tmp/why"; fi
 serve_stop "$pida"; rc=$?
 serve_stop "$pidb"; rc=$((rc + $?))
 [ "$rc" -eq 0 ] && ok || bad "the instances exited $rc: $(tail -n 20 "$tmp/log.4" "$tmp/log.5")"
