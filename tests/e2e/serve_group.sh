@@ -8,9 +8,10 @@
 # exactly one of them wins, and every session holds seq 1 to its last acknowledged one; a token
 # revoked while its 16 agents answer: nothing sent after the revocation is taken or stored.  Then
 # agents answer until the server is killed with SIGKILL mid-group: every answer that was
-# acknowledged is in the store (nobody is answered before the commit holding their events).  And
-# agents on connections that the HTTP threads took unevenly are served alike (cli/srv_pool.c).
-# ~4 s on two idle cores (~18 s under valgrind, with 4 agents).
+# acknowledged is in the store (nobody is answered before the commit holding their events), and
+# every session's row counts the events it has.  And agents on connections that the HTTP
+# threads took unevenly are served alike (cli/srv_pool.c).  ~4 s on two idle cores (~18 s under
+# valgrind, with 4 agents).
 . "$(dirname "$0")/../lib/e2e.sh"
 need curl
 need python3
@@ -136,4 +137,8 @@ done <<EOF
 $(sort -k1,1 -k2,2nr "$GROUP_ACKS" | sort -u -k1,1)
 EOF
 [ "$missing" = 0 ] && ok || bad "$missing sessions lost acknowledged answers in the kill"
+# every session's row counts its events (the UPDATE of a statement that held several sessions)
+off=$(dbsql "$SERVE_DB" "SELECT s.uuid || ' ' || s.events || ' ' || (SELECT count(*) FROM events e
+    WHERE e.sid = s.sid) FROM sessions s WHERE s.events <> (SELECT count(*) FROM events e WHERE e.sid = s.sid)")
+[ -z "$off" ] && ok || bad "sessions whose row does not count their events (id, row, events): $(echo "$off" | head -n 3)"
 e2e_done

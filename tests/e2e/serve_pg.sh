@@ -4,8 +4,10 @@
 # over HTTP, SIGTERM and SIGHUP, a restart resuming sessions, sealed answers, the strings search of
 # store, logs and responses), serve_auth.sh (sign-in, claims, hand-offs) and serve_multi.sh (two
 # instances behind nginx, a call alternating between them, a kill -9 of one) and serve_group.sh
-# (16 agents at once on the pooled connections, a kill -9 mid-load) run unchanged with
-# DT_STORE=pg, each against a new database of the cluster: one set of checks, both stores.
+# (16 agents at once on the pooled connections, whose writes share statements: fewer commits than
+# writes, texts stored byte for byte, two instances racing, a token revoked mid-load, a kill -9
+# mid-load) run unchanged with DT_STORE=pg, each against a new database of the cluster: one set
+# of checks, both stores.
 # First, the number of store connections a server keeps open (one per worker by default).
 # Under valgrind only serve_auth.sh runs here (CI budget: the server's C is the same on both
 # stores, and the PostgreSQL recorder is record_pg.sh's, which runs under valgrind too).
