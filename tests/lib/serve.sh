@@ -43,9 +43,9 @@ serve_start() {
     port=""
     scheme=http
     for _ in $(seq 1 "$SERVE_WAIT"); do
-        if [ -z "$port" ]; then
-            port=$(sed -n 's/.*listening on https*:\/\/[0-9.]*:\([0-9]*\)\/.*/\1/p' "$log")
-            grep -q 'listening on https:' "$log" && scheme=https
+        if [ -z "$port" ]; then # (the log may not be there yet: the server's shell makes it)
+            port=$(sed -n 's/.*listening on https*:\/\/[0-9.]*:\([0-9]*\)\/.*/\1/p' "$log" 2>/dev/null)
+            grep -q 'listening on https:' "$log" 2>/dev/null && scheme=https
         fi
         [ -n "$port" ] && curl -sk -m 5 -o /dev/null "$scheme://127.0.0.1:$port/healthz" && return 0
         kill -0 "$pid" 2>/dev/null || break
