@@ -8,7 +8,9 @@ FAIR_EACH times each; none may have had fewer than a third of the answers of the
 are served in the order they came, whichever HTTP thread took the connection).  STEP
 "until-killed": the same, with no end, each acknowledged seq appended to $GROUP_ACKS ("id seq"
 lines) before the next answer, until the server dies (serve_group.sh kills it with SIGKILL).
-STEP "values": N agents at once type the texts of VALUES (quotes, backslashes, braces, commas,
+STEP "boom": as "values" with "boom" amid the texts, which the store refuses the first time
+(a trigger of serve_group.sh's): every text is saved all the same.  STEP
+"values": N agents at once type the texts of VALUES (quotes, backslashes, braces, commas,
 NULL, UTF-8, empty) into sessions of the free-text tree `said`, and add NOTES; each text they were
 told was saved goes to $GROUP_OUT as "id|kind|n|hex" (the nth answer or note of the session, its
 UTF-8 bytes in hex) for serve_group.sh to find in the store byte for byte.  STEP "race" PORT2:
@@ -103,7 +105,7 @@ SPACE = " \t\n\v\f\r"   # C's isspace
 NOTES = ['note "quoted" \\ {x,y}', "NULL", " spaced ", "\u00fcber \u2713"]
 
 
-def values(conn, s, out):
+def values(conn, s, out, texts=VALUES):
     n = {"answer": 0, "note": 0}
 
     def saved(kind, text):
@@ -112,7 +114,7 @@ def values(conn, s, out):
             out.write("%s|%s|%d|%s\n" % (s["id"], kind, n[kind], text.encode("utf-8").hex()))
 
     for _ in range(2 if VALGRIND else 3):
-        for typed in VALUES:
+        for typed in texts:
             kept = typed.strip(SPACE)
             st, s2 = answer(conn, s, value=typed)
             said = [v for v in s2.get("variables", []) if v["name"] == "said"] if st == 200 else []
@@ -131,6 +133,10 @@ def values(conn, s, out):
                 return
             saved("note", text)
             s = s2
+
+
+# STEP "boom": "boom" amid the texts, which the store refuses once (serve_group.sh's trigger)
+BOOM = VALUES[:10] + ["boom"] + VALUES[10:]
 
 
 wins = [0, 0]   # races won on the first instance, on the second
@@ -243,12 +249,12 @@ def fair(conn, s, counts, i):
 
 def main():
     conns = [http.client.HTTPConnection("127.0.0.1", PORT, timeout=60) for _ in range(N)]
-    sessions = [start(c, "said" if STEP == "values" else "loop") for c in conns]
+    sessions = [start(c, "said" if STEP in ("values", "boom") else "loop") for c in conns]
     agents = list(zip(conns, sessions))
     out = None
     if STEP == "until-killed":
         out = open(os.environ["GROUP_ACKS"], "a")
-    elif STEP in ("values", "race", "revoke"):
+    elif STEP in ("values", "boom", "race", "revoke"):
         out = open(os.environ["GROUP_OUT"], "w")
     counts = [0] * N
     if STEP == "fair":
@@ -260,6 +266,8 @@ def main():
     elif STEP == "revoke":
         ths = [threading.Thread(target=after_revoke, args=(c, s, out, i))
                for i, (c, s) in enumerate(agents)]
+    elif STEP == "boom":
+        ths = [threading.Thread(target=values, args=(c, s, out, BOOM)) for c, s in agents]
     else:
         step = {"answers": answers, "until-killed": until_killed, "values": values}[STEP]
         ths = [threading.Thread(target=step, args=(c, s) if out is None else (c, s, out))

@@ -3,14 +3,16 @@
 # batch, one statement for the sessions of every connection (engine/record_batch.c).  16 agents
 # answering at once each get their own session's state back, every answer is in the store, and
 # the server's closing line shows that the answers took fewer commits than writes.  Texts that an
-# array literal must quote or escape, typed by 16 agents at once, are stored byte for byte.  Two
+# array literal must quote or escape, typed by 16 agents at once, are stored byte for byte (on
+# PostgreSQL also when the statement holding several of them failed whole, then each was written
+# alone: a trigger of the test's refuses one answer once).  Two
 # instances on one store: when a rival on the second sends the same seq as an agent on the first,
 # exactly one of them wins, and every session holds seq 1 to its last acknowledged one; a token
 # revoked while its 16 agents answer: nothing sent after the revocation is taken or stored.  Then
 # agents answer until the server is killed with SIGKILL mid-group: every answer that was
 # acknowledged is in the store (nobody is answered before the commit holding their events), and
 # every session's row counts the events it has.  And agents on connections that the HTTP
-# threads took unevenly are served alike (cli/srv_pool.c).  ~4 s on two idle cores (~18 s under
+# threads took unevenly are served alike (cli/srv_pool.c).  ~6 s on two idle cores (~18 s under
 # valgrind, with 4 agents).
 . "$(dirname "$0")/../lib/e2e.sh"
 need curl
@@ -61,6 +63,24 @@ n=$(dbsql "$SERVE_DB" "SELECT count(*) FROM events e JOIN sessions s ON s.sid = 
 want=$((16 * 15 + 16 * GROUP_FAIR)); [ "${DT_VALGRIND:-}" = 1 ] && want=$((4 * 4 + 4 * GROUP_FAIR))
 [ "$n" = "$want" ] && ok || bad "$n answers stored, $want acknowledged"
 
+# $1 = the agents that typed: the texts they were told were saved
+# (serve_group.py's $GROUP_OUT) are the answers and notes stored for the sessions of tree said
+stored_texts() {
+    if [ "${DT_STORE:-}" = pg ]; then hex="encode(convert_to(e.t, 'UTF8'), 'hex')"; else hex="lower(hex(e.t))"; fi
+    dbsql "$SERVE_DB" "SELECT s.uuid || '|' || e.kind || '|' ||
+        row_number() OVER (PARTITION BY e.sid, e.kind ORDER BY e.seq) || '|' || $hex
+        FROM (SELECT sid, seq, kind, CASE kind WHEN 'note' THEN text ELSE value END AS t FROM events
+        WHERE kind IN ('answer', 'note')) e JOIN sessions s ON s.sid = e.sid WHERE s.tree_id = 'said'" |
+        sort >"$tmp/stored"
+    sort "$GROUP_OUT" >"$tmp/saved"
+    n=$(wc -l <"$tmp/saved")
+    # agents x rounds x (VALUES + NOTES of serve_group.py), and $2 more
+    want=$(($1 * rounds * (20 + 4) + ${2:-0}))
+    [ "$n" -eq "$want" ] && ok || bad "$n texts saved, $want typed"
+    if cmp -s "$tmp/saved" "$tmp/stored"; then ok
+    else bad "the texts stored are not those saved (id|kind|n|hex, saved <, stored >):"; diff "$tmp/saved" "$tmp/stored" | cut -c 1-160 | head -n 8; fi
+}
+
 # Texts with quotes, backslashes, braces, commas, NULL, UTF-8 and none, typed by 16 agents at
 # once (so into the statements that hold several sessions' writes: on PostgreSQL array literals
 # made by hand, engine/record_batch.c): the answers and notes are stored byte for byte.  And on
@@ -78,19 +98,33 @@ if [ "${DT_STORE:-}" = pg ]; then
     errors=$(tail -c +$((pg_log_at + 1)) "$PG_DIR/server.log" | grep 'ERROR:')
     [ -z "$errors" ] && ok || bad "statements failed: $(echo "$errors" | cut -c 1-200 | head -n 3)"
 fi
-if [ "${DT_STORE:-}" = pg ]; then hex="encode(convert_to(e.t, 'UTF8'), 'hex')"; else hex="lower(hex(e.t))"; fi
-dbsql "$SERVE_DB" "SELECT s.uuid || '|' || e.kind || '|' ||
-    row_number() OVER (PARTITION BY e.sid, e.kind ORDER BY e.seq) || '|' || $hex
-    FROM (SELECT sid, seq, kind, CASE kind WHEN 'note' THEN text ELSE value END AS t FROM events
-    WHERE kind IN ('answer', 'note')) e JOIN sessions s ON s.sid = e.sid WHERE s.tree_id = 'said'" |
-    sort >"$tmp/stored"
-sort "$GROUP_OUT" >"$tmp/saved"
-n=$(wc -l <"$tmp/saved")
-# agents x rounds x (VALUES + NOTES of serve_group.py)
-want=$((16 * 3 * (20 + 4))); [ "${DT_VALGRIND:-}" = 1 ] && want=$((4 * 2 * (20 + 4)))
-[ "$n" -eq "$want" ] && ok || bad "$n texts saved, $want typed"
-if cmp -s "$tmp/saved" "$tmp/stored"; then ok
-else bad "the texts stored are not those saved (id|kind|n|hex, saved <, stored >):"; diff "$tmp/saved" "$tmp/stored" | cut -c 1-160 | head -n 8; fi
+agents=16 rounds=3; [ "${DT_VALGRIND:-}" = 1 ] && agents=4 rounds=2 # as serve_group.py
+stored_texts "$agents"
+
+# A statement that fails whole (PostgreSQL): a trigger added for the test makes the store refuse
+# the first answer "boom", which the 16 agents type amid the texts above at about the same
+# moment; the statement that held it (the cluster's log) fails, each of its sessions is then
+# written alone, and every text, "boom" included, is stored byte for byte, none twice.
+if [ "${DT_STORE:-}" = pg ]; then
+    dbsql "$SERVE_DB" "CREATE SEQUENCE dtree_test_boom; CREATE FUNCTION dtree_test_boom() RETURNS
+        trigger LANGUAGE plpgsql AS \$\$ BEGIN IF NEW.value = 'boom' AND
+        nextval('dtree_test_boom') = 1 THEN RAISE EXCEPTION 'boom, as the test asked'; END IF;
+        RETURN NEW; END \$\$; CREATE TRIGGER dtree_test_boom BEFORE INSERT ON events FOR EACH ROW
+        EXECUTE FUNCTION dtree_test_boom()" >/dev/null && ok || bad "the test's trigger"
+    dbsql "$SERVE_DB" "DELETE FROM sessions WHERE tree_id = 'said'" >/dev/null # the texts' run's
+    pg_log_at=$(wc -c <"$PG_DIR/server.log")
+    serve_start 6 --threads 8 --rate-token 0
+    if [ -n "$port" ]; then ok; else bad "server did not start: $(cat "$tmp/log.6")"; fi
+    python3 "$py" "$port" boom >"$tmp/c7" 2>&1
+    tally "$tmp/c7"
+    serve_stop; rc=$?
+    [ "$rc" -eq 0 ] && ok || bad "the server exited $rc: $(tail -n 20 "$tmp/log.6")"
+    # the refusal was the batch statement's (not only a write alone)
+    tail -c +$((pg_log_at + 1)) "$PG_DIR/server.log" | grep -A 3 'boom, as the test asked' |
+        grep -q 'STATEMENT: *WITH dtree_v' && ok || bad "the boom did not fail a batch statement"
+    stored_texts "$agents" "$((agents * rounds))" # and each agent's boom of each round
+    dbsql "$SERVE_DB" "DROP TRIGGER dtree_test_boom ON events" >/dev/null
+fi
 
 # Refusals inside the statements: two instances on one store; on the first 16 agents answer at
 # once, and every other session has a rival on the second sending the same seq at the same
