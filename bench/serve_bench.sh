@@ -10,10 +10,10 @@
 # 64 clients pause SERVE_BENCH_THINK_MS (default 50) ms before each answer, as a floor of people
 # or a CRM does.  Memory per live session: the server's RSS before and after starting
 # SERVE_BENCH_SESSIONS (default and at least 1024) sessions, divided.  Last, how many recorded writes
-# shared a COMMIT (group commit on SQLite: the server's closing line), and per answer the server's
-# CPU time and context switches, and the answers' p50 and p99 inside the server (its request log:
-# wrk's figures less the waits for a core the client and the server share).  Never part of make
-# check.
+# shared a COMMIT (group commit on SQLite, batched writes on PostgreSQL: the server's closing
+# line), and per answer the server's CPU time and context switches, PostgreSQL's CPU time, and
+# the answers' p50 and p99 inside the server (its request log: wrk's figures less the waits for
+# a core the client and the server share).  Never part of make check.
 # Usage: sh bench/serve_bench.sh   (DTREE = the CLI, default $B/dtree; SERVE_BENCH_SECONDS per run;
 # SERVE_BENCH_ARGS: more options for the server, e.g. "--threads 16"; SERVE_BENCH_ROWS: which rows,
 # default "1 16 64 64p" (64p needs 64 before it: its floor); SERVE_BENCH_PG=1: the store
@@ -82,6 +82,14 @@ rss() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$pid/status"; }
 # The server's CPU time (clock ticks, utime + stime) and its threads' context switches so far.
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 switches() { cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ {n += $2} END {print n}'; }
+# PostgreSQL's CPU time (clock ticks) so far: every postgres process of the machine (the
+# throw-away cluster's: a machine running this has no other); 0 on SQLite, whose work is the
+# server's own.
+db_ticks() {
+    [ -n "${SERVE_BENCH_PG:-}" ] || { echo 0; return; }
+    for p in $(pgrep -x postgres); do cut -d' ' -f14,15 "/proc/$p/stat" 2>/dev/null; done |
+        awk '{n += $1 + $2} END {print n + 0}'
+}
 
 # Memory per live session; the pool of sessions the answers go to (printed as "id seq" lines).
 rss0=$(rss)
@@ -131,15 +139,16 @@ for c in $ROWS; do
     k=$((k + 1))
     # 64p: 64 clients again, each pausing $THINK ms after each answer (the floor of the row above)
     [ "$c" = 64p ] || { set -- $(measure "$c" "http://127.0.0.1:$port/healthz"); h_rps=$1 h50=$2 h99=$3; }
-    k0=$(ticks) s0=$(switches) l0=$(wc -l <"$T/log")
+    k0=$(ticks) s0=$(switches) l0=$(wc -l <"$T/log") d0=$(db_ticks)
     think=0
     [ "$c" = 64p ] && think=$THINK
     set -- $(POOL="$T/pool.$c" TOKEN="$TOKEN" THINK_MS=$think measure "${c%p}" -s "$here/serve_answer.lua" "http://127.0.0.1:$port/"); a_rps=$1 a50=$2 a99=$3 bad=$4
     n=$(echo "$a_rps * $SECS" | bc -l)
     cpu=$(echo "($(ticks) - $k0) * 1000000 / $(getconf CLK_TCK) / $n" | bc -l)
     sw=$(echo "($(switches) - $s0) / $n" | bc -l)
+    db=$(echo "($(db_ticks) - $d0) * 1000000 / $(getconf CLK_TCK) / $n" | bc -l)
     set -- $(tail -n +"$((l0 + 1))" "$T/log" | server_ms); s50=$1 s99=$2
-    echo "$c $h_rps $h50 $h99 $a_rps $a50 $a99 $bad $cpu $sw $s50 $s99" >>"$T/rows"
+    echo "$c $h_rps $h50 $h99 $a_rps $a50 $a99 $bad $cpu $sw $db $s50 $s99" >>"$T/rows"
     [ "$k" -ne "$mid" ] || raw2=$(raw_rate)
 done
 [ -n "${raw2:-}" ] || raw2=$(raw_rate)
@@ -148,17 +157,18 @@ raw=$(printf '%s\n' "$raw1" "$raw2" "$raw3" | sort -g | sed -n 2p)
 printf 'serve: %d s per run, wrk -t1 on loopback; store raw single-insert rate %.0f/s, the median of %.0f, %.0f, %.0f (%s)\n' \
     "$SECS" "$raw" "$raw1" "$raw2" "$raw3" "$store"
 printf '  memory per live session: %d bytes (RSS %d -> %d KiB for %d sessions)\n' "$per" "$rss0" "$rss1" "$NSESS"
-printf '  %-4s %10s %9s %9s | %10s %9s %9s | %8s %8s %8s %8s | %6s %6s | %7s %7s\n' conns healthz/s p50ms p99ms answers/s p50ms p99ms "x floor" "x insert" "p99 x" refused "cpu us" switch "srv p50" "srv p99"
-while read -r c h_rps h50 h99 a_rps a50 a99 bad cpu sw s50 s99; do
-    printf '  %-4s %10.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %8.3f %8.2f %8.1f %8s | %6.0f %6.1f | %7.2f %7.2f\n' "$c" "$h_rps" "$h50" "$h99" \
+printf '  %-4s %10s %9s %9s | %10s %9s %9s | %8s %8s %8s %8s | %6s %6s %6s | %7s %7s\n' conns healthz/s p50ms p99ms answers/s p50ms p99ms "x floor" "x insert" "p99 x" refused "cpu us" switch "db us" "srv p50" "srv p99"
+while read -r c h_rps h50 h99 a_rps a50 a99 bad cpu sw db s50 s99; do
+    printf '  %-4s %10.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %8.3f %8.2f %8.1f %8s | %6.0f %6.1f %6.0f | %7.2f %7.2f\n' "$c" "$h_rps" "$h50" "$h99" \
         "$a_rps" "$a50" "$a99" "$(echo "$a_rps / $h_rps" | bc -l)" "$(echo "$a_rps / $raw" | bc -l)" \
-        "$(echo "$a99 / $h99" | bc -l)" "$bad" "$cpu" "$sw" "$s50" "$s99"
+        "$(echo "$a99 / $h99" | bc -l)" "$bad" "$cpu" "$sw" "$db" "$s50" "$s99"
 done <"$T/rows"
 echo "  (x floor: answers/s over healthz/s; x insert: answers/s over the raw insert rate, goal >= 0.5;"
 echo "   p99 x: answer p99 over healthz p99; refused: non-2xx answers, expected 0;"
 echo "   cpu us, switch: the server's CPU time and its threads' context switches per answer;"
+echo "   db us: PostgreSQL's CPU time per answer (0 on SQLite: its work is in cpu us);"
 echo "   srv p50, p99: the answers' time inside the server (its log), of wrk's p50 and p99;"
 echo "   64p: 64 clients each pausing $THINK ms between answers, as people or a CRM would; the rows"
 echo "   above answer back to back: the server's saturation)"
 kill "$pid" 2>/dev/null; wait "$pid" || true; pid=""
-sed -n 's/.*serve: \([0-9]*\) recorded writes in \([0-9]*\) commits.*/  group commit: \1 recorded writes in \2 COMMITs/p' "$T/log"
+sed -n 's/.*serve: \([0-9]*\) recorded writes in \([0-9]*\) commits.*/  writes sharing a commit: \1 recorded writes in \2 COMMITs/p' "$T/log"
