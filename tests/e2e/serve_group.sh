@@ -63,6 +63,14 @@ n=$(dbsql "$SERVE_DB" "SELECT count(*) FROM events e JOIN sessions s ON s.sid = 
 want=$((16 * 15 + 16 * GROUP_FAIR)); [ "${DT_VALGRIND:-}" = 1 ] && want=$((4 * 4 + 4 * GROUP_FAIR))
 [ "$n" = "$want" ] && ok || bad "$n answers stored, $want acknowledged"
 
+one_server() { # $1 = the log's number, $2 = a step of serve_group.py: run on a server of its own
+    serve_start "$1" --threads 8 --rate-token 0
+    if [ -n "$port" ]; then ok; else bad "server did not start: $(cat "$tmp/log.$1")"; fi
+    python3 "$py" "$port" "$2" >"$tmp/c.$2" 2>&1
+    tally "$tmp/c.$2"
+    serve_stop; rc=$?
+    [ "$rc" -eq 0 ] && ok || bad "the server exited $rc: $(tail -n 20 "$tmp/log.$1")"
+}
 # $1 = the agents that typed: the texts they were told were saved
 # (serve_group.py's $GROUP_OUT) are the answers and notes stored for the sessions of tree said
 stored_texts() {
@@ -87,12 +95,7 @@ stored_texts() {
 # PostgreSQL no statement failed meanwhile (the cluster's log): a failed batch is written again
 # alone, which would store the texts right and hide a literal that PostgreSQL could not read.
 [ "${DT_STORE:-}" = pg ] && pg_log_at=$(wc -c <"$PG_DIR/server.log")
-serve_start 3 --threads 8 --rate-token 0
-if [ -n "$port" ]; then ok; else bad "server did not start: $(cat "$tmp/log.3")"; fi
-python3 "$py" "$port" values >"$tmp/c4" 2>&1
-tally "$tmp/c4"
-serve_stop; rc=$?
-[ "$rc" -eq 0 ] && ok || bad "the server exited $rc: $(tail -n 20 "$tmp/log.3")"
+one_server 3 values
 fewer_commits "$tmp/log.3" values
 if [ "${DT_STORE:-}" = pg ]; then
     errors=$(tail -c +$((pg_log_at + 1)) "$PG_DIR/server.log" | grep 'ERROR:')
@@ -115,12 +118,7 @@ if [ "${DT_STORE:-}" = pg ]; then
         EXECUTE FUNCTION dtree_test_boom()" >/dev/null && ok || bad "the test's trigger"
     dbsql "$SERVE_DB" "DELETE FROM sessions WHERE tree_id = 'said'" >/dev/null # the texts' run's
     pg_log_at=$(wc -c <"$PG_DIR/server.log")
-    serve_start 6 --threads 8 --rate-token 0
-    if [ -n "$port" ]; then ok; else bad "server did not start: $(cat "$tmp/log.6")"; fi
-    python3 "$py" "$port" boom >"$tmp/c7" 2>&1
-    tally "$tmp/c7"
-    serve_stop; rc=$?
-    [ "$rc" -eq 0 ] && ok || bad "the server exited $rc: $(tail -n 20 "$tmp/log.6")"
+    one_server 6 boom
     # the refusal was the batch statement's (not only a write alone)
     tail -c +$((pg_log_at + 1)) "$PG_DIR/server.log" | grep -A 3 'boom, as the test asked' |
         grep -q 'STATEMENT: *WITH dtree_v' && ok || bad "the boom did not fail a batch statement"
